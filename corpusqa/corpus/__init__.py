@@ -1,0 +1,1 @@
+"""Load files, clean them, split pages into articles, dedupe, store in SQLite."""

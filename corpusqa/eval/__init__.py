@@ -1,0 +1,1 @@
+"""Gold sets, metrics (pure functions) and reports."""

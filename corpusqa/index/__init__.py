@@ -1,0 +1,1 @@
+"""Chunk articles (with offsets), embed them, and build FAISS + lexical indexes."""

