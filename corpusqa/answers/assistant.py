@@ -1,0 +1,246 @@
+"""``Assistant.ask``: the one code path from a question to a cited answer.
+
+The CLI, the web chat and the evaluation all call ``Assistant.ask``. Nothing is
+generated: the answer is one or two sentences sliced from stored article text,
+and every citation satisfies ``quote == article.text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from corpusqa.answers.extract import Candidate, Weights, content_units, score_candidates
+from corpusqa.answers.followup import rewrite
+from corpusqa.answers.invariants import check_answer
+from corpusqa.answers.qtype import classify
+from corpusqa.answers.variants import is_traditional, to_simplified, to_traditional
+from corpusqa.errors import CorpusError, InputError
+from corpusqa.models import Answer, Article, Citation, Passage, Span
+from corpusqa.retrieval.filters import Filters
+from corpusqa.retrieval.rerank import load_reranker
+from corpusqa.retrieval.retrievers import (DenseRetriever, HybridRetriever, LexicalRetriever,
+                                           SearchContext)
+from corpusqa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+MODES = ("hybrid", "lexical", "dense")
+
+
+@dataclass(frozen=True)
+class AskConfig:
+    """Knobs of the answer path (defaults chosen on the gold set)."""
+
+    mode: str = "hybrid"
+    top_k: int = 8            # chunks whose sentences compete for the answer
+    passages_k: int = 5       # passages returned to the user
+    rrf_k: int = 60
+    depth: int = 50
+    threshold: float = 0.5    # abstain below this confidence
+    weights: Weights = Weights()
+
+    @classmethod
+    def calibrated(cls, encoder: str, mode: str = "hybrid") -> "AskConfig":
+        """Defaults overridden by ``answers/data/calibration.json`` for this encoder."""
+        cfg = cls(mode=mode)
+        try:
+            data = json.loads(resources.files("corpusqa.answers").joinpath(
+                "data/calibration.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError):
+            return cfg
+        entry = data.get(f"{encoder}|{mode}") or data.get(encoder) or data.get("default")
+        if not entry:
+            return cfg
+        weights = Weights(**entry.get("weights", {}))
+        return cls(mode=mode, threshold=float(entry.get("threshold", cfg.threshold)),
+                   weights=weights)
+
+
+class Assistant:
+    """Answers questions over one corpus database and its index.
+
+    Args:
+        settings: where the data lives and which encoder/reranker to use.
+        config: answer-path knobs; None = calibrated defaults for the encoder.
+    """
+
+    def __init__(self, settings: Settings, config: AskConfig | None = None):
+        if config is not None and config.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.settings = settings
+        self.config = config
+        self._ready = False
+
+    # -- loading ---------------------------------------------------------------
+    def load(self, index: Any = None, articles: Sequence[Article] | None = None,
+             canonical: Mapping[str, str] | None = None) -> "Assistant":
+        """Open the corpus database and the index (or use the given ones)."""
+        if index is None:
+            from corpusqa.index.store import open_index
+
+            index = open_index(self.settings.index_dir, self.settings)
+        if articles is None:
+            from corpusqa.corpus.store import CorpusStore
+
+            store = CorpusStore(self.settings.db_path)
+            articles = list(store.iter_articles())
+            canonical = store.canonical_map()
+        if not articles:
+            raise CorpusError("answers.empty_corpus")
+        self.index = index
+        self.articles = {a.id: a for a in articles}
+        meta = {a.id: {"date": a.date, "source": a.source, "title": a.title,
+                       "section": a.section} for a in articles}
+        self.ctx = SearchContext(index, meta, dict(canonical or {}))
+        self._query_vecs: dict[str, np.ndarray] = {}
+        self.lexical = LexicalRetriever(self.ctx)
+        has_dense = getattr(index, "encoder", None) is not None
+        self.dense = DenseRetriever(self.ctx, self._query_vecs) if has_dense else None
+        encoder_name = index.manifest.get("encoder", {}).get("name", "none") \
+            if isinstance(index.manifest.get("encoder"), dict) else str(index.manifest.get("encoder"))
+        if self.config is None:
+            self.config = AskConfig.calibrated(encoder_name, "hybrid" if has_dense else "lexical")
+        if self.config.mode == "dense" and self.dense is None:
+            from corpusqa.errors import EncoderError
+
+            raise EncoderError("retrieval.no_dense")
+        self.hybrid = HybridRetriever(self.lexical, self.dense, rrf_k=self.config.rrf_k,
+                                      depth=self.config.depth)
+        self.reranker = load_reranker(self.settings.reranker, self.settings.device)
+        self._ready = True
+        return self
+
+    def _retriever(self):
+        mode = self.config.mode
+        if mode == "lexical" or self.dense is None:
+            return self.lexical
+        return self.dense if mode == "dense" else self.hybrid
+
+    # -- asking ----------------------------------------------------------------
+    def ask(self, question: str, filters: Filters | Mapping | None = None,
+            history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
+        """Answer ``question`` from the corpus, or abstain.
+
+        Args:
+            question: the user's question (Simplified or Traditional Chinese, or English).
+            filters: ``Filters`` or a dict (date_from, date_to, sources, title_contains,
+                section_contains).
+            history: previous turns, oldest first: {"question", "rewritten_question"?, "answer"?}.
+
+        Raises:
+            InputError: empty, punctuation-only or over-long question.
+        """
+        if not self._ready:
+            self.load()
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        q = (question or "").strip()
+        if not q or not any(ch.isalnum() for ch in q):
+            raise InputError("answers.empty_question")
+        if len(q) > MAX_QUESTION_CHARS:
+            raise InputError("answers.question_too_long", n=len(q), max=MAX_QUESTION_CHARS)
+        if isinstance(filters, Mapping) or filters is None:
+            filters = Filters.from_mapping(filters)
+
+        rw = rewrite(q, list(history or []))
+        rewritten = rw.text
+        match_q = to_simplified(rewritten)
+        qtype = classify(match_q)
+        timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
+
+        t1 = time.perf_counter()
+        hits = self._retrieve(match_q, rewritten, filters)
+        timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
+        if self.reranker is not None:
+            t2 = time.perf_counter()
+            hits = self.reranker.rerank(match_q, hits)
+            timings["rerank_ms"] = (time.perf_counter() - t2) * 1000
+
+        t3 = time.perf_counter()
+        top = hits[: self.config.top_k]
+        query_vec = self._query_vecs.get(match_q) if self.dense is not None else None
+        if query_vec is None and self.dense is not None and top:
+            query_vec = self.dense.query_vector(match_q)
+        units = content_units(match_q, self.index.tokenize(match_q))
+        ranked = score_candidates(match_q, qtype, units, self._sentences(top), query_vec,
+                                  self.config.weights)
+        answer = self._compose(question, rewritten, qtype, ranked, hits)
+        timings["extract_ms"] = (time.perf_counter() - t3) * 1000
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        answer = replace(answer, timings_ms=timings)
+        check_answer(answer, self.articles)
+        return answer
+
+    def _retrieve(self, match_q: str, original: str, filters: Filters | None):
+        retriever = self._retriever()
+        k = max(self.config.top_k, self.config.passages_k)
+        hits = retriever.retrieve(match_q, k, filters)
+        # Articles stored in Traditional Chinese match a Traditional query lexically.
+        trad = to_traditional(match_q)
+        if trad != match_q and not is_traditional(original):
+            extra = self.lexical.retrieve(trad, k, filters)
+            seen = {h.chunk_id for h in hits}
+            hits = hits + [h for h in extra if h.chunk_id not in seen]
+        return hits
+
+    def _sentences(self, hits) -> list[dict]:
+        out, seen = [], set()
+        for rank, h in enumerate(hits, start=1):
+            row = self.index.chunk_row(h.chunk_id)
+            chunk = self.index.chunks[row]
+            article = self.articles[chunk.article_id]
+            vecs = self.index.sentence_vectors(row)
+            context = article.title + " " + chunk.text
+            for i, (s, e) in enumerate(chunk.sentences):
+                key = (chunk.article_id, s)
+                if key in seen or e <= s:
+                    continue
+                seen.add(key)
+                out.append({
+                    "article_id": chunk.article_id, "chunk_row": row, "start": s, "end": e,
+                    "text": article.text[s:e], "retr_rank": rank, "context": context,
+                    "vec": vecs[i] if vecs is not None and i < len(vecs) else None,
+                })
+        return out
+
+    def _compose(self, question, rewritten, qtype, ranked: list[Candidate], hits) -> Answer:
+        passages = tuple(self._passage(h, r) for r, h in enumerate(hits[: self.config.passages_k], 1))
+        best = ranked[0] if ranked else None
+        if best is None or best.confidence < self.config.threshold:
+            return Answer(question, rewritten, None, True, best.confidence if best else 0.0,
+                          None, (), passages, question_type=qtype.kind)
+        chosen = [best]
+        if qtype.wants_multiple:
+            second = next((c for c in ranked[1:] if c.article_id == best.article_id
+                           and c.confidence >= self.config.threshold), None)
+            if second is not None:
+                chosen = sorted([best, second], key=lambda c: c.start)
+        citations = tuple(self._citation(c) for c in chosen)
+        answer_text = "\n".join(c.quote for c in citations)
+        highlight = None
+        offset = 0
+        for c, cand in zip(citations, chosen):
+            if cand is best and cand.span is not None:
+                s, e = cand.span
+                highlight = Span(cand.text[s:e], offset + s, offset + e)
+            offset += len(c.quote) + 1
+        return Answer(question, rewritten, answer_text, False, best.confidence, highlight,
+                      citations, passages, question_type=qtype.kind)
+
+    def _citation(self, c: Candidate) -> Citation:
+        a = self.articles[c.article_id]
+        return Citation(a.id, a.title, a.date, a.source, a.paragraph_at(c.start), c.start, c.end,
+                        a.text[c.start:c.end], round(c.score, 4))
+
+    def _passage(self, h, rank: int) -> Passage:
+        a = self.articles[h.article_id]
+        return Passage(h.article_id, h.chunk_id, h.text, round(float(h.score), 6), rank, a.title,
+                       h.start, h.end)

@@ -1,0 +1,87 @@
+"""`corpusqa ask`: one question, or a JSONL batch."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from corpusqa.errors import InputError
+
+
+def _style(text: str) -> str:
+    return click.style(text, fg="yellow", bold=True, underline=True)
+
+
+@click.command("ask")
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSONL file, one {\"qid\", \"question\"} per line; writes one JSON answer per line.")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default=None,
+              help="Retrieval mode (default hybrid; lexical when the index has no vectors).")
+@click.option("--date-from", help="Only articles dated on/after YYYY-MM-DD.")
+@click.option("--date-to", help="Only articles dated on/before YYYY-MM-DD.")
+@click.option("--source", "sources", multiple=True, help="Only this source file (repeatable).")
+@click.option("--title", "title_contains", help="Only articles whose title contains this text.")
+@click.option("--history", "history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON list of previous turns [{\"question\": ...}] for a follow-up.")
+@click.pass_obj
+def ask_command(obj, question, as_json, batch, mode, date_from, date_to, sources, title_contains,
+                history_file):
+    """Ask a question; prints the verbatim answer sentence with its citation."""
+    from corpusqa.answers.assistant import AskConfig, Assistant
+    from corpusqa.answers.render import render_answer
+
+    _check_date(date_from)
+    _check_date(date_to)
+    if not batch and question is None:
+        raise InputError("answers.empty_question")
+    filters = {"date_from": date_from, "date_to": date_to, "sources": list(sources),
+               "title_contains": title_contains}
+    history = json.loads(history_file.read_text(encoding="utf-8")) if history_file else None
+    config = AskConfig.calibrated(obj.settings.encoder, mode) if mode else None
+    assistant = Assistant(obj.settings, config).load()
+    if batch:
+        items = list(_read_batch(batch))  # validate every line before any work
+        for n, item in enumerate(items, start=1):
+            ans = assistant.ask(item["question"], filters, item.get("history"))
+            record = {"qid": item.get("qid", str(n)), **ans.to_dict()}
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    ans = assistant.ask(question, filters, history)
+    if as_json:
+        click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        styled = _style if sys.stdout.isatty() else None
+        click.echo(render_answer(ans, obj.settings.language, styled))
+
+
+def _check_date(value: str | None) -> None:
+    import datetime as dt
+
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise InputError("answers.bad_filter_date", value=value) from None
+
+
+def _read_batch(path: Path):
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or "question" not in item:
+                raise ValueError("missing 'question'")
+        except ValueError as exc:
+            raise InputError("answers.batch_bad_line", file=path.name, line=n,
+                             detail=str(exc)[:100]) from None
+        yield item
+
+
+def register(group: click.Group) -> None:
+    group.add_command(ask_command)

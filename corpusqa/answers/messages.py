@@ -1,0 +1,39 @@
+"""User-facing messages of the answer stage and `corpusqa ask`."""
+
+MESSAGES = {
+    "answers.empty_question": {
+        "zh": "问题为空。请输入一个问题，例如：全区建成了多少个一站式党群服务中心？",
+        "en": "The question is empty. Type a question, e.g. 全区建成了多少个一站式党群服务中心？",
+    },
+    "answers.question_too_long": {
+        "zh": "问题太长（{n} 个字符，上限 {max}）。请缩短为一个具体的问题。",
+        "en": "The question is too long ({n} characters, limit {max}). Please ask one specific question.",
+    },
+    "answers.empty_corpus": {
+        "zh": "语料库为空。请先运行 `corpusqa ingest 路径` 导入文章，再运行 `corpusqa index build`。",
+        "en": "The corpus is empty. Run `corpusqa ingest PATH` to add articles, then `corpusqa index build`.",
+    },
+    "answers.abstain": {
+        "zh": "语料库中没有找到能回答这个问题的内容。",
+        "en": "The corpus does not contain an answer to this question.",
+    },
+    "answers.related": {
+        "zh": "相关段落（不能回答该问题）",
+        "en": "Related passages (they do not answer the question)",
+    },
+    "answers.answer": {"zh": "答案", "en": "Answer"},
+    "answers.sources": {"zh": "出处", "en": "Sources"},
+    "answers.rewritten": {"zh": "理解为", "en": "Understood as"},
+    "answers.confidence": {"zh": "置信度", "en": "confidence"},
+    "answers.paragraph": {"zh": "第{n}段", "en": "paragraph {n}"},
+    "answers.chars": {"zh": "字符 {start}–{end}", "en": "chars {start}–{end}"},
+    "answers.no_date": {"zh": "日期不详", "en": "date unknown"},
+    "answers.batch_bad_line": {
+        "zh": "{file} 第 {line} 行不是有效的 JSON 问题（需要 {{\"qid\", \"question\"}}）：{detail}",
+        "en": "{file} line {line} is not a valid JSON question (needs {{\"qid\", \"question\"}}): {detail}",
+    },
+    "answers.bad_filter_date": {
+        "zh": "日期格式不对：{value}。请用 YYYY-MM-DD，例如 2022-06-28。",
+        "en": "Bad date: {value}. Use YYYY-MM-DD, e.g. 2022-06-28.",
+    },
+}

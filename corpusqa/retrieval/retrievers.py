@@ -1,0 +1,187 @@
+"""Lexical, dense and hybrid retrievers over one loaded index.
+
+All three share the ``Retriever`` protocol and the same post-processing: filters
+become allowed chunk rows before searching, and near-duplicate articles are
+collapsed afterwards (the canonical copy is shown, the others kept in
+``Hit.also_in``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence
+
+import numpy as np
+
+from corpusqa.errors import EncoderError
+from corpusqa.models import Hit
+from corpusqa.retrieval.filters import Filters, allowed_rows
+from corpusqa.retrieval.fusion import RRF_K, rrf
+
+log = logging.getLogger(__name__)
+
+
+class Retriever(Protocol):
+    """Anything that turns a query into ranked chunk hits."""
+
+    name: str
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        ...
+
+
+@dataclass
+class SearchContext:
+    """What every retriever needs besides the index itself.
+
+    Attributes:
+        index: a loaded index (``corpusqa.index.store.LoadedIndex`` or compatible).
+        article_meta: article id -> {"date", "source", "title", "section"}.
+        canonical: duplicate article id -> canonical article id.
+    """
+
+    index: Any
+    article_meta: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    canonical: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        copies: dict[str, list[str]] = {}
+        for dup, canon in self.canonical.items():
+            copies.setdefault(canon, []).append(dup)
+        self._copies = {c: sorted(d) for c, d in copies.items()}
+
+    def also_in(self, article_id: str) -> tuple[str, ...]:
+        """Ids of the other copies of an article's story."""
+        canon = self.canonical.get(article_id, article_id)
+        group = [canon, *self._copies.get(canon, [])]
+        return tuple(a for a in group if a != article_id)
+
+    def rows_for(self, filters: Filters | None) -> np.ndarray | None:
+        return allowed_rows(self.index.article_ids, self.article_meta, filters)
+
+
+def collapse_duplicates(hits: Sequence[Hit], ctx: SearchContext) -> list[Hit]:
+    """Keep one hit per story when near-duplicate articles both match.
+
+    A hit from a duplicate article is dropped when a hit from another copy of the
+    same story ranks higher; surviving hits list the other copies in ``also_in``.
+    Ranks are renumbered from 1.
+    """
+    out: list[Hit] = []
+    story_best: dict[str, str] = {}  # canonical story -> article id shown
+    for h in hits:
+        story = ctx.canonical.get(h.article_id, h.article_id)
+        shown = story_best.get(story)
+        if shown is not None and shown != h.article_id:
+            continue
+        story_best[story] = h.article_id
+        out.append(Hit(h.chunk_id, h.article_id, h.score, len(out) + 1, h.retriever,
+                       h.start, h.end, h.text, ctx.also_in(h.article_id)))
+    return out
+
+
+class _IndexRetriever:
+    """Shared plumbing: filters -> rows, raw (row, score) -> collapsed hits."""
+
+    name = "base"
+    overfetch = 3
+
+    def __init__(self, ctx: SearchContext):
+        self.ctx = ctx
+
+    def _search(self, query: str, k: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
+        raise NotImplementedError
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        if k <= 0:
+            return []
+        rows = self.ctx.rows_for(filters)
+        if rows is not None and len(rows) == 0:
+            return []
+        raw = self._search(query, k * self.overfetch, rows)
+        hits = [self._hit(row, score, rank) for rank, (row, score) in enumerate(raw, start=1)]
+        return collapse_duplicates(hits, self.ctx)[:k]
+
+    def _hit(self, row: int, score: float, rank: int) -> Hit:
+        c = self.ctx.index.chunks[row]
+        return Hit(c.id, c.article_id, float(score), rank, self.name, c.start, c.end, c.text)
+
+
+class LexicalRetriever(_IndexRetriever):
+    """BM25 over the index's Chinese-aware tokens."""
+
+    name = "lexical"
+
+    def _search(self, query, k, rows):
+        return self.ctx.index.lexical_search(query, k, rows)
+
+
+class DenseRetriever(_IndexRetriever):
+    """Inner product of normalised embeddings (FAISS)."""
+
+    name = "dense"
+
+    def __init__(self, ctx: SearchContext, query_vector_cache: dict | None = None):
+        super().__init__(ctx)
+        self._cache = query_vector_cache if query_vector_cache is not None else {}
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query embedding (cached per query text for this retriever)."""
+        vec = self._cache.get(query)
+        if vec is None:
+            encoder = self.ctx.index.encoder
+            if encoder is None:
+                raise EncoderError("retrieval.no_dense")
+            vec = encoder.encode_queries([query])[0]
+            self._cache[query] = vec
+        return vec
+
+    def _search(self, query, k, rows):
+        if not query.strip():
+            return []
+        return self.ctx.index.dense_search(self.query_vector(query), k, rows)
+
+
+class HybridRetriever:
+    """Lexical and dense candidates fused with weighted reciprocal rank fusion.
+
+    Args:
+        lexical, dense: the two retrievers (dense may be None: lexical only).
+        rrf_k: RRF constant.
+        depth: candidates taken from each retriever before fusion.
+        weights: (lexical, dense) weights in RRF.
+    """
+
+    name = "hybrid"
+
+    def __init__(self, lexical: LexicalRetriever, dense: DenseRetriever | None,
+                 rrf_k: int = RRF_K, depth: int = 50, weights: tuple[float, float] = (1.0, 1.0)):
+        if depth < 1:
+            raise ValueError("depth must be >= 1")
+        self.lexical = lexical
+        self.dense = dense
+        self.rrf_k = rrf_k
+        self.depth = depth
+        self.weights = weights
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        if k <= 0:
+            return []
+        depth = max(self.depth, k)
+        runs = [self.lexical.retrieve(query, depth, filters)]
+        weights = [self.weights[0]]
+        if self.dense is not None:
+            runs.append(self.dense.retrieve(query, depth, filters))
+            weights.append(self.weights[1])
+        by_id = {}
+        for run in runs:
+            for h in run:
+                by_id.setdefault(h.chunk_id, h)
+        fused = rrf([[h.chunk_id for h in run] for run in runs], k=self.rrf_k, weights=weights)
+        hits = [
+            Hit(cid, by_id[cid].article_id, score, rank, self.name, by_id[cid].start,
+                by_id[cid].end, by_id[cid].text, by_id[cid].also_in)
+            for rank, (cid, score) in enumerate(fused, start=1)
+        ]
+        return collapse_duplicates(hits, self.lexical.ctx)[:k]

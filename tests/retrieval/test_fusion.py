@@ -1,0 +1,59 @@
+import pytest
+
+from corpusqa.retrieval.fusion import minmax, rrf, weighted_fusion
+
+
+def test_rrf_hand_computed():
+    # a: 1/(60+1) + 1/(60+2); b: 1/(60+2) + 1/(60+1); c: 1/(60+3)
+    fused = rrf([["a", "b", "c"], ["b", "a"]], k=60)
+    assert [x for x, _ in fused] == ["a", "b", "c"]  # a and b tie with best rank 1: by id
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[2][1] == pytest.approx(1 / 63)
+
+
+def test_rrf_k_changes_the_balance():
+    # x is first in one list only; y is second in both lists.
+    runs = [["x", "y"], ["z", "w", "y"]]
+    small_k = dict(rrf(runs, k=0))
+    big_k = dict(rrf(runs, k=1000))
+    assert small_k["x"] > small_k["y"]  # 1/1 > 1/2 + 1/3
+    assert big_k["y"] > big_k["x"]      # 1/1002 + 1/1003 > 1/1001
+
+
+def test_rrf_weights_and_duplicates_in_a_list():
+    fused = dict(rrf([["a", "a", "b"], ["b"]], k=1, weights=[2.0, 1.0]))
+    assert fused["a"] == pytest.approx(2.0 / 2)          # duplicate 'a' counted once
+    assert fused["b"] == pytest.approx(2.0 / 3 + 1.0 / 2)  # rank 2 among distinct ids
+
+
+def test_rrf_deterministic_tie_break_by_id():
+    fused = rrf([["b"], ["a"]], k=60)
+    assert [x for x, _ in fused] == ["a", "b"]
+
+
+def test_rrf_rejects_bad_arguments():
+    with pytest.raises(ValueError):
+        rrf([["a"]], k=-1)
+    with pytest.raises(ValueError):
+        rrf([["a"], ["b"]], weights=[1.0])
+
+
+def test_rrf_empty():
+    assert rrf([]) == []
+    assert rrf([[], []]) == []
+
+
+def test_minmax():
+    assert minmax([]) == []
+    assert minmax([3.0, 3.0]) == [1.0, 1.0]
+    assert minmax([1.0, 2.0, 3.0]) == [0.0, 0.5, 1.0]
+
+
+def test_weighted_fusion_hand_computed():
+    fused = weighted_fusion([[("a", 10.0), ("b", 5.0), ("c", 0.0)], [("c", 0.9), ("a", 0.1)]],
+                            weights=[0.5, 0.5])
+    scores = dict(fused)
+    assert scores["a"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.0)
+    assert scores["b"] == pytest.approx(0.5 * 0.5)
+    assert scores["c"] == pytest.approx(0.5 * 0.0 + 0.5 * 1.0)
+    assert [x for x, _ in fused][:2] == ["a", "c"]  # tie 0.5: a has best rank 1 in run 1, c rank 1 in run 2 -> id
