@@ -144,9 +144,12 @@ class Passage:
     title: str = ""
     start: int = 0
     end: int = 0
+    also_in: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["also_in"] = list(self.also_in)
+        return d
 
 
 @dataclass(frozen=True)

@@ -243,4 +243,4 @@ class Assistant:
     def _passage(self, h, rank: int) -> Passage:
         a = self.articles[h.article_id]
         return Passage(h.article_id, h.chunk_id, h.text, round(float(h.score), 6), rank, a.title,
-                       h.start, h.end)
+                       h.start, h.end, h.also_in)

@@ -1,0 +1,138 @@
+"""`corpusqa eval`: score retrieval, answers and abstention on a gold set."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from corpusqa.errors import InputError
+
+
+def _progress(items, enabled: bool, label: str):
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=label, file=sys.stderr, leave=False)
+
+
+def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress: bool,
+                threshold: float | None = None):
+    """Evaluate every configuration over the same questions; (results, records, curves)."""
+    from corpusqa.answers.assistant import AskConfig, Assistant
+    from corpusqa.eval.runner import evaluate_item, prepare_home, recall_curve, summarize
+
+    results, records, curves = {}, {}, {}
+    for cfg in configs:
+        encoder = cfg.encoder or (settings.encoder if cfg.mode != "lexical" else settings.encoder)
+        home = prepare_home(settings, corpus, encoder, cfg.chunk_size, cache_dir, progress)
+        mode = "hybrid" if cfg.mode == "hybrid+rerank" else cfg.mode
+        if cfg.mode == "hybrid+rerank" and not settings.reranker:
+            raise InputError("eval.no_reranker")
+        run_settings = home if cfg.mode == "hybrid+rerank" else replace(home, reranker=None)
+        ask_cfg = AskConfig.calibrated(encoder, mode)
+        if threshold is not None:
+            ask_cfg = replace(ask_cfg, threshold=threshold)
+        ask_cfg = replace(ask_cfg, passages_k=10)
+        assistant = Assistant(run_settings, ask_cfg).load()
+        rows = [evaluate_item(item, assistant.ask, assistant.articles)
+                for item in _progress(gold_items, progress, cfg.name)]
+        records[cfg.name] = rows
+        results[cfg.name] = summarize(rows)
+        curves[cfg.name] = recall_curve(rows)
+    return results, records, curves
+
+
+@click.command("eval")
+@click.option("--gold", "gold_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Gold JSONL (default: the bundled gold set of the sample corpus).")
+@click.option("--corpus", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Corpus file or folder (repeatable; default: the bundled sample corpus).")
+@click.option("--config", "configs", multiple=True,
+              help="MODE[:ENCODER][@CHUNK] with MODE lexical|dense|hybrid|hybrid+rerank (repeatable).")
+@click.option("--limit", type=int, help="Only the first N questions.")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write results.json, records.jsonl, report.md and PNG plots here.")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A records.jsonl of an earlier run: report what got better or worse.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where evaluation indexes are kept (default: HOME/eval-cache).")
+@click.option("--calibrate", is_flag=True,
+              help="Run without abstention and choose the threshold; writes calibration JSON.")
+@click.option("--calibration-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where --calibrate writes (default: the package's answers/data/calibration.json).")
+@click.option("--min-contained", type=float, help="Fail (exit 1) if answer-contained@1 is below.")
+@click.option("--min-abstention-f1", type=float, help="Fail (exit 1) if abstention F1 is below.")
+@click.pass_obj
+def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, baseline, cache_dir,
+                 calibrate, calibration_out, min_contained, min_abstention_f1):
+    """Evaluate configurations side by side on a gold question set."""
+    from corpusqa.eval.gold import load_gold
+    from corpusqa.eval.report import diff_runs, markdown_table, write_report
+    from corpusqa.eval.runner import EvalConfig
+
+    settings = obj.settings
+    items = load_gold(gold_path, limit)
+    cfgs = [EvalConfig.parse(c) for c in (configs or ("hybrid",))]
+    cache = cache_dir or settings.home / "eval-cache"
+    results, records, curves = run_configs(settings, items, list(corpus), cfgs, cache,
+                                           settings.progress, 0.0 if calibrate else None)
+    if calibrate:
+        _write_calibration(records, cfgs, settings, calibration_out)
+    diff = None
+    if baseline:
+        base_rows: dict[str, list] = {}
+        for line in baseline.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                base_rows.setdefault(r.get("config", ""), []).append(r)
+        first = next(iter(base_rows.values()), [])
+        diff = {name: diff_runs(base_rows.get(name, first), rows) for name, rows in records.items()}
+    if report_dir:
+        paths = write_report(report_dir, results, records, curves, diff)
+        for p in paths:
+            click.echo(str(p), err=True)
+    if as_json:
+        click.echo(json.dumps({"results": results, "diff": diff}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(markdown_table(results))
+    failed = []
+    for name, s in results.items():
+        if min_contained is not None and s["answer_contained@1"] < min_contained:
+            failed.append(f"{name}: answer-contained@1 {s['answer_contained@1']:.3f} < {min_contained}")
+        if min_abstention_f1 is not None and s["abstention"]["f1"] < min_abstention_f1:
+            failed.append(f"{name}: abstention F1 {s['abstention']['f1']:.3f} < {min_abstention_f1}")
+    if failed:
+        for f in failed:
+            click.echo(obj.msg("eval.gate_failed", detail=f), err=True)
+        raise SystemExit(1)
+
+
+def _write_calibration(records, cfgs, settings, out: Path | None) -> None:
+    from corpusqa.eval.calibrate import best_threshold
+
+    target = out or Path(__file__).resolve().parent.parent / "answers" / "data" / "calibration.json"
+    data = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
+    for cfg in cfgs:
+        rows = records[cfg.name]
+        r = best_threshold([x["confidence"] for x in rows], [x["answerable"] for x in rows],
+                           [bool(x.get("contained")) for x in rows])
+        mode = "hybrid" if cfg.mode == "hybrid+rerank" else cfg.mode
+        key = f"{cfg.encoder or settings.encoder}|{mode}"
+        data[key] = {**data.get(key, {}), "threshold": r["threshold"],
+                     "accuracy": round(r["accuracy"], 4),
+                     "abstention_f1": round(r["abstention"]["f1"], 4)}
+        click.echo(f"{key}: threshold {r['threshold']:.4f}, accuracy {r['accuracy']:.3f}, "
+                   f"abstention F1 {r['abstention']['f1']:.3f}", err=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                      encoding="utf-8")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(eval_command)

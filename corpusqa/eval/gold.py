@@ -1,0 +1,140 @@
+"""Gold question sets: loading, and resolving evidence strings to article ids.
+
+The format is the one of ``../shared/benchmarks/*.questions.jsonl``: one JSON object
+per line with ``qid``, ``question``, ``gold_pids`` (document ids) and ``answers``
+(verbatim strings; empty for unanswerable questions). The bundled set adds
+``history`` (previous turns for follow-ups), ``evidence`` (a verbatim substring of
+the answer sentence), ``source``, ``type`` and ``tags``.
+
+Article ids are content hashes, so the bundled set is written with ``evidence``
+and resolved to ids by ``resolve`` (``python -m corpusqa.eval.gold``); a test
+checks that the shipped ids still match the current segmentation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from corpusqa.errors import InputError
+from corpusqa.eval.metrics import normalize
+from corpusqa.models import Article
+
+BUNDLED_GOLD = "data/gold.jsonl"
+BUNDLED_RAW = "data/gold_raw.jsonl"
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """One gold question."""
+
+    qid: str
+    question: str
+    gold_pids: tuple[str, ...]
+    answers: tuple[str, ...]
+    history: tuple[dict, ...] = ()
+    tags: tuple[str, ...] = ()
+    type: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GoldItem":
+        known = {"qid", "question", "gold_pids", "answers", "history", "tags", "type"}
+        answers = [a["text"] if isinstance(a, dict) else a for a in d.get("answers") or []]
+        return cls(
+            qid=str(d["qid"]), question=str(d["question"]),
+            gold_pids=tuple(str(p) for p in d.get("gold_pids") or ()),
+            answers=tuple(dict.fromkeys(a for a in answers if a)),
+            history=tuple(d.get("history") or ()), tags=tuple(d.get("tags") or ()),
+            type=d.get("type"), extra={k: v for k, v in d.items() if k not in known},
+        )
+
+
+def load_gold(path: str | Path | None = None, limit: int | None = None) -> list[GoldItem]:
+    """Read a gold JSONL file (the bundled set when ``path`` is None)."""
+    if path is None:
+        text = resources.files("corpusqa.eval").joinpath(BUNDLED_GOLD).read_text(encoding="utf-8")
+        name = "gold.jsonl"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise InputError("eval.gold_missing", path=str(p))
+        text, name = p.read_text(encoding="utf-8-sig"), p.name
+    items = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(GoldItem.from_dict(json.loads(line)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError("eval.gold_bad_line", file=name, line=n, detail=str(exc)[:120]) from None
+        if limit and len(items) >= limit:
+            break
+    return items
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\u3000]+", "", normalize(text))
+
+
+def find_evidence(evidence: str, articles: Iterable[Article]) -> list[str]:
+    """Ids of the articles whose (squashed) text or title contains ``evidence``."""
+    needle = _squash(evidence)
+    if not needle:
+        return []
+    return [a.id for a in articles if needle in _squash(a.title + a.text)]
+
+
+def resolve(raw_items: Sequence[dict], articles: Sequence[Article]) -> tuple[list[dict], list[str]]:
+    """Fill ``gold_pids`` from ``evidence``; returns (items, problems)."""
+    out, problems = [], []
+    for item in raw_items:
+        item = dict(item)
+        evidence = item.get("evidence")
+        if item.get("answers") and evidence:
+            ids = find_evidence(evidence, articles)
+            if not ids:
+                problems.append(f"{item['qid']}: evidence not found: {evidence}")
+            item["gold_pids"] = ids
+        else:
+            item.setdefault("gold_pids", [])
+        out.append(item)
+    return out, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Resolve the bundled raw gold set against the bundled sample corpus."""
+    from corpusqa.corpus.ingest import default_corpus_paths
+    from corpusqa.corpus.loaders import load_path
+    from corpusqa.corpus.segment import build_article, segment_page
+
+    articles: list[Article] = []
+    for path in default_corpus_paths():
+        for loaded in load_path(path):
+            for page in loaded.pages:
+                drafts = segment_page(page, loaded.name)
+                articles += [build_article(d, loaded.name, i) for i, d in enumerate(drafts)]
+    base = Path(__file__).parent
+    raw = [json.loads(x) for x in (base / BUNDLED_RAW).read_text(encoding="utf-8").splitlines()
+           if x.strip()]
+    items, problems = resolve(raw, articles)
+    with open(base / BUNDLED_GOLD, "w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    for p in problems:
+        print(p, file=sys.stderr)
+    print(f"{len(items)} questions written, {len(problems)} unresolved", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""User-facing messages of the evaluation commands."""
+
+MESSAGES = {
+    "eval.gold_missing": {
+        "zh": "找不到标准答案文件：{path}。请检查 --gold 参数。",
+        "en": "Gold file not found: {path}. Check --gold.",
+    },
+    "eval.gold_bad_line": {
+        "zh": "{file} 第 {line} 行格式不对（需要 qid、question、gold_pids、answers）：{detail}",
+        "en": "{file} line {line} is malformed (needs qid, question, gold_pids, answers): {detail}",
+    },
+    "eval.bad_config": {
+        "zh": "无法识别的配置：{spec}。格式为 MODE[:ENCODER][@CHUNK]，MODE 取 lexical、dense、hybrid 或 hybrid+rerank。",
+        "en": "Unknown configuration: {spec}. Use MODE[:ENCODER][@CHUNK] with MODE lexical, dense, hybrid or hybrid+rerank.",
+    },
+    "eval.no_reranker": {
+        "zh": "配置 hybrid+rerank 需要重排序模型：请设置 CORPUSQA_RERANKER。",
+        "en": "The hybrid+rerank configuration needs a reranker: set CORPUSQA_RERANKER.",
+    },
+    "eval.gate_failed": {
+        "zh": "评测未达标：{detail}",
+        "en": "Evaluation gate failed: {detail}",
+    },
+}

