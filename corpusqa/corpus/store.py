@@ -1,0 +1,247 @@
+"""Articles in SQLite (through sqlite-utils): one row per source file and per article.
+
+A source is identified by its name (the file name, or the path relative to the
+folder that was ingested); its path is kept for reference. Replacing a source is
+one transaction, so a failed ingest never leaves half a file behind. Near
+duplicates are recorded twice: ``articles.canonical_id`` for cheap filtering and
+the ``duplicates`` table with the score and method.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+import sqlite_utils
+
+from corpusqa.errors import CorpusError
+from corpusqa.models import Article, Paragraph
+
+if TYPE_CHECKING:
+    from corpusqa.corpus.dedupe import DuplicateLink
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY, path TEXT, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+    encoding TEXT, format TEXT NOT NULL, ingested_at TEXT NOT NULL, n_articles INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL REFERENCES sources(name) ON DELETE CASCADE,
+    position INTEGER NOT NULL, title TEXT NOT NULL, byline TEXT, date TEXT, section TEXT,
+    page TEXT, continued_from TEXT, text TEXT NOT NULL, n_chars INTEGER NOT NULL,
+    canonical_id TEXT REFERENCES articles(id) ON DELETE SET NULL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (source, position)
+);
+CREATE INDEX IF NOT EXISTS articles_canonical ON articles(canonical_id);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    PRIMARY KEY (article_id, idx)
+);
+CREATE TABLE IF NOT EXISTS duplicates (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    canonical_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    score REAL NOT NULL, method TEXT NOT NULL
+);
+"""
+_ARTICLE_COLUMNS = ("id, source, position, title, byline, date, section, page, continued_from, text, extra")
+
+
+class CorpusStore:
+    """The corpus database; ``":memory:"`` gives a private in-memory store.
+
+    Raises:
+        CorpusError: the file is not a corpusqa database, or it was written
+            by a newer version (newer schema).
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        try:
+            if self.path == ":memory:":
+                conn = sqlite3.connect(":memory:", check_same_thread=False)
+            else:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA foreign_keys=ON")
+            if self.path != ":memory:":
+                self.db.enable_wal()
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise CorpusError("corpus.db.broken", path=self.path, detail=str(exc)) from None
+
+    def _migrate(self) -> None:
+        if self.db["meta"].exists():
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            found = int(row[0]) if row else 0
+            if found > SCHEMA_VERSION:
+                raise CorpusError("corpus.db.newer_schema", path=self.path, found=found,
+                                  supported=SCHEMA_VERSION)
+            if found == SCHEMA_VERSION:
+                return
+        self.db.executescript(_SCHEMA)
+        self.db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "CorpusStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------
+
+    def replace_source(self, file_info: dict[str, Any], articles: list[Article]) -> None:
+        """Store a source file and its articles, replacing whatever it held before.
+
+        Args:
+            file_info: ``name`` (required), ``path``, ``sha256``, ``size``,
+                ``encoding``, ``format``.
+            articles: the file's articles; their ``source`` must equal the name.
+
+        All or nothing: on any error the previous state of the source is kept.
+        """
+        name = file_info["name"]
+        for a in articles:
+            if a.source != name:
+                raise ValueError(f"article {a.id} has source {a.source!r}, expected {name!r}")
+        source = {
+            "name": name, "path": file_info.get("path"), "sha256": file_info.get("sha256", ""),
+            "size": int(file_info.get("size") or 0), "encoding": file_info.get("encoding"),
+            "format": file_info.get("format") or "text",
+            "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "n_articles": len(articles),
+        }
+        with self.db.atomic():
+            self.db.execute("DELETE FROM sources WHERE name = ?", [name])
+            self.db["sources"].insert(source)
+            self.db["articles"].insert_all(_article_row(a) for a in articles)
+            self.db["paragraphs"].insert_all(
+                {"article_id": a.id, "idx": p.index, "start": p.start, "end": p.end}
+                for a in articles for p in a.paragraphs)
+
+    def remove_source(self, name: str) -> None:
+        """Delete a source with its articles, paragraphs and duplicate links."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM sources WHERE name = ?", [name])
+
+    def set_duplicates(self, links: Iterable["DuplicateLink"]) -> None:
+        """Replace all near-duplicate links with ``links`` (one transaction)."""
+        links = list(links)
+        with self.db.atomic():
+            self.db.execute("DELETE FROM duplicates")
+            self.db.execute("UPDATE articles SET canonical_id = NULL WHERE canonical_id IS NOT NULL")
+            self.db["duplicates"].insert_all(
+                {"article_id": l.article_id, "canonical_id": l.canonical_id, "score": float(l.score),
+                 "method": l.method} for l in links)
+            self.db.conn.executemany("UPDATE articles SET canonical_id = ? WHERE id = ?",
+                                     [(l.canonical_id, l.article_id) for l in links])
+
+    # -- reading ---------------------------------------------------------
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def source_hash(self, name: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM sources WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def sources(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM sources ORDER BY name"))
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for ``corpus stats``: articles, canonical articles, sources, duplicates, chars."""
+        row = self.db.execute(
+            "SELECT count(*), count(*) - count(canonical_id), coalesce(sum(n_chars), 0) FROM articles"
+        ).fetchone()
+        src = self.db.execute("SELECT count(*), max(ingested_at) FROM sources").fetchone()
+        return {"articles": row[0], "canonical_articles": row[1], "sources": src[0],
+                "duplicates": row[0] - row[1], "chars": row[2], "last_ingested": src[1]}
+
+    def get_article(self, article_id: str) -> Article | None:
+        rows = list(self.db.query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", [article_id]))
+        if not rows:
+            return None
+        paras = self.db.execute('SELECT idx, start, "end" FROM paragraphs WHERE article_id = ? ORDER BY idx',
+                                [article_id]).fetchall()
+        return _article(rows[0], paras)
+
+    def find_ids(self, prefix: str, limit: int = 10) -> list[str]:
+        """Article ids starting with ``prefix`` (for short ids typed by users)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.execute("SELECT id FROM articles WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+                               [pattern, limit]).fetchall()
+        return [r[0] for r in rows]
+
+    def iter_articles(self, canonical_only: bool = False, source: str | None = None) -> Iterator[Article]:
+        """Articles ordered by source and position; optionally only canonical ones or one source."""
+        where, params = [], []
+        if canonical_only:
+            where.append("canonical_id IS NULL")
+        if source is not None:
+            where.append("source = ?")
+            params.append(source)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        paras: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        sql = ('SELECT p.article_id, p.idx, p.start, p."end" FROM paragraphs p '
+               f'JOIN articles ON articles.id = p.article_id {clause} ORDER BY p.article_id, p.idx')
+        for article_id, idx, start, end in self.db.execute(sql, params):
+            paras[article_id].append((idx, start, end))
+        sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles {clause} ORDER BY source, position"
+        for row in self.db.query(sql, params):
+            yield _article(row, paras.get(row["id"], ()))
+
+    def owners(self, ids: Iterable[str]) -> dict[str, str]:
+        """Source name of each of ``ids`` already stored (missing ids are left out)."""
+        ids, found = list(ids), {}
+        for i in range(0, len(ids), 500):
+            batch = ids[i:i + 500]
+            marks = ",".join("?" * len(batch))
+            found.update(self.db.execute(f"SELECT id, source FROM articles WHERE id IN ({marks})", batch))
+        return found
+
+    def canonical_map(self) -> dict[str, str]:
+        """Duplicate article id -> canonical article id."""
+        return dict(self.db.execute("SELECT article_id, canonical_id FROM duplicates").fetchall())
+
+    def duplicate_links(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM duplicates ORDER BY canonical_id, article_id"))
+
+    def also_in(self, article_id: str) -> list[str]:
+        """Ids of the other copies of an article (its canonical and sibling duplicates)."""
+        row = self.db.execute("SELECT coalesce(canonical_id, id) FROM articles WHERE id = ?",
+                              [article_id]).fetchone()
+        if row is None:
+            return []
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE (id = ? OR canonical_id = ?) AND id != ? ORDER BY source, position",
+            [row[0], row[0], article_id]).fetchall()
+        return [r[0] for r in rows]
+
+
+def _article_row(a: Article) -> dict[str, Any]:
+    return {"id": a.id, "source": a.source, "position": a.position, "title": a.title, "byline": a.byline,
+            "date": a.date, "section": a.section, "page": a.page, "continued_from": a.continued_from,
+            "text": a.text, "n_chars": len(a.text), "canonical_id": None,
+            "extra": json.dumps(a.extra or {}, ensure_ascii=False, sort_keys=True)}
+
+
+def _article(row: dict[str, Any], paras: Iterable[tuple[int, int, int]]) -> Article:
+    return Article(
+        id=row["id"], source=row["source"], position=row["position"], title=row["title"], text=row["text"],
+        paragraphs=tuple(Paragraph(i, s, e) for i, s, e in paras), byline=row["byline"], date=row["date"],
+        section=row["section"], page=row["page"], continued_from=row["continued_from"],
+        extra=json.loads(row["extra"] or "{}"),
+    )
