@@ -87,7 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the group, turn library errors into one clear line."""
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
     language = (os.environ.get("CORPUSQA_LANG") or "zh")[:2]
-    args = argv if argv is not None else sys.argv[1:]
+    args = list(argv if argv is not None else sys.argv[1:])
+    # --silent and --verbose are global flags, but users type them after the
+    # subcommand too ("corpusqa index build --silent"): hoist them.
+    for flag in ("--silent", "--verbose", "-v"):
+        if flag in args[1:] and "--" not in args:
+            args.remove(flag)
+            args.insert(0, flag)
     for i, a in enumerate(args):
         if a == "--lang" and i + 1 < len(args):
             language = args[i + 1]

@@ -94,21 +94,42 @@ def find_evidence(evidence: str, articles: Iterable[Article]) -> list[str]:
     return [a.id for a in articles if needle in _squash(a.title + a.text)]
 
 
-def resolve(raw_items: Sequence[dict], articles: Sequence[Article]) -> tuple[list[dict], list[str]]:
-    """Fill ``gold_pids`` from ``evidence``; returns (items, problems)."""
-    out, problems = [], []
+def _in_metadata(evidence: str, articles: Iterable[Article]) -> bool:
+    """Whether the evidence quotes a byline or photo credit (kept out of article text)."""
+    needle = _squash(re.sub(r"[□◎■]", "", evidence))
+    for a in articles:
+        meta = [a.byline or "", *a.extra.get("furniture", [])]
+        for m in meta:
+            m = _squash(re.sub(r"[□◎■]", "", m))
+            if len(m) >= 2 and (m in needle or needle in m):
+                return True
+    return False
+
+
+def resolve(raw_items: Sequence[dict], articles: Sequence[Article]
+            ) -> tuple[list[dict], list[str], list[str]]:
+    """Fill ``gold_pids`` from ``evidence``; returns (items, problems, skipped).
+
+    A question whose evidence exists only in metadata (a byline printed next to a
+    title) is skipped: an extractive answer must quote article text, and bylines
+    are kept out of the text by design (they are shown in every citation).
+    """
+    out, problems, skipped = [], [], []
     for item in raw_items:
         item = dict(item)
         evidence = item.get("evidence")
         if item.get("answers") and evidence:
             ids = find_evidence(evidence, articles)
             if not ids:
+                if _in_metadata(evidence, articles):
+                    skipped.append(f"{item['qid']}: only in a byline/title: {evidence}")
+                    continue
                 problems.append(f"{item['qid']}: evidence not found: {evidence}")
             item["gold_pids"] = ids
         else:
             item.setdefault("gold_pids", [])
         out.append(item)
-    return out, problems
+    return out, problems, skipped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,13 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     base = Path(__file__).parent
     raw = [json.loads(x) for x in (base / BUNDLED_RAW).read_text(encoding="utf-8").splitlines()
            if x.strip()]
-    items, problems = resolve(raw, articles)
+    items, problems, skipped = resolve(raw, articles)
     with open(base / BUNDLED_GOLD, "w", encoding="utf-8") as fh:
         for item in items:
             fh.write(json.dumps(item, ensure_ascii=False) + "\n")
-    for p in problems:
+    for p in skipped + problems:
         print(p, file=sys.stderr)
-    print(f"{len(items)} questions written, {len(problems)} unresolved", file=sys.stderr)
+    print(f"{len(items)} questions written, {len(skipped)} skipped (metadata only), "
+          f"{len(problems)} unresolved", file=sys.stderr)
     return 1 if problems else 0
 
 

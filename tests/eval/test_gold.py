@@ -1,0 +1,58 @@
+"""The bundled gold set is well-formed and its ids match the current segmentation."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from corpusqa.corpus.ingest import default_corpus_paths
+from corpusqa.corpus.loaders import load_path
+from corpusqa.corpus.segment import build_article, segment_page
+from corpusqa.eval.gold import BUNDLED_RAW, load_gold, resolve
+
+DATA = Path(__file__).resolve().parents[2] / "corpusqa" / "eval"
+
+
+@pytest.fixture(scope="module")
+def articles():
+    out = []
+    for path in default_corpus_paths():
+        for loaded in load_path(path):
+            for page in loaded.pages:
+                out += [build_article(d, loaded.name, i)
+                        for i, d in enumerate(segment_page(page, loaded.name))]
+    return out
+
+
+def test_bundled_gold_covers_what_the_issue_asks():
+    items = load_gold()
+    assert len(items) >= 100
+    tags = Counter(t for i in items for t in i.tags)
+    assert sum(1 for i in items if not i.answerable) >= 15
+    for tag, minimum in {"number": 30, "percent": 10, "date": 5, "paraphrase": 15,
+                         "hardwrap": 15, "duplicated": 5, "later_article": 20,
+                         "followup": 8, "traditional": 3}.items():
+        assert tags[tag] >= minimum, tag
+    assert all(i.history for i in items if "followup" in i.tags)
+    assert len({i.qid for i in items}) == len(items)
+
+
+def test_gold_ids_match_current_segmentation(articles):
+    raw = [json.loads(x) for x in (DATA / BUNDLED_RAW).read_text(encoding="utf-8").splitlines()
+           if x.strip()]
+    resolved, problems, _ = resolve(raw, articles)
+    assert problems == []
+    expected = {i["qid"]: sorted(i["gold_pids"]) for i in resolved}
+    shipped = {i.qid: sorted(i.gold_pids) for i in load_gold()}
+    assert shipped == expected, "segmentation changed: run `python -m corpusqa.eval.gold`"
+
+
+def test_every_answer_is_verbatim_in_a_gold_article(articles):
+    by_id = {a.id: a for a in articles}
+    for item in load_gold():
+        if not item.answerable:
+            assert item.gold_pids == ()
+            continue
+        texts = "".join(by_id[p].text for p in item.gold_pids).replace(" ", "")
+        assert any(a.replace(" ", "") in texts for a in item.answers), item.qid
