@@ -67,16 +67,22 @@ def prepare_home(base: Settings, corpus: Sequence[Path] | None, encoder: str,
                  chunk_size: int | None, cache_dir: Path, progress: bool) -> Settings:
     """A data directory with the corpus ingested and indexed (reused when present)."""
     from corpusqa.corpus.ingest import Ingestor, default_corpus_paths
-    from corpusqa.index.builder import build_or_update
+    from corpusqa.index.builder import IndexBuilder
+    from corpusqa.index.commands import load_articles
 
     paths = [Path(p) for p in corpus] if corpus else default_corpus_paths()
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder)[-40:]
     home = cache_dir / f"{corpus_fingerprint(paths)}-{slug}-{chunk_size or 'default'}"
     settings = replace(base, home=home, encoder=encoder, progress=progress)
     home.mkdir(parents=True, exist_ok=True)
-    report = Ingestor(settings).ingest(paths, progress=progress)
+    ingestor = Ingestor(settings)
+    try:
+        report = ingestor.ingest(paths, progress=progress)
+    finally:
+        ingestor.close()
     if report.changed or not (settings.index_dir / "CURRENT").exists():
-        build_or_update(settings, chunk_size=chunk_size, progress=progress)
+        builder = IndexBuilder(settings.index_dir, settings, chunk_size=chunk_size, progress=progress)
+        builder.update(load_articles(settings))
     return settings
 
 

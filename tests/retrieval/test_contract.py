@@ -1,0 +1,84 @@
+"""One contract for every retriever: lexical, dense and hybrid pass the same tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpusqa.retrieval.filters import Filters
+from tests.retrieval.conftest import ARTICLES, build_context, make_article, make_retriever
+
+KINDS = ["lexical", "dense", "hybrid"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_k_larger_than_corpus_returns_each_story_once(ctx, kind):
+    hits = make_retriever(kind, ctx).retrieve("党群服务中心", k=100)
+    assert 1 <= len(hits) <= len(ctx.index.chunks)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert len({h.chunk_id for h in hits}) == len(hits)
+    # near-duplicates collapsed: a1 and its copy a4 never both appear
+    assert not {"a1", "a4"} <= {h.article_id for h in hits}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_punctuation_only_query_returns_nothing_for_lexical_and_no_crash(ctx, kind):
+    hits = make_retriever(kind, ctx).retrieve("？！。，", k=5)
+    if kind == "lexical":
+        assert hits == []
+    assert all(h.score == h.score for h in hits)  # no NaN scores
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_filters_that_match_nothing(ctx, kind):
+    f = Filters(sources=("nope.txt",))
+    assert make_retriever(kind, ctx).retrieve("党群服务中心", k=5, filters=f) == []
+    f = Filters(date_from="2030-01-01")
+    assert make_retriever(kind, ctx).retrieve("党群服务中心", k=5, filters=f) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_filters_restrict_results(ctx, kind):
+    f = Filters(sources=("p2.txt",))
+    hits = make_retriever(kind, ctx).retrieve("供水工程投资", k=5, filters=f)
+    assert hits and {h.article_id for h in hits} <= {"a2", "a3"}
+    f = Filters(title_contains="那达慕")
+    hits = make_retriever(kind, ctx).retrieve("游客", k=5, filters=f)
+    assert [h.article_id for h in hits] == ["a3"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_zero_k(ctx, kind):
+    assert make_retriever(kind, ctx).retrieve("党群服务中心", k=0) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_deterministic(ctx, kind):
+    r = make_retriever(kind, ctx)
+    assert r.retrieve("那达慕大会游客", k=3) == r.retrieve("那达慕大会游客", k=3)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_duplicate_copy_is_listed_as_also_in(ctx, kind):
+    hits = make_retriever(kind, ctx).retrieve("一站式党群服务中心14542个", k=5)
+    top = [h for h in hits if h.article_id in ("a1", "a4")]
+    assert len(top) == 1
+    assert set(top[0].also_in) == {"a1", "a4"} - {top[0].article_id}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_single_article_index(tmp_path, kind):
+    ctx = build_context(tmp_path, [make_article("only", ["包头市举办马拉松比赛。"], "马拉松")])
+    hits = make_retriever(kind, ctx).retrieve("马拉松", k=10)
+    assert [h.article_id for h in hits] == ["only"]
+
+
+def test_lexical_finds_exact_figure(ctx):
+    hits = make_retriever("lexical", ctx).retrieve("全区建成了多少个一站式党群服务中心", k=3)
+    assert hits[0].article_id in ("a1", "a4")
+    assert "14542个" in hits[0].text
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_empty_index(tmp_path, kind):
+    ctx = build_context(tmp_path, [])
+    assert make_retriever(kind, ctx).retrieve("党群服务中心", k=5) == []
