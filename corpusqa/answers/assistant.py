@@ -16,7 +16,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from corpusqa.answers.extract import Candidate, Weights, content_units, score_candidates
+from corpusqa.answers.extract import (Candidate, Confidence, Weights, content_units,
+                                      rank_candidates, sentence_features)
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
 from corpusqa.answers.qtype import classify
@@ -45,7 +46,9 @@ class AskConfig:
     rrf_k: int = 60
     depth: int = 50
     threshold: float = 0.5    # abstain below this confidence
+    dense_weight: float = 1.0  # RRF weight of the dense run (lexical is 1.0)
     weights: Weights = Weights()
+    confidence: Confidence = Confidence()
 
     @classmethod
     def calibrated(cls, encoder: str, mode: str = "hybrid") -> "AskConfig":
@@ -56,12 +59,15 @@ class AskConfig:
                 "data/calibration.json").read_text(encoding="utf-8"))
         except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError):
             return cfg
-        entry = data.get(f"{encoder}|{mode}") or data.get(encoder) or data.get("default")
+        entry = data.get(f"{encoder}|{mode}") or data.get("default")
         if not entry:
             return cfg
-        weights = Weights(**entry.get("weights", {}))
+        conf = entry.get("confidence") or {}
         return cls(mode=mode, threshold=float(entry.get("threshold", cfg.threshold)),
-                   weights=weights)
+                   dense_weight=float(entry.get("dense_weight", cfg.dense_weight)),
+                   weights=Weights(**entry.get("weights", {})),
+                   confidence=Confidence(conf.get("bias", cfg.confidence.bias),
+                                         conf.get("coef", cfg.confidence.coef)))
 
 
 class Assistant:
@@ -102,10 +108,10 @@ class Assistant:
         self.ctx = SearchContext(index, meta, dict(canonical or {}))
         self._query_vecs: dict[str, np.ndarray] = {}
         self.lexical = LexicalRetriever(self.ctx)
-        has_dense = getattr(index, "encoder", None) is not None
+        has_dense = bool(getattr(index, "has_dense", False))
         self.dense = DenseRetriever(self.ctx, self._query_vecs) if has_dense else None
-        encoder_name = index.manifest.get("encoder", {}).get("name", "none") \
-            if isinstance(index.manifest.get("encoder"), dict) else str(index.manifest.get("encoder"))
+        encoder_name = (index.manifest.get("encoder") or {}).get("name", "none")
+        self.encoder_name = encoder_name
         if self.config is None:
             self.config = AskConfig.calibrated(encoder_name, "hybrid" if has_dense else "lexical")
         if self.config.mode == "dense" and self.dense is None:
@@ -113,8 +119,13 @@ class Assistant:
 
             raise EncoderError("retrieval.no_dense")
         self.hybrid = HybridRetriever(self.lexical, self.dense, rrf_k=self.config.rrf_k,
-                                      depth=self.config.depth)
+                                      depth=self.config.depth,
+                                      weights=(1.0, self.config.dense_weight))
         self.reranker = load_reranker(self.settings.reranker, self.settings.device)
+        if self.reranker is not None:
+            self.reranker.load()
+        if self.dense is not None:
+            _ = index.encoder  # load the model now, not on the first question
         self._ready = True
         return self
 
@@ -127,7 +138,13 @@ class Assistant:
     # -- asking ----------------------------------------------------------------
     def ask(self, question: str, filters: Filters | Mapping | None = None,
             history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
-        """Answer ``question`` from the corpus, or abstain.
+        """Answer ``question`` from the corpus, or abstain (see ``explain``)."""
+        return self.explain(question, filters, history)[0]
+
+    def explain(self, question: str, filters: Filters | Mapping | None = None,
+                history: Sequence[Mapping[str, Any]] | None = None
+                ) -> tuple[Answer, list[Candidate]]:
+        """Answer ``question`` and also return the ranked candidate sentences.
 
         Args:
             question: the user's question (Simplified or Traditional Chinese, or English).
@@ -170,14 +187,14 @@ class Assistant:
         if query_vec is None and self.dense is not None and top:
             query_vec = self.dense.query_vector(match_q)
         units = content_units(match_q, self.index.tokenize(match_q))
-        ranked = score_candidates(match_q, qtype, units, self._sentences(top), query_vec,
-                                  self.config.weights)
+        cands = sentence_features(match_q, qtype, units, self._sentences(top), query_vec)
+        ranked = rank_candidates(cands, self.config.weights, self.config.confidence)
         answer = self._compose(question, rewritten, qtype, ranked, hits)
         timings["extract_ms"] = (time.perf_counter() - t3) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         answer = replace(answer, timings_ms=timings)
         check_answer(answer, self.articles)
-        return answer
+        return answer, ranked
 
     def _retrieve(self, match_q: str, original: str, filters: Filters | None):
         retriever = self._retriever()

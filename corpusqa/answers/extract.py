@@ -1,18 +1,20 @@
 """Pick the verbatim answer sentence(s) among the sentences of retrieved chunks.
 
-Each candidate sentence is scored on four features, all in [0, 1]:
+Each candidate sentence gets these features, all in [0, 1]:
 
 * ``sem``  — cosine of the question and sentence embeddings (precomputed at index
-  time), rescaled within the candidate set;
-* ``lex``  — how much of the question's content (words and character bigrams)
-  the sentence covers, with the article title and chunk as weaker context;
+  time), rescaled within the candidate set; ``sem_abs`` is the raw cosine;
+* ``cov``  — share of the question's content (words and CJK bigrams) the sentence
+  covers; ``ctx`` — the same over title + chunk + sentence;
+* ``near`` — coverage inside a window around the typed span that would answer
+  (the figure next to the question's words beats a figure far from them);
 * ``type`` — whether the sentence holds a span of the asked type (a number with
-  the asked unit, a date, a name, a place);
-* ``retr`` — the retrieval rank of the chunk it comes from.
+  the asked unit, a date, a name, a place); 0.5 for open questions;
+* ``retr`` — 1/sqrt(rank) of the chunk the sentence comes from.
 
-The weights live in ``Weights`` and were tuned on the bundled gold set
-(``corpusqa eval``). Confidence, used for abstention, combines the *absolute*
-evidence: content coverage, raw semantic similarity and the type match.
+Ranking is a weighted sum (``Weights``); confidence, used for abstention, is a
+logistic model over the same features (``Confidence``). Both were fitted on the
+bundled gold set by ``corpusqa eval --calibrate`` (see ``corpusqa.eval.tune``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from corpusqa.answers.qtype import QuestionType
 from corpusqa.answers.spans import best_span
 from corpusqa.answers.variants import to_simplified
 
+FEATURES = ("sem", "sem_abs", "cov", "ctx", "near", "type", "retr")
+OPEN_KINDS = ("what", "how", "why", "other", "yes_no")
+NEAR_WINDOW = 24
+
 _QUESTION_WORDS = re.compile(
     r"多少|几|哪些|哪个|哪位|哪里|哪儿|哪年|哪天|哪一|什么|何时|何地|谁|怎么|怎样|如何|为什么|是否|"
     r"吗|呢|吧|请问|多大|多长|多久|多远|多高|比例|占比|时候|情况|有关|关于|一下|"
@@ -37,17 +43,30 @@ _STOP_CHARS = set("的了是在和与及或也都就而把被让将对从向为�
 
 @dataclass(frozen=True)
 class Weights:
-    """Feature weights for ranking and the confidence model (see module doc)."""
+    """Ranking weights over ``FEATURES`` (a missing feature weighs 0)."""
 
-    sem: float = 0.35
-    lex: float = 0.40
+    sem: float = 0.30
+    cov: float = 0.25
+    ctx: float = 0.10
+    near: float = 0.15
     type: float = 0.15
-    retr: float = 0.10
-    # confidence = sigmoid(c_bias + c_cov * coverage + c_sem * sem_abs + c_type * type)
-    c_bias: float = -6.0
-    c_cov: float = 6.0
-    c_sem: float = 3.0
-    c_type: float = 1.0
+    retr: float = 0.05
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, f, 0.0) for f in FEATURES])
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """Logistic confidence: sigmoid(bias + sum coef[f] * feature[f])."""
+
+    bias: float = -5.0
+    coef: dict = field(default_factory=lambda: {"cov": 4.0, "near": 2.0, "sem_abs": 3.0,
+                                                "type": 1.0, "ctx": 1.0})
+
+    def __call__(self, feats: dict[str, float]) -> float:
+        z = self.bias + sum(self.coef.get(f, 0.0) * feats.get(f, 0.0) for f in FEATURES)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 @dataclass(frozen=True)
@@ -60,16 +79,10 @@ class Candidate:
     end: int
     text: str
     retr_rank: int
-    sem_abs: float = 0.0
-    sem: float = 0.0
-    lex: float = 0.0
-    coverage: float = 0.0
-    type: float = 0.0
-    retr: float = 0.0
+    features: dict = field(default_factory=dict, compare=False)
     score: float = 0.0
     confidence: float = 0.0
     span: tuple[int, int] | None = None  # relative to ``text``
-    features: dict = field(default_factory=dict, compare=False)
 
 
 def content_units(text: str, tokens: list[str]) -> set[str]:
@@ -83,11 +96,11 @@ def content_units(text: str, tokens: list[str]) -> set[str]:
     units: set[str] = set()
     for tok in tokens:
         tok = to_simplified(tok).lower()
-        if len(tok) >= 2 and not _QUESTION_WORDS.fullmatch(tok) and not _PUNCT.fullmatch(tok):
+        if len(tok) >= 2 and not _QUESTION_WORDS.search(tok) and not _PUNCT.fullmatch(tok):
             units.add(tok)
     for piece in _PUNCT.split(simp):
-        piece = "".join(ch for ch in piece if ch not in _STOP_CHARS) if _is_cjk(piece) else piece
         if _is_cjk(piece):
+            piece = "".join(ch for ch in piece if ch not in _STOP_CHARS)
             units.update(piece[i:i + 2] for i in range(len(piece) - 1))
         elif len(piece) >= 2:
             units.add(piece)
@@ -104,32 +117,19 @@ def coverage(units: set[str], text: str) -> float:
         return 0.0
     hay = to_simplified(text).lower()
     total = sum(len(u) for u in units)
-    found = sum(len(u) for u in units if u in hay)
-    return found / total
+    return sum(len(u) for u in units if u in hay) / total
 
 
 def _rescale(values: list[float]) -> list[float]:
-    if not values:
-        return []
     lo, hi = min(values), max(values)
     if hi - lo < 1e-9:
         return [0.5] * len(values)
     return [(v - lo) / (hi - lo) for v in values]
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-def score_candidates(
-    question: str,
-    qtype: QuestionType,
-    units: set[str],
-    sentences: list[dict],
-    query_vec: np.ndarray | None,
-    weights: Weights = Weights(),
-) -> list[Candidate]:
-    """Score candidate sentences; returns them best first.
+def sentence_features(question: str, qtype: QuestionType, units: set[str],
+                      sentences: list[dict], query_vec: np.ndarray | None) -> list[Candidate]:
+    """Candidates with their features (unscored), in input order.
 
     Args:
         question: the (rewritten, simplified) question.
@@ -138,36 +138,40 @@ def score_candidates(
         sentences: dicts with article_id, chunk_row, start, end, text, retr_rank,
             context (title + chunk text) and optionally ``vec`` (sentence embedding).
         query_vec: the question embedding, or None in lexical-only mode.
-        weights: feature weights.
     """
     if not sentences:
         return []
-    sem_abs = []
-    for s in sentences:
-        vec = s.get("vec")
-        sem_abs.append(float(np.dot(vec, query_vec)) if vec is not None and query_vec is not None
-                       else 0.0)
+    sem_abs = [float(np.dot(s["vec"], query_vec)) if s.get("vec") is not None
+               and query_vec is not None else 0.0 for s in sentences]
     sem_rel = _rescale(sem_abs) if query_vec is not None else [0.0] * len(sentences)
-    out: list[Candidate] = []
+    out = []
     for s, sa, sr in zip(sentences, sem_abs, sem_rel):
-        cov_sent = coverage(units, s["text"])
-        cov_ctx = coverage(units, s.get("context", "") + s["text"])
-        lex = 0.7 * cov_sent + 0.3 * cov_ctx
-        span = best_span(s["text"], qtype, question)
-        if qtype.kind in ("what", "how", "why", "other", "yes_no"):
-            type_score = 0.5
+        text = s["text"]
+        span = best_span(text, qtype, question)
+        cov = coverage(units, text)
+        if span is not None:
+            window = text[max(0, span[0] - NEAR_WINDOW): span[1] + NEAR_WINDOW]
+            near = coverage(units, window)
         else:
-            type_score = 1.0 if span is not None else 0.0
-        retr = 1.0 / math.sqrt(s["retr_rank"])
-        score = (weights.sem * sr + weights.lex * lex + weights.type * type_score
-                 + weights.retr * retr)
-        conf = _sigmoid(weights.c_bias + weights.c_cov * lex + weights.c_sem * sa
-                        + weights.c_type * type_score)
-        out.append(Candidate(
-            s["article_id"], s["chunk_row"], s["start"], s["end"], s["text"], s["retr_rank"],
-            sem_abs=sa, sem=sr, lex=lex, coverage=cov_sent, type=type_score, retr=retr,
-            score=score, confidence=conf,
-            span=(span[0], span[1]) if span is not None else None,
-        ))
-    out.sort(key=lambda c: (-c.score, c.retr_rank, c.article_id, c.start))
+            near = 0.5 * cov
+        type_score = 0.5 if qtype.kind in OPEN_KINDS else (1.0 if span is not None else 0.0)
+        feats = {"sem": sr, "sem_abs": sa, "cov": cov,
+                 "ctx": coverage(units, s.get("context", "") + text), "near": near,
+                 "type": type_score, "retr": 1.0 / math.sqrt(s["retr_rank"])}
+        out.append(Candidate(s["article_id"], s["chunk_row"], s["start"], s["end"], text,
+                             s["retr_rank"], feats,
+                             span=(span[0], span[1]) if span is not None else None))
     return out
+
+
+def rank_candidates(cands: list[Candidate], weights: Weights = Weights(),
+                    confidence: Confidence = Confidence()) -> list[Candidate]:
+    """Score, attach confidence, and sort best first (deterministic tie-break)."""
+    w = weights.vector()
+    scored = []
+    for c in cands:
+        x = np.array([c.features.get(f, 0.0) for f in FEATURES])
+        scored.append(Candidate(c.article_id, c.chunk_row, c.start, c.end, c.text, c.retr_rank,
+                                c.features, float(w @ x), confidence(c.features), c.span))
+    scored.sort(key=lambda c: (-c.score, c.retr_rank, c.article_id, c.start))
+    return scored

