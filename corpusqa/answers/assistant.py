@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from corpusqa.answers.extract import (Candidate, Confidence, Weights, content_units,
+from corpusqa.answers.extract import (Candidate, Confidence, Weights, content_units, key_words,
                                       rank_candidates, sentence_features)
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
@@ -121,6 +121,10 @@ class Assistant:
         self.hybrid = HybridRetriever(self.lexical, self.dense, rrf_k=self.config.rrf_k,
                                       depth=self.config.depth,
                                       weights=(1.0, self.config.dense_weight))
+        from corpusqa.index.tokenizer import ChineseTokenizer
+
+        self._words = ChineseTokenizer.from_settings(self.settings, bigrams=False).load()
+        self._simp_cache: dict[str, str] = {}
         self.reranker = load_reranker(self.settings.reranker, self.settings.device)
         if self.reranker is not None:
             self.reranker.load()
@@ -187,7 +191,8 @@ class Assistant:
         if query_vec is None and self.dense is not None and top:
             query_vec = self.dense.query_vector(match_q)
         units = content_units(match_q, self.index.tokenize(match_q))
-        cands = sentence_features(match_q, qtype, units, self._sentences(top), query_vec)
+        keywords = key_words(self._words.tokenize(match_q))
+        cands = sentence_features(match_q, qtype, units, self._sentences(top), query_vec, keywords)
         ranked = rank_candidates(cands, self.config.weights, self.config.confidence)
         answer = self._compose(question, rewritten, qtype, ranked, hits)
         timings["extract_ms"] = (time.perf_counter() - t3) * 1000
@@ -208,6 +213,15 @@ class Assistant:
             hits = hits + [h for h in extra if h.chunk_id not in seen]
         return hits
 
+    def _simp(self, text: str) -> str:
+        """Simplified, lower-cased text for matching (cached: OpenCC is slow in Python)."""
+        out = self._simp_cache.get(text)
+        if out is None:
+            if len(self._simp_cache) > 20000:
+                self._simp_cache.clear()
+            out = self._simp_cache[text] = to_simplified(text).lower()
+        return out
+
     def _sentences(self, hits) -> list[dict]:
         out, seen = [], set()
         for rank, h in enumerate(hits, start=1):
@@ -215,15 +229,19 @@ class Assistant:
             chunk = self.index.chunks[row]
             article = self.articles[chunk.article_id]
             vecs = self.index.sentence_vectors(row)
-            context = article.title + " " + chunk.text
+            simp_title = self._simp(article.title)
+            simp_ctx = simp_title + " " + self._simp(chunk.text)
+            simp_article = simp_title + " " + self._simp(article.text)
             for i, (s, e) in enumerate(chunk.sentences):
                 key = (chunk.article_id, s)
                 if key in seen or e <= s:
                     continue
                 seen.add(key)
+                text = article.text[s:e]
                 out.append({
                     "article_id": chunk.article_id, "chunk_row": row, "start": s, "end": e,
-                    "text": article.text[s:e], "retr_rank": rank, "context": context,
+                    "text": text, "retr_rank": rank, "simp": self._simp(text),
+                    "simp_title": simp_title, "simp_ctx": simp_ctx, "simp_article": simp_article,
                     "vec": vecs[i] if vecs is not None and i < len(vecs) else None,
                 })
         return out

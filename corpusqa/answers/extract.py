@@ -10,7 +10,10 @@ Each candidate sentence gets these features, all in [0, 1]:
   (the figure next to the question's words beats a figure far from them);
 * ``type`` — whether the sentence holds a span of the asked type (a number with
   the asked unit, a date, a name, a place); 0.5 for open questions;
-* ``retr`` — 1/sqrt(rank) of the chunk the sentence comes from.
+* ``retr`` — 1/sqrt(rank) of the chunk the sentence comes from;
+* ``kw_sent`` / ``kw_art`` — share of the question's key words (jieba words minus
+  question and generic words) found in the sentence + title / in the whole article:
+  a question about 通辽 answered from an article that never names 通辽 is suspect.
 
 Ranking is a weighted sum (``Weights``); confidence, used for abstention, is a
 logistic model over the same features (``Confidence``). Both were fitted on the
@@ -29,7 +32,7 @@ from corpusqa.answers.qtype import QuestionType
 from corpusqa.answers.spans import best_span
 from corpusqa.answers.variants import to_simplified
 
-FEATURES = ("sem", "sem_abs", "cov", "ctx", "near", "type", "retr")
+FEATURES = ("sem", "sem_abs", "cov", "ctx", "near", "type", "retr", "kw_sent", "kw_art")
 OPEN_KINDS = ("what", "how", "why", "other", "yes_no")
 NEAR_WINDOW = 24
 
@@ -39,6 +42,10 @@ _QUESTION_WORDS = re.compile(
     r"how|many|much|what|when|where|who|which|why")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _STOP_CHARS = set("的了是在和与及或也都就而把被让将对从向为以于这那个有")
+_GENERIC_WORDS = re.compile(
+    r"多少|几|哪.*|什么.*|何.*|谁|怎么.*|怎样|如何|为什么|是否|请问|多大|多长|多久|多远|多高|时候|名字|"
+    r"一共|总共|共有|分别|具体|目前|今年|去年|现在|已经|能够|可以|需要|进行|开展|达到|大约|"
+    r"这个|那个|这次|那次|这项|该项|情况|有关|关于|一下|主要|相关|以及")
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class Weights:
     near: float = 0.15
     type: float = 0.15
     retr: float = 0.05
+    kw_sent: float = 0.0
+    kw_art: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f, 0.0) for f in FEATURES])
@@ -61,8 +70,8 @@ class Confidence:
     """Logistic confidence: sigmoid(bias + sum coef[f] * feature[f])."""
 
     bias: float = -5.0
-    coef: dict = field(default_factory=lambda: {"cov": 4.0, "near": 2.0, "sem_abs": 3.0,
-                                                "type": 1.0, "ctx": 1.0})
+    coef: dict = field(default_factory=lambda: {"cov": 2.0, "near": 1.5, "sem_abs": 1.0,
+                                                "type": 1.0, "ctx": 1.0, "kw_art": 2.0})
 
     def __call__(self, feats: dict[str, float]) -> float:
         z = self.bias + sum(self.coef.get(f, 0.0) * feats.get(f, 0.0) for f in FEATURES)
@@ -107,15 +116,37 @@ def content_units(text: str, tokens: list[str]) -> set[str]:
     return {u for u in units if u.strip()}
 
 
+def key_words(words: list[str]) -> list[str]:
+    """Question words that must be found in an answer's article (deduplicated).
+
+    ``words`` are jieba words of the simplified question; one-character words,
+    question words and generic words (今年, 具体, …) are dropped.
+    """
+    out = []
+    for w in words:
+        w = w.lower()
+        if len(w) >= 2 and not _GENERIC_WORDS.fullmatch(w) and not _PUNCT.fullmatch(w) \
+                and w not in out:
+            out.append(w)
+    return out
+
+
+def _share(words: list[str], hay: str) -> float:
+    return sum(1 for w in words if w in hay) / len(words) if words else 1.0
+
+
 def _is_cjk(s: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in s)
 
 
-def coverage(units: set[str], text: str) -> float:
-    """Share of content units found in ``text``, weighting each by its length."""
+def coverage(units: set[str], text: str, simplified: bool = False) -> float:
+    """Share of content units found in ``text``, weighting each by its length.
+
+    ``simplified``: the text is already Simplified Chinese and lower-cased.
+    """
     if not units:
         return 0.0
-    hay = to_simplified(text).lower()
+    hay = text if simplified else to_simplified(text).lower()
     total = sum(len(u) for u in units)
     return sum(len(u) for u in units if u in hay) / total
 
@@ -128,7 +159,8 @@ def _rescale(values: list[float]) -> list[float]:
 
 
 def sentence_features(question: str, qtype: QuestionType, units: set[str],
-                      sentences: list[dict], query_vec: np.ndarray | None) -> list[Candidate]:
+                      sentences: list[dict], query_vec: np.ndarray | None,
+                      keywords: list[str] = ()) -> list[Candidate]:
     """Candidates with their features (unscored), in input order.
 
     Args:
@@ -136,8 +168,11 @@ def sentence_features(question: str, qtype: QuestionType, units: set[str],
         qtype: its classified type.
         units: ``content_units`` of the question.
         sentences: dicts with article_id, chunk_row, start, end, text, retr_rank,
-            context (title + chunk text) and optionally ``vec`` (sentence embedding).
+            ``simp`` (the sentence, simplified and lower-cased), ``simp_title``,
+            ``simp_ctx`` (title + chunk) and ``simp_article`` (title + article text),
+            likewise, and optionally ``vec`` (sentence embedding).
         query_vec: the question embedding, or None in lexical-only mode.
+        keywords: ``key_words`` of the question.
     """
     if not sentences:
         return []
@@ -146,22 +181,36 @@ def sentence_features(question: str, qtype: QuestionType, units: set[str],
     sem_rel = _rescale(sem_abs) if query_vec is not None else [0.0] * len(sentences)
     out = []
     for s, sa, sr in zip(sentences, sem_abs, sem_rel):
-        text = s["text"]
+        text, simp = s["text"], s["simp"]
         span = best_span(text, qtype, question)
-        cov = coverage(units, text)
-        if span is not None:
-            window = text[max(0, span[0] - NEAR_WINDOW): span[1] + NEAR_WINDOW]
-            near = coverage(units, window)
+        cov = coverage(units, simp, simplified=True)
+        if span is not None and len(simp) == len(text):
+            window = simp[max(0, span[0] - NEAR_WINDOW): span[1] + NEAR_WINDOW]
+            near = coverage(units, window, simplified=True)
         else:
             near = 0.5 * cov
-        type_score = 0.5 if qtype.kind in OPEN_KINDS else (1.0 if span is not None else 0.0)
         feats = {"sem": sr, "sem_abs": sa, "cov": cov,
-                 "ctx": coverage(units, s.get("context", "") + text), "near": near,
-                 "type": type_score, "retr": 1.0 / math.sqrt(s["retr_rank"])}
+                 "ctx": coverage(units, s["simp_ctx"] + simp, simplified=True), "near": near,
+                 "type": _type_score(qtype, span), "retr": 1.0 / math.sqrt(s["retr_rank"]),
+                 "kw_sent": _share(keywords, s["simp_title"] + simp),
+                 "kw_art": _share(keywords, s["simp_article"])}
         out.append(Candidate(s["article_id"], s["chunk_row"], s["start"], s["end"], text,
                              s["retr_rank"], feats,
                              span=(span[0], span[1]) if span is not None else None))
     return out
+
+
+def _type_score(qtype: QuestionType, span) -> float:
+    """1 for a span of the asked kind and unit, 0.6 for the kind with another unit,
+    0 for none; 0.5 for open questions that no span type can answer."""
+    if qtype.kind in OPEN_KINDS:
+        return 0.5
+    if span is None:
+        return 0.0
+    unit = getattr(span, "unit", None)
+    if qtype.unit and unit and qtype.unit not in unit and unit not in qtype.unit:
+        return 0.6
+    return 1.0
 
 
 def rank_candidates(cands: list[Candidate], weights: Weights = Weights(),

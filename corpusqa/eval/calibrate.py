@@ -1,12 +1,13 @@
 """Abstention threshold calibration: a pure function over a gold run.
 
-Run the gold set with abstention disabled (threshold 0): every question then gets
-its best candidate's confidence. A threshold ``t`` answers when confidence >= t.
-A question is handled correctly when it is answerable, answered and the gold
-answer is contained, or unanswerable and refused. We pick the ``t`` maximising
-that accuracy; ties go to the threshold with the higher abstention F1, then the
-lower threshold (refusing less). Candidate thresholds are midpoints between
-consecutive distinct confidences, so the choice does not sit on a data point.
+Every question has its best candidate's confidence; a threshold ``t`` answers
+when confidence >= t. Utility counts +1 for a correct answer (answerable, gold
+answer contained), +1 for refusing an unanswerable question, and
+``-wrong_penalty`` for every answer that is wrong (an answer to an unanswerable
+question, or a sentence without the gold answer): a wrong answer misleads a
+reporter, a refusal only sends them to the related passages. We pick the ``t``
+maximising utility; ties go to the higher abstention F1, then the lower threshold.
+Candidate thresholds are midpoints between consecutive distinct confidences.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from corpusqa.eval.metrics import abstention_scores
 
 
 def best_threshold(confidence: Sequence[float], answerable: Sequence[bool],
-                   contained: Sequence[bool]) -> dict:
-    """The accuracy-maximising threshold with its accuracy and abstention scores."""
+                   contained: Sequence[bool], wrong_penalty: float = 1.0) -> dict:
+    """The utility-maximising threshold with its utility, accuracy and abstention scores."""
     if not (len(confidence) == len(answerable) == len(contained)):
         raise ValueError("inputs differ in length")
     if not confidence:
@@ -30,9 +31,12 @@ def best_threshold(confidence: Sequence[float], answerable: Sequence[bool],
         abstain = [c < t for c in confidence]
         correct = sum(1 for ab, ok, hit in zip(abstain, answerable, contained)
                       if (ok and not ab and hit) or (not ok and ab))
-        acc = correct / len(confidence)
+        wrong = sum(1 for ab, ok, hit in zip(abstain, answerable, contained)
+                    if not ab and not (ok and hit))
+        utility = (correct - wrong_penalty * wrong) / len(confidence)
         ab = abstention_scores(abstain, answerable)
-        key = (acc, ab["f1"], -t)
+        key = (round(utility, 12), ab["f1"], -t)
         if best is None or key > best[0]:
-            best = (key, {"threshold": round(t, 6), "accuracy": acc, "abstention": ab})
+            best = (key, {"threshold": round(t, 6), "utility": utility,
+                          "accuracy": correct / len(confidence), "abstention": ab})
     return best[1]

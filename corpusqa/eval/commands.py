@@ -133,8 +133,8 @@ def run_calibration(settings, items, corpus, cfgs, cache_dir: Path, progress: bo
         entry = tune(factory, items, dense_weights)
         data[f"{encoder}|{mode}"] = entry
         click.echo(f"{encoder}|{mode}: dense weight {entry['dense_weight']}, threshold "
-                   f"{entry['threshold']:.4f}, accuracy {entry['accuracy']:.3f}, "
-                   f"abstention F1 {entry['abstention_f1']:.3f}", err=True)
+                   f"{entry['threshold']:.4f}, utility {entry['utility']:.3f}, accuracy "
+                   f"{entry['accuracy']:.3f}, abstention F1 {entry['abstention_f1']:.3f}", err=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                       encoding="utf-8")

@@ -9,7 +9,10 @@ deterministic gradient descent). Steps, for each dense RRF weight in a small gri
    top sentence contains the answer (ties: the earlier grid point);
 3. fit a logistic ``Confidence`` on the top sentence's features, label 1 when the
    question is answerable and the top sentence contains the answer;
-4. choose the abstention threshold with ``calibrate.best_threshold``.
+4. choose the abstention threshold with ``calibrate.best_threshold`` (utility:
+   a wrong answer costs as much as a right one gains).
+
+The dense weight with the highest utility wins.
 """
 
 from __future__ import annotations
@@ -28,14 +31,15 @@ from corpusqa.eval.metrics import answer_contained
 log = logging.getLogger(__name__)
 
 GRID = {
-    "sem": (0.0, 0.15, 0.3, 0.45),
+    "sem": (0.0, 0.15, 0.3),
     "cov": (0.1, 0.25, 0.4),
     "ctx": (0.0, 0.1, 0.2),
     "near": (0.0, 0.15, 0.3),
     "type": (0.0, 0.15, 0.3),
     "retr": (0.0, 0.05, 0.15),
+    "kw_sent": (0.0, 0.15),
 }
-CONF_FEATURES = ("cov", "ctx", "near", "sem_abs", "type", "retr")
+CONF_FEATURES = ("cov", "ctx", "near", "sem_abs", "type", "retr", "kw_sent", "kw_art")
 
 
 @dataclass
@@ -123,14 +127,15 @@ def tune(assistant_factory, items: Sequence[Any], dense_weights: Sequence[float]
                 contained.append(False)
         thr = best_threshold(confidences, [q.answerable for q in data], contained)
         oracle = float(np.mean([q.gold.any() for q in data if q.answerable]))
-        log.info("dense weight %.2f: top-1 %.3f (oracle %.3f), accuracy %.3f", dw, acc, oracle,
-                 thr["accuracy"])
+        log.info("dense weight %.2f: top-1 %.3f (oracle %.3f), utility %.3f", dw, acc, oracle,
+                 thr["utility"])
         entry = {"dense_weight": dw, "weights": weights.__dict__,
                  "confidence": {"bias": conf.bias, "coef": conf.coef},
                  "threshold": thr["threshold"], "train_top1": round(acc, 4),
                  "train_oracle": round(oracle, 4), "accuracy": round(thr["accuracy"], 4),
+                 "utility": round(thr["utility"], 4),
                  "abstention_f1": round(thr["abstention"]["f1"], 4), "questions": len(data)}
-        if best is None or (entry["accuracy"], entry["train_top1"]) > (best["accuracy"],
-                                                                        best["train_top1"]):
+        if best is None or (entry["utility"], entry["train_top1"]) > (best["utility"],
+                                                                       best["train_top1"]):
             best = entry
     return best
