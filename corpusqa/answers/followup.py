@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from corpusqa.answers.entities import find_persons, find_places
+from corpusqa.answers.entities import find_orgs, find_persons, find_places
 from corpusqa.answers.numbers import UNIT_PATTERN
 from corpusqa.answers.qtype import classify, focus_terms
 
@@ -69,7 +69,8 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
     if m and len(core) <= 16 and (m.group("m") or m.group("end") == "呢") and not _QWORD.search(m.group("x")):
         text, reason = _resolve_ellipsis(m.group("x").strip(" ，,"), prev)
         return Rewrite(text + mark, True, reason)
-    for rule in (_resolve_determiner, _resolve_pronoun, _resolve_missing_topic, _resolve_counted_noun):
+    for rule in (_resolve_determiner, _resolve_pronoun, _resolve_missing_topic, _resolve_counted_noun,
+                 _resolve_missing_subject):
         out = rule(core, prev, answer)
         if out:
             return Rewrite(out[0] + mark, True, out[1])
@@ -169,6 +170,29 @@ def _resolve_counted_noun(core: str, prev: str, answer: str) -> tuple[str, str] 
         scope = _topic_with_scope(prev)[: -len(counted.group("noun"))]
         out = scope + out
     return out, "missing_noun"
+
+
+def _resolve_missing_subject(core: str, prev: str, answer: str) -> tuple[str, str] | None:
+    """``认领了多少个服务项目`` after ``兴安盟有多少在职党员…``: a short question that names
+    no place, organisation or scope borrows the subject the previous question opened with."""
+    body = _MARKER.sub("", core)
+    if len(body) > 14 or not re.search(r"多少|几", body) or re.search(r"其他|其它|此外|另外", body):
+        return None
+    if _SCOPE.search(body) or find_places(body) or find_orgs(body):
+        return None
+    subject = _leading_entity(prev)
+    if not subject or subject in body:
+        return None
+    return subject + body, "missing_subject"
+
+
+def _leading_entity(prev: str) -> str:
+    """The place or organisation a question opens with (``杭锦旗检察院``, ``通辽``), or ''."""
+    found = [c for c in (*find_orgs(prev), *find_places(prev)) if c.start <= 1]
+    if not found:
+        return ""
+    best = max(found, key=lambda c: c.end)
+    return prev[:best.end]
 
 
 def _is_place(x: str) -> bool:

@@ -107,3 +107,16 @@ def test_rewrite_is_frozen_and_serialisable():
     assert r.to_dict() == {"text": "通辽有多少个最强党支部？", "changed": True, "reason": "ellipsis_entity"}
     with pytest.raises(AttributeError):
         r.text = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "previous, question, expected",
+    [
+        ("杭锦旗检察院已经办结了多少项为民服务实事？", "占总计划的多少？", "杭锦旗检察院占总计划的多少？"),
+        ("兴安盟有多少在职党员进社区报到？", "认领了多少个服务项目？", "兴安盟认领了多少个服务项目？"),
+        ("通辽评选了多少个红旗嘎查村？", "命名了多少面红旗？", "通辽命名了多少面红旗？"),
+    ],
+)
+def test_short_count_question_borrows_the_previous_subject(previous, question, expected):
+    r = rewrite(question, [{"question": previous}])
+    assert (r.text, r.changed, r.reason) == (expected, True, "missing_subject")

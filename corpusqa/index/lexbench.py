@@ -1,0 +1,162 @@
+"""Compare BM25 engines on the same Chinese tokens: bm25s, SQLite FTS5, tantivy.
+
+Every engine indexes the same chunks (our chunker and tokenizer; the title indexed with
+each chunk) of a ``*.passages.jsonl`` split and answers its ``*.questions.jsonl``.
+Reported: index time (tokenizing excluded: it is shared), query latency p50/p95
+(tokenizing included), and passage Recall@1/@10 (chunks collapsed to their passage).
+
+Run: ``python -m corpusqa.index.lexbench [--split PATH_PREFIX]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from corpusqa.index.chunking import Chunker
+from corpusqa.index.lexical import LexicalIndex
+from corpusqa.index.tokenizer import ChineseTokenizer
+from corpusqa.models import Article, Paragraph
+
+DEFAULT_SPLIT = Path(__file__).resolve().parents[2].parent / "shared/benchmarks/cmrc2018/trial"
+_POOL = 50  # chunks fetched per query before collapsing to passages
+
+
+def passages_as_articles(path: Path) -> Iterator[Article]:
+    """Articles from a ``{pid, title, text}`` JSON-lines file (id = pid)."""
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            d = json.loads(line)
+            text = d["text"]
+            paras, pos = [], 0
+            for j, para in enumerate(text.split("\n")):
+                paras.append(Paragraph(j, pos, pos + len(para)))
+                pos += len(para) + 1
+            yield Article(id=d["pid"], source=path.name, position=i, title=d.get("title", ""), text=text,
+                          paragraphs=tuple(paras))
+
+
+def load_questions(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def _bm25s(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int], list[int]]:
+    idx = LexicalIndex(tok).build_tokens(docs)
+    return lambda q, k: [r for r, _ in idx.search(q, k)]
+
+
+def _fts5(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int], list[int]]:
+    # Tokens become opaque ids so FTS5's own tokenizer cannot re-split "98.9%" or "1.1万".
+    vocab: dict[str, str] = {}
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE d USING fts5(body, tokenize='ascii')")
+    rows = [(i + 1, " ".join(vocab.setdefault(t, f"t{len(vocab)}") for t in d)) for i, d in enumerate(docs)]
+    db.executemany("INSERT INTO d(rowid, body) VALUES (?, ?)", rows)
+    db.commit()
+
+    def search(q: str, k: int) -> list[int]:
+        ids = [vocab[t] for t in tok.tokenize(q) if t in vocab]
+        if not ids:
+            return []
+        cur = db.execute("SELECT rowid FROM d WHERE d MATCH ? ORDER BY bm25(d), rowid LIMIT ?", (" OR ".join(ids), k))
+        return [r - 1 for (r,) in cur]
+    return search
+
+
+def _tantivy(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int], list[int]]:
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("row", stored=True, fast=True)
+    sb.add_text_field("body", tokenizer_name="ws", index_option="freq")
+    schema = sb.build()
+    index = tantivy.Index(schema)
+    index.register_tokenizer("ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+    writer = index.writer(heap_size=50_000_000, num_threads=1)
+    for i, d in enumerate(docs):
+        writer.add_document(tantivy.Document(row=i, body=" ".join(d)))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    searcher = index.searcher()
+
+    def search(q: str, k: int) -> list[int]:
+        toks = tok.tokenize(q)
+        if not toks:
+            return []
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", t)) for t in toks])
+        hits = searcher.search(query, k).hits
+        return [searcher.doc(addr)["row"][0] for _, addr in hits]
+    return search
+
+
+ENGINES = {"bm25s": _bm25s, "sqlite-fts5": _fts5, "tantivy": _tantivy}
+
+
+def run_lexbench(split: Path = DEFAULT_SPLIT, chunk_size: int | None = None, chunk_overlap: int | None = None,
+                 bigrams: bool = True, engines: tuple[str, ...] = tuple(ENGINES)) -> list[dict]:
+    """Measure each engine on ``split`` (path prefix of ``.passages.jsonl``/``.questions.jsonl``)."""
+    split = Path(split)
+    tok = ChineseTokenizer(bigrams=bigrams).load()
+    chunker = Chunker(**{k: v for k, v in (("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v})
+    pids, texts = [], []
+    for art in passages_as_articles(split.with_name(split.name + ".passages.jsonl")):
+        for c in chunker.chunk(art):
+            pids.append(art.id)
+            texts.append(f"{art.title}\n{c.text}")
+    questions = load_questions(split.with_name(split.name + ".questions.jsonl"))
+    t0 = time.perf_counter()
+    docs = [tok.tokenize(t) for t in texts]
+    tok_s = time.perf_counter() - t0
+    results = []
+    for name in engines:
+        t0 = time.perf_counter()
+        search = ENGINES[name](docs, tok)
+        index_s = time.perf_counter() - t0
+        lat, r1, r10 = [], 0, 0
+        for q in questions:
+            t1 = time.perf_counter()
+            rows = search(q["question"], _POOL)
+            lat.append(time.perf_counter() - t1)
+            ranked = list(dict.fromkeys(pids[r] for r in rows))
+            gold = set(q["gold_pids"])
+            r1 += bool(gold & set(ranked[:1]))
+            r10 += bool(gold & set(ranked[:10]))
+        lat_ms = np.array(lat) * 1000
+        results.append({"engine": name, "chunks": len(docs), "questions": len(questions),
+                        "tokenize_s": round(tok_s, 2), "index_s": round(index_s, 3),
+                        "query_p50_ms": round(float(np.percentile(lat_ms, 50)), 2),
+                        "query_p95_ms": round(float(np.percentile(lat_ms, 95)), 2),
+                        "recall@1": round(r1 / len(questions), 4), "recall@10": round(r10 / len(questions), 4)})
+    return results
+
+
+def format_table(results: list[dict]) -> str:
+    """A Markdown table of :func:`run_lexbench` results."""
+    cols = ["engine", "chunks", "questions", "tokenize_s", "index_s", "query_p50_ms", "query_p95_ms",
+            "recall@1", "recall@10"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in results]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", type=Path, default=DEFAULT_SPLIT, help="path prefix, e.g. .../cmrc2018/trial")
+    ap.add_argument("--no-bigrams", action="store_true", help="jieba words only")
+    args = ap.parse_args(argv)
+    print(format_table(run_lexbench(args.split, bigrams=not args.no_bigrams)))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+

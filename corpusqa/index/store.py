@@ -1,0 +1,184 @@
+"""Open a built index: chunks, lexical and dense search, sentence vectors.
+
+``open_index`` refuses an index that is missing, damaged, of another schema, built
+with another encoder or tokenized with other settings, with one line that names the
+command to run. Arrays are memory-mapped; the encoder loads on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpusqa.errors import IndexError_
+from corpusqa.index import manifest as mf
+from corpusqa.index.dense import DenseIndex
+from corpusqa.index.encoders import Encoder, load_encoder
+from corpusqa.index.lexical import LexicalIndex
+from corpusqa.index.tokenizer import ChineseTokenizer
+from corpusqa.index.versions import current_dir
+from corpusqa.models import Chunk
+
+logger = logging.getLogger(__name__)
+
+CHUNKS = "chunks.jsonl"
+CHUNK_KEYS = "chunk_keys.npy"
+CHUNK_VECTORS = "chunk_vectors.npy"
+FAISS_FILE = "dense.faiss"
+SENTENCE_KEYS = "sentence_keys.npy"
+SENTENCE_VECTORS = "sentence_vectors.npy"
+CHUNK_SENTENCES = "chunk_sentences.npy"
+LEXICAL_DIR = "lexical"
+
+
+def read_chunks(directory: Path) -> list[Chunk]:
+    """The chunks of a version, in row order."""
+    chunks = []
+    with open(directory / CHUNKS, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            chunks.append(Chunk(id=d["id"], article_id=d["article_id"], ordinal=d["ordinal"], start=d["start"],
+                                end=d["end"], text=d["text"], sentences=tuple(tuple(s) for s in d["sentences"])))
+    return chunks
+
+
+def load_array(path: Path) -> np.ndarray:
+    """A read-only memory-mapped ``.npy`` (never with pickle)."""
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def open_index(index_dir: Path, settings: Any, *, check_encoder: bool = True,
+               tokenizer: ChineseTokenizer | None = None) -> "LoadedIndex":
+    """Load the live version under ``index_dir`` for querying with ``settings``.
+
+    Args:
+        index_dir: the index directory (``settings.index_dir`` normally).
+        settings: run-time settings (encoder spec, device, user dictionary).
+        check_encoder: refuse an index built with another encoder than ``settings.encoder``.
+        tokenizer: a (loaded) tokenizer to reuse; it must match the saved settings.
+
+    Raises:
+        IndexError_: missing, corrupt, or incompatible index (the message names the fix).
+    """
+    index_dir = Path(index_dir)
+    live = current_dir(index_dir)
+    if live is None:
+        raise IndexError_("index.missing", path=str(index_dir), command=mf.BUILD_COMMAND)
+    manifest = mf.read_manifest(live)
+    if check_encoder:
+        wanted = load_encoder(settings.encoder, device=getattr(settings, "device", None))
+        mf.check_encoder(manifest, wanted.name if wanted else "none")
+    tok_settings = manifest.get("tokenizer") or {}
+    if tokenizer is None:
+        tokenizer = ChineseTokenizer.from_settings(settings, bigrams=bool(tok_settings.get("bigrams", True)))
+    mf.check_tokenizer(manifest, tokenizer.settings())
+    try:
+        return LoadedIndex(live, manifest, tokenizer, device=getattr(settings, "device", None))
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise IndexError_("index.corrupt", detail=f"{type(exc).__name__}: {exc}"[:200], command=mf.BUILD_COMMAND)
+
+
+class LoadedIndex:
+    """One version of the index, ready to search.
+
+    Rows are chunk positions: ``chunks[row]``, ``article_ids[row]``, FAISS id ``row``
+    and lexical document ``row`` all refer to the same chunk.
+    """
+
+    def __init__(self, path: Path, manifest: dict[str, Any], tokenizer: ChineseTokenizer,
+                 device: str | None = None):
+        self.path = path
+        self.version = path.name
+        self.manifest = manifest
+        self.chunks: list[Chunk] = read_chunks(path)
+        self.article_ids: list[str] = [c.article_id for c in self.chunks]
+        self._rows = {c.id: i for i, c in enumerate(self.chunks)}
+        self._tokenizer = tokenizer
+        self.lexical = LexicalIndex.load(path / LEXICAL_DIR, tokenizer)
+        self.dense: DenseIndex | None = None
+        enc = manifest.get("encoder")
+        if enc and manifest.get("dense"):
+            vectors = load_array(path / CHUNK_VECTORS)
+            self.dense = DenseIndex.load(path / FAISS_FILE, vectors, manifest["dense"]["faiss"])
+        self._sent_vecs = self._sent_rows = self._sent_ptr = None
+        if (manifest.get("sentence_vectors") or {}).get("enabled"):
+            self._sent_vecs = load_array(path / SENTENCE_VECTORS)
+            self._sent_rows = load_array(path / CHUNK_SENTENCES)
+            self._sent_ptr = np.concatenate([[0], np.cumsum([len(c.sentences) for c in self.chunks])])
+        if len(self.chunks) != manifest["counts"]["chunks"] or self.lexical.size != len(self.chunks):
+            raise ValueError("row counts of chunks and lexical index disagree")
+        if self.dense is not None and self.dense.size != len(self.chunks):
+            raise ValueError("row counts of chunks and vectors disagree")
+        self._device = device
+        self._encoder: Encoder | None = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    @property
+    def has_dense(self) -> bool:
+        """False for a lexical-only index (built with ``--encoder none``)."""
+        return self.dense is not None
+
+    def chunk_row(self, chunk_id: str) -> int:
+        """Row of ``chunk_id`` (KeyError when it is not in this index)."""
+        return self._rows[chunk_id]
+
+    def rows_for_articles(self, article_ids) -> np.ndarray:
+        """Rows of all chunks of the given articles (for filters)."""
+        wanted = set(article_ids)
+        return np.array([i for i, a in enumerate(self.article_ids) if a in wanted], dtype=np.int64)
+
+    def tokenize(self, text: str) -> list[str]:
+        """The lexical index's own tokenizer."""
+        return self._tokenizer.tokenize(text)
+
+    def lexical_search(self, query: str, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """BM25 top ``k`` as ``(row, score)``; [] for an empty or punctuation-only query."""
+        return self.lexical.search(query, k, rows)
+
+    def dense_search(self, query_vec: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Cosine top ``k`` as ``(row, score)`` for a query vector from :attr:`encoder`."""
+        if self.dense is None:
+            raise IndexError_("index.dense_unavailable")
+        return self.dense.search(query_vec, k, rows)
+
+    @property
+    def encoder(self) -> Encoder | None:
+        """The encoder the index was built with, loaded on first use (None if lexical-only).
+
+        Raises IndexError_ when its weights differ from those recorded in the manifest.
+        """
+        spec = self.manifest.get("encoder")
+        if not spec:
+            return None
+        with self._lock:
+            if self._encoder is None:
+                enc = load_encoder(spec["spec"], device=self._device)
+                enc.load()
+                mf.check_fingerprint(self.manifest, enc.fingerprint)
+                self._encoder = enc
+        return self._encoder
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """The query vector ``(dim,)`` for :meth:`dense_search`."""
+        enc = self.encoder
+        if enc is None:
+            raise IndexError_("index.dense_unavailable")
+        return enc.encode_queries([text])[0]
+
+    def sentence_vectors(self, chunk_row: int) -> np.ndarray | None:
+        """``(n_sentences, dim)`` passage vectors aligned with ``chunks[row].sentences``.
+
+        None when sentence vectors were not precomputed (see the manifest).
+        """
+        if self._sent_vecs is None:
+            return None
+        lo, hi = int(self._sent_ptr[chunk_row]), int(self._sent_ptr[chunk_row + 1])
+        return np.asarray(self._sent_vecs[np.asarray(self._sent_rows[lo:hi])])

