@@ -37,7 +37,7 @@ run: $(STAMP)
 	$(VENV)/bin/corpusqa serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) chromium
-	CORPUSQA_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n 2 --dist loadgroup -q
+	CORPUSQA_CHROMIUM=$(CHROMIUM) OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not integration and not browser"

@@ -56,9 +56,9 @@ def bench_build(articles: Iterable[Article], encoder: str, work_dir: Path | None
         report = IndexBuilder(settings.index_dir, settings, **builder_options).build(articles)
         seconds = time.perf_counter() - t0
     return {"source": label, "encoder": encoder, "articles": report.articles, "chunks": report.chunks,
-            "sentences": report.sentences, "seconds": round(seconds, 1),
+            "sentences": report.sentences, "seconds": round(seconds, 2),
             "chunks_per_s": round(report.chunks / seconds, 1) if seconds else None,
-            "size_mb": round(report.size_bytes / 2**20, 2), "faiss": report.faiss,
+            "size_bytes": report.size_bytes, "size_mb": round(report.size_bytes / 2**20, 2), "faiss": report.faiss,
             "sentence_vectors": report.sentence_vectors, "timings": report.timings}
 
 

@@ -52,5 +52,5 @@ def test_sweep_reports_answer_containment(split):
 def test_bench_build_times_a_build(split, tmp_path):
     arts = passages_as_articles(split.with_name("tiny.passages.jsonl"))
     result = bench_build(arts, "hash:16", work_dir=tmp_path, label="tiny")
-    assert result["chunks"] == 3 and result["seconds"] > 0 and result["size_mb"] > 0
+    assert result["chunks"] == 3 and result["seconds"] >= 0 and result["size_bytes"] > 1000
     assert set(result["timings"]) >= {"chunking_s", "lexical_s", "embed_chunks_s"}
