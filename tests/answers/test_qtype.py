@@ -132,3 +132,9 @@ def test_empty_or_punctuation_question_is_other():
 def test_ordinal_question():
     qt = classify("《奥托卡王的权杖》是《丁丁历险记》系列的第几部？")
     assert (qt.kind, qt.unit, qt.unit_kind) == ("number", "部", "ordinal")
+
+
+def test_rate_asked_with_how_high_is_a_percent_question():
+    # the web chat highlighted 14542个 for this before: 率…多高 now asks for a percentage
+    assert classify("一站式党群服务中心的覆盖率有多高？").kind == "percent"
+    assert classify("覆盖率有多大？").kind == "percent"
