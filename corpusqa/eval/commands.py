@@ -20,7 +20,8 @@ def _progress(items, enabled: bool, label: str):
     return tqdm(items, desc=label, file=sys.stderr, leave=False)
 
 
-def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress: bool):
+def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress: bool,
+                threshold: float | None = None):
     """Evaluate every configuration over the same questions; (results, records, curves)."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import evaluate_item, prepare_home, recall_curve, summarize
@@ -34,6 +35,8 @@ def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress
             raise InputError("eval.no_reranker")
         run_settings = home if cfg.mode == "hybrid+rerank" else replace(home, reranker=None)
         ask_cfg = replace(AskConfig.calibrated(encoder, mode), passages_k=10)
+        if threshold is not None:
+            ask_cfg = replace(ask_cfg, threshold=threshold)
         assistant = Assistant(run_settings, ask_cfg).load()
         rows = [evaluate_item(item, assistant.ask, assistant.articles)
                 for item in _progress(gold_items, progress, cfg.name)]
@@ -63,11 +66,13 @@ def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress
                    "set first (writes calibration JSON), then evaluate.")
 @click.option("--calibration-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Where --calibrate writes (default: the package's answers/data/calibration.json).")
+@click.option("--threshold", type=float,
+              help="Override the calibrated abstention threshold (0: never abstain).")
 @click.option("--min-contained", type=float, help="Fail (exit 1) if answer-contained@1 is below.")
 @click.option("--min-abstention-f1", type=float, help="Fail (exit 1) if abstention F1 is below.")
 @click.pass_obj
 def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, baseline, cache_dir,
-                 calibrate, calibration_out, min_contained, min_abstention_f1):
+                 calibrate, calibration_out, threshold, min_contained, min_abstention_f1):
     """Evaluate configurations side by side on a gold question set."""
     from corpusqa.eval.gold import load_gold
     from corpusqa.eval.report import diff_runs, markdown_table, write_report
@@ -81,7 +86,7 @@ def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, ba
         run_calibration(settings, items, list(corpus), cfgs, cache, settings.progress,
                         calibration_out)
     results, records, curves = run_configs(settings, items, list(corpus), cfgs, cache,
-                                           settings.progress)
+                                           settings.progress, threshold)
     diff = None
     if baseline:
         base_rows: dict[str, list] = {}
