@@ -37,8 +37,8 @@ def ask_command(obj, question, as_json, batch, mode, date_from, date_to, sources
 
     _check_date(date_from)
     _check_date(date_to)
-    if not batch and question is None:
-        raise InputError("answers.empty_question")
+    if not batch and (question is None or not any(ch.isalnum() for ch in question)):
+        raise InputError("answers.empty_question")  # before loading any model
     filters = {"date_from": date_from, "date_to": date_to, "sources": list(sources),
                "title_contains": title_contains}
     history = json.loads(history_file.read_text(encoding="utf-8")) if history_file else None
