@@ -101,13 +101,14 @@ class Assistant:
         if articles is None:
             from corpusqa.corpus.store import CorpusStore
 
-            store = CorpusStore(self.settings.db_path)
-            articles = list(store.iter_articles())
-            canonical = store.canonical_map()
+            with CorpusStore(self.settings.db_path) as store:
+                articles = list(store.iter_articles())
+                canonical = store.canonical_map()
         if not articles:
             raise CorpusError("answers.empty_corpus")
         self.index = index
         self.articles = {a.id: a for a in articles}
+        self._check_index_matches_corpus()
         meta = {a.id: {"date": a.date, "source": a.source, "title": a.title,
                        "section": a.section} for a in articles}
         self.ctx = SearchContext(index, meta, dict(canonical or {}))
@@ -137,6 +138,19 @@ class Assistant:
             _ = index.encoder  # load the model now, not on the first question
         self._ready = True
         return self
+
+    def _check_index_matches_corpus(self) -> None:
+        """Refuse an index built from other article texts (ingested since the last build).
+
+        Every chunk must slice its article exactly; otherwise citations would point at
+        the wrong text.
+        """
+        for c in self.index.chunks:
+            article = self.articles.get(c.article_id)
+            if article is None or article.text[c.start:c.end] != c.text:
+                from corpusqa.errors import IndexError_
+
+                raise IndexError_("answers.index_stale")
 
     def _retriever(self):
         mode = self.config.mode
@@ -183,6 +197,7 @@ class Assistant:
         timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
 
         t1 = time.perf_counter()
+        self._remember_query(match_q)
         hits = self._retrieve(match_q, rewritten, filters)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         if self.reranker is not None:
@@ -218,6 +233,10 @@ class Assistant:
             hits = hits + [h for h in extra if h.chunk_id not in seen]
         return hits
 
+    def _remember_query(self, text: str) -> None:
+        if len(self._query_vecs) > 5000:  # a long-running chat: keep memory bounded
+            self._query_vecs.clear()
+
     def _simp(self, text: str) -> str:
         """Simplified, lower-cased text for matching (cached: OpenCC is slow in Python)."""
         out = self._simp_cache.get(text)
@@ -238,10 +257,12 @@ class Assistant:
             simp_ctx = simp_title + " " + self._simp(chunk.text)
             simp_article = simp_title + " " + self._simp(article.text)
             for i, (s, e) in enumerate(chunk.sentences):
-                key = (chunk.article_id, s)
-                if key in seen or e <= s:
+                # a sentence longer than a chunk is cut at chunk bounds: keep one piece
+                # of it (the first retrieved), never two overlapping candidates
+                if e <= s or any(a == chunk.article_id and s < e2 and s2 < e
+                                 for a, s2, e2 in seen):
                     continue
-                seen.add(key)
+                seen.add((chunk.article_id, s, e))
                 text = article.text[s:e]
                 out.append({
                     "article_id": chunk.article_id, "chunk_row": row, "start": s, "end": e,
@@ -260,7 +281,8 @@ class Assistant:
         chosen = [best]
         if qtype.wants_multiple:
             second = next((c for c in ranked[1:] if c.article_id == best.article_id
-                           and c.confidence >= self.config.threshold), None)
+                           and c.confidence >= self.config.threshold
+                           and (c.end <= best.start or c.start >= best.end)), None)
             if second is not None:
                 chosen = sorted([best, second], key=lambda c: c.start)
         citations = tuple(self._citation(c) for c in chosen)

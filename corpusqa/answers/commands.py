@@ -35,13 +35,14 @@ def ask_command(obj, question, as_json, batch, mode, date_from, date_to, sources
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.answers.render import render_answer
 
-    _check_date(date_from)
-    _check_date(date_to)
+    date_from, date_to = _check_date(date_from), _check_date(date_to)
+    if date_from and date_to and date_from > date_to:
+        raise InputError("answers.bad_filter_date", value=f"{date_from} > {date_to}")
     if not batch and (question is None or not any(ch.isalnum() for ch in question)):
         raise InputError("answers.empty_question")  # before loading any model
     filters = {"date_from": date_from, "date_to": date_to, "sources": list(sources),
                "title_contains": title_contains}
-    history = json.loads(history_file.read_text(encoding="utf-8")) if history_file else None
+    history = _read_history(history_file) if history_file else None
     config = AskConfig.calibrated(obj.settings.encoder, mode) if mode else None
     assistant = Assistant(obj.settings, config).load()
     if batch:
@@ -59,14 +60,36 @@ def ask_command(obj, question, as_json, batch, mode, date_from, date_to, sources
         click.echo(render_answer(ans, obj.settings.language, styled))
 
 
-def _check_date(value: str | None) -> None:
+def _check_date(value: str | None) -> str | None:
+    """``YYYY-MM-DD`` exactly (stored dates compare as text), or None."""
     import datetime as dt
+    import re
 
-    if value:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise InputError("answers.bad_filter_date", value=value) from None
+    if not value:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise InputError("answers.bad_filter_date", value=value)
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise InputError("answers.bad_filter_date", value=value) from None
+
+
+def _valid_history(history, where: str) -> list[dict]:
+    if history is None:
+        return []
+    if not isinstance(history, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("question"), str) for t in history):
+        raise InputError("answers.bad_history", detail=where)
+    return history
+
+
+def _read_history(path: Path) -> list[dict]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError("answers.bad_history", detail=f"{path.name}: {str(exc)[:80]}") from None
+    return _valid_history(data, path.name)
 
 
 def _read_batch(path: Path):
@@ -75,8 +98,11 @@ def _read_batch(path: Path):
             continue
         try:
             item = json.loads(line)
-            if not isinstance(item, dict) or "question" not in item:
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
                 raise ValueError("missing 'question'")
+            if not any(ch.isalnum() for ch in item["question"]):
+                raise ValueError("empty 'question'")
+            _valid_history(item.get("history"), f"line {n}")
         except ValueError as exc:
             raise InputError("answers.batch_bad_line", file=path.name, line=n,
                              detail=str(exc)[:100]) from None

@@ -11,13 +11,9 @@ returning a possibly invented answer.
 
 from __future__ import annotations
 
-import re
 from typing import Mapping
 
 from corpusqa.models import Answer, Article
-
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
 
 class InvariantError(RuntimeError):
     """An answer broke a citation invariant (a bug: report it)."""
@@ -40,11 +36,8 @@ def check_answer(answer: Answer, articles: Mapping[str, Article]) -> None:
         if article.text[c.start:c.end] != c.quote:
             raise InvariantError(f"quote differs from article {c.doc_id}[{c.start}:{c.end}]")
     if answer.answer != "\n".join(c.quote for c in answer.citations):
+        # this also guarantees that every number shown lies inside a quoted span
         raise InvariantError("answer text is not made of its quotes")
-    quoted = "\n".join(c.quote for c in answer.citations)
-    for m in _NUMBER.finditer(answer.answer):
-        if m.group() not in quoted:
-            raise InvariantError(f"number {m.group()} is not inside a quote")
     h = answer.highlight
     if h is not None:
         if not (0 <= h.start < h.end <= len(answer.answer)) or answer.answer[h.start:h.end] != h.text:

@@ -13,6 +13,14 @@ MESSAGES = {
         "zh": "语料库为空。请先运行 `corpusqa ingest 路径` 导入文章，再运行 `corpusqa index build`。",
         "en": "The corpus is empty. Run `corpusqa ingest PATH` to add articles, then `corpusqa index build`.",
     },
+    "answers.index_stale": {
+        "zh": "索引与语料库不一致（建索引后又导入或修改了文章）。请运行 `corpusqa index update`。",
+        "en": "The index does not match the corpus (articles were ingested or changed after it was built). Run `corpusqa index update`.",
+    },
+    "answers.bad_history": {
+        "zh": "对话历史格式不对：需要 JSON 列表，每项形如 {{\"question\": \"…\"}}。{detail}",
+        "en": "Bad conversation history: expected a JSON list of {{\"question\": \"…\"}} objects. {detail}",
+    },
     "answers.abstain": {
         "zh": "语料库中没有找到能回答这个问题的内容。",
         "en": "The corpus does not contain an answer to this question.",

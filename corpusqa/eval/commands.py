@@ -94,8 +94,9 @@ def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, ba
             if line.strip():
                 r = json.loads(line)
                 base_rows.setdefault(r.get("config", ""), []).append(r)
-        first = next(iter(base_rows.values()), [])
-        diff = {name: diff_runs(base_rows.get(name, first), rows) for name, rows in records.items()}
+        # compare like with like: a configuration absent from the baseline is skipped
+        diff = {name: diff_runs(base_rows[name], rows) for name, rows in records.items()
+                if name in base_rows}
     if report_dir:
         paths = write_report(report_dir, results, records, curves, diff)
         for p in paths:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from corpusqa.answers.invariants import InvariantError
 from corpusqa.errors import CorpusQAError, InputError
 from corpusqa.eval.gold import GoldItem
 from corpusqa.eval.metrics import (abstention_scores, answer_contained, em_score, f1_score,
@@ -112,11 +113,19 @@ def evaluate_item(item: GoldItem, ask: Callable[..., Any],
     t0 = time.perf_counter()
     try:
         ans = ask(item.question, None, history or None)
-    except CorpusQAError as exc:
-        return {"qid": item.qid, "question": item.question, "error": exc.key, "abstained": True,
-                "answerable": item.answerable, "contained": 0.0, "em": 0.0, "f1": 0.0,
-                "r1": 0.0, "r5": 0.0, "r10": 0.0, "mrr10": 0.0, "ndcg10": 0.0,
-                "confidence": 0.0, "timings_ms": {}, "docs": [], "tags": list(item.tags)}
+    except (CorpusQAError, InvariantError) as exc:
+        # an error is a miss everywhere: never a correct refusal, never left out of recall
+        rec = {"qid": item.qid, "question": item.question, "answerable": item.answerable,
+               "error": getattr(exc, "key", type(exc).__name__), "abstained": False,
+               "answer": None, "confidence": 0.0, "timings_ms": {}, "docs": [],
+               "gold_pids": list(item.gold_pids), "tags": list(item.tags),
+               "citations_valid": not isinstance(exc, InvariantError)}
+        if item.answerable:
+            rec.update({"contained": 0.0, "em": 0.0, "f1": 0.0})
+        if item.gold_pids:
+            rec.update({"r1": 0.0, "r5": 0.0, "r10": 0.0, "mrr10": 0.0, "ndcg10": 0.0,
+                        "recall10": 0.0})
+        return rec
     elapsed = (time.perf_counter() - t0) * 1000
     docs = ranked_doc_ids(ans)
     gold = item.gold_pids

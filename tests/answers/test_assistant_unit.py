@@ -87,3 +87,32 @@ def test_invariants_reject_a_tampered_answer(assistant):
                       None, ans.citations, ans.passages)
     with pytest.raises(InvariantError):
         check_answer(composed, assistant.articles)
+
+
+def test_an_index_built_from_other_article_texts_is_refused(tmp_path):
+    from dataclasses import replace
+
+    from corpusqa.errors import IndexError_
+
+    settings = Settings(home=tmp_path, encoder="hash:32", progress=False)
+    IndexBuilder(settings.index_dir, settings).build(ARTICLES)
+    index = open_index(settings.index_dir, settings)
+    edited = [replace(a, text=a.text.replace("14542", "14543")) if a.id == "a1" else a
+              for a in ARTICLES]
+    with pytest.raises(IndexError_) as exc:
+        Assistant(settings).load(index, edited, CANONICAL)
+    assert "corpusqa index update" in exc.value.message("zh")
+
+
+def test_pieces_of_one_over_long_sentence_never_both_become_candidates(tmp_path):
+    from tests.retrieval.conftest import make_article
+
+    long_sentence = "自治区" + "，".join(f"第{i}项工作稳步推进取得实效" for i in range(40)) + "。"
+    arts = [make_article("L", [long_sentence, "全区共有党支部7.4万个。"], "长句")]
+    settings = Settings(home=tmp_path, encoder="hash:32", progress=False)
+    IndexBuilder(settings.index_dir, settings).build(arts)
+    a = Assistant(settings, AskConfig(threshold=0.0)).load(open_index(settings.index_dir, settings),
+                                                           arts, {})
+    _, cands = a.explain("第10项工作和第30项工作推进得怎么样？")
+    spans = sorted((c.start, c.end) for c in cands)
+    assert all(e1 <= s2 for (s1, e1), (s2, e2) in zip(spans, spans[1:])), spans

