@@ -71,7 +71,7 @@ def run_bench(settings: Settings, encoders: Sequence[str], corpus: Sequence[Path
             t_idx = time.perf_counter() - t0
             rows.append({"task": f"index build ({b.chunks} chunks, {b.sentences} sentences)",
                          "encoder": enc, "seconds": t_idx, "ratio": t_idx / base,
-                         "rate": f"{b.chunks / t_idx:.1f} chunks/s",
+                         "rate": f"{b.chunks / t_idx:.1f} chunks/s (whole build)",
                          "size_mb": round(b.size_bytes / 1e6, 2)})
             if not questions:
                 continue
@@ -96,13 +96,13 @@ def run_bench(settings: Settings, encoders: Sequence[str], corpus: Sequence[Path
 
 def format_table(result: dict) -> str:
     """A Markdown table of the bench rows."""
-    lines = ["| task | encoder | seconds | ratio to baseline | rate | MB |", "|---|---|---|---|---|---|"]
+    lines = ["| task | encoder | time | ratio to baseline | rate | MB |", "|---|---|---|---|---|---|"]
     for r in result["rows"]:
         secs = ""
-        if "seconds" in r:
-            secs = f"{r['seconds']:.3f}"
-            if "p95_seconds" in r:
-                secs += f" / {r['p95_seconds']:.3f}"
+        if "p95_seconds" in r:
+            secs = f"{r['seconds'] * 1000:.1f} / {r['p95_seconds'] * 1000:.1f} ms"
+        elif "seconds" in r:
+            secs = f"{r['seconds']:.3f} s"
         ratio = f"{r['ratio']:.2f}" if "ratio" in r else ""
         lines.append(f"| {r['task']} | {r.get('encoder', '')} | {secs} | {ratio} | "
                      f"{r.get('rate', '')} | {r.get('size_mb', '')} |")
