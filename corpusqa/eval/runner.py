@@ -81,10 +81,22 @@ def prepare_home(base: Settings, corpus: Sequence[Path] | None, encoder: str,
         report = ingestor.ingest(paths, progress=progress)
     finally:
         ingestor.close()
-    if report.changed or not (settings.index_dir / "CURRENT").exists():
+    if report.changed or not _index_usable(settings):
         builder = IndexBuilder(settings.index_dir, settings, chunk_size=chunk_size, progress=progress)
         builder.update(load_articles(settings))
     return settings
+
+
+def _index_usable(settings: Settings) -> bool:
+    """Whether the cached index opens (a tokenizer, dictionary or encoder change refuses it)."""
+    from corpusqa.errors import IndexError_
+    from corpusqa.index.store import open_index
+
+    try:
+        open_index(settings.index_dir, settings)
+    except IndexError_:
+        return False
+    return True
 
 
 def ranked_doc_ids(answer) -> list[str]:
