@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from corpusqa.index.ranking import best_rows
+
 logger = logging.getLogger(__name__)
 
 HNSW_THRESHOLD = 100_000
@@ -114,7 +116,7 @@ class DenseIndex:
                 return []
             if rows.size <= _EXACT_FILTER_MAX:
                 scores = np.asarray(self.vectors[rows] @ q[0], dtype=np.float32)
-                return _ranked(rows, scores, k)
+                return best_rows(rows, scores, k)
             return self._faiss_search(q, min(k, rows.size), rows)
         return self._faiss_search(q, min(k, n), None)
 
@@ -130,15 +132,4 @@ class DenseIndex:
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
         scores, ids = self.index.search(q, k, params=params)
         found = ids[0] >= 0
-        return _ranked(ids[0][found].astype(np.int64), scores[0][found], k)
-
-
-def _ranked(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """Best ``k`` by score, ties by lower row; negative similarities are kept."""
-    if rows.size > k:
-        part = np.argpartition(-scores, k - 1)[:k]
-        kth = scores[part].min()
-        sel = scores >= kth
-        rows, scores = rows[sel], scores[sel]
-    order = np.lexsort((rows, -scores))[:k]
-    return [(int(rows[i]), float(scores[i])) for i in order]
+        return best_rows(ids[0][found].astype(np.int64), scores[0][found], k)

@@ -14,6 +14,7 @@ from typing import Iterable
 
 import numpy as np
 
+from corpusqa.index.ranking import best_rows
 from corpusqa.index.tokenizer import ChineseTokenizer
 
 logger = logging.getLogger(__name__)
@@ -52,15 +53,7 @@ def top_k(scores: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tu
     else:
         cand, vals = np.arange(scores.size), scores
     keep = vals > 0
-    cand, vals = cand[keep], vals[keep]
-    if cand.size > k:
-        part = np.argpartition(-vals, k - 1)[:k]
-        # include every row tied with the k-th score so the tie-break stays deterministic
-        kth = vals[part].min()
-        sel = vals >= kth
-        cand, vals = cand[sel], vals[sel]
-    order = np.lexsort((cand, -vals))[:k]
-    return [(int(cand[i]), float(vals[i])) for i in order]
+    return best_rows(cand[keep], vals[keep], k)
 
 
 class LexicalIndex:
