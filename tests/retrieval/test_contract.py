@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corpusqa.retrieval.filters import Filters
-from tests.retrieval.conftest import ARTICLES, build_context, make_article, make_retriever
+from tests.retrieval.conftest import build_context, make_article, make_retriever
 
 KINDS = ["lexical", "dense", "hybrid"]
 
