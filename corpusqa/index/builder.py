@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -87,13 +88,17 @@ class IndexBuilder:
             ``on`` or ``off``.
         faiss_kind: ``auto`` (flat below HNSW_THRESHOLD vectors), ``flat`` or ``hnsw``.
         tokenizer: a (loaded) tokenizer to reuse; default: one for ``settings``.
+        workers: processes tokenizing for BM25 (None: one per core, at most 4; only
+            batches of 2,000+ chunks are worth a pool).
+        flush_chunks: chunks per streamed batch (bounds the build's memory).
     """
 
     def __init__(self, index_dir: Path, settings: Any, *, encoder: Encoder | str | None = None,
                  chunk_size: int | None = None, chunk_overlap: int | None = None, title_prefix: bool = True,
                  lexical_title: bool = True, sentence_vectors: str = "auto", sentence_limit: int = SENTENCE_LIMIT,
                  faiss_kind: str = "auto", batch_size: int = 32, progress: bool | None = None,
-                 tokenizer: ChineseTokenizer | None = None):
+                 tokenizer: ChineseTokenizer | None = None, workers: int | None = None,
+                 flush_chunks: int = 8192):
         if sentence_vectors not in SENTENCE_MODES:
             raise ValueError(f"sentence_vectors must be one of {SENTENCE_MODES}")
         choose_kind(0, faiss_kind)  # validates
@@ -113,6 +118,8 @@ class IndexBuilder:
         self.batch_size = int(batch_size)
         self.progress = getattr(settings, "progress", True) if progress is None else progress
         self.tokenizer = tokenizer or ChineseTokenizer.from_settings(settings)
+        self.workers = int(workers) if workers else min(4, os.cpu_count() or 1)
+        self.flush_chunks = max(1, int(flush_chunks))
 
     def build(self, articles: Iterable[Article]) -> BuildReport:
         """A fresh index: every vector is computed again."""
@@ -150,40 +157,81 @@ class IndexBuilder:
 
     def _write(self, tmp: Path, articles: Iterable[Article], chunker: Chunker, live: Path | None,
                old: dict | None, t0: float) -> dict:
-        """Write a complete version into ``tmp``; ``old``: the live manifest when reusing vectors."""
+        """Stream a complete version into ``tmp``; ``old``: the live manifest when reusing vectors.
+
+        Articles are processed in batches of about ``flush_chunks`` chunks: chunk rows are
+        written, tokens go to the streaming BM25 writer and vectors to a scratch file, so
+        memory does not grow with the corpus (sentence texts are kept only while sentence
+        vectors are still possible).
+        """
         clock = _Clock()
-        rows, embed_texts, lex_texts, sent_keys, sent_texts, n_articles = self._chunk_all(articles, chunker)
-        with open(tmp / st.CHUNKS, "w", encoding="utf-8") as f:
-            for c in rows:
-                f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-        clock.lap("chunking_s")
-        LexicalIndex(self.tokenizer).build(self._bar(lex_texts, "BM25", "docs")).save(tmp / st.LEXICAL_DIR)
-        clock.lap("lexical_s")
+        use_old = bool(self.encoder is not None and old
+                       and (old.get("encoder") or {}).get("fingerprint") == self.encoder.fingerprint)
+        chunk_reuse = self._reuse(live, st.CHUNK_KEYS, st.CHUNK_VECTORS, use_old) if self.encoder else None
+        lex = LexicalIndex(self.tokenizer).writer(tmp / st.LEXICAL_DIR, workers=self.workers)
+        sents = _SentenceCollector(self.sentence_mode, self.sentence_limit)
         stats = {"embedded_chunks": 0, "reused_chunks": 0, "embedded_sentences": 0, "reused_sentences": 0}
+        keys: list[bytes] = []
+        n_articles = n_chunks = 0
+        vec_path = tmp / "scratch.vectors"
+        with open(tmp / st.CHUNKS, "w", encoding="utf-8") as rows_f, open(vec_path, "wb") as vec_f:
+            batch: list[tuple[Chunk, str, str]] = []
+
+            def flush() -> None:
+                nonlocal n_chunks
+                if not batch:
+                    return
+                for c, _, _ in batch:
+                    rows_f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+                clock.lap("chunking_s")
+                lex.add([lt for _, _, lt in batch])
+                clock.lap("lexical_s")
+                if self.encoder is not None:
+                    texts = [et for _, et, _ in batch]
+                    bkeys = [content_id(t) for t in texts]
+                    vecs, done, reused = self._embed(texts, bkeys, chunk_reuse, "chunks")
+                    stats["embedded_chunks"] += done
+                    stats["reused_chunks"] += reused
+                    vec_f.write(np.ascontiguousarray(vecs, dtype=np.float32).tobytes())
+                    keys.extend(k.encode() for k in bkeys)
+                    clock.lap("embed_chunks_s")
+                n_chunks += len(batch)
+                batch.clear()
+
+            for art in self._bar(articles, "分块 chunking", "articles"):
+                n_articles += 1
+                title = (art.title or "").strip()
+                for c in chunker.chunk(art):
+                    batch.append((c, chunker.embed_text(title, c),
+                                  f"{title}\n{c.text}" if self.lexical_title and title else c.text))
+                    sents.add(art, c)
+                if len(batch) >= self.flush_chunks:
+                    flush()
+            flush()
+        lex.finish()
+        clock.lap("lexical_s")
         dense_info = sent_info = None
         if self.encoder is not None:
-            use_old = bool(old and (old.get("encoder") or {}).get("fingerprint") == self.encoder.fingerprint)
-            keys = [content_id(t) for t in embed_texts]
-            vecs, stats["embedded_chunks"], stats["reused_chunks"] = self._embed(
-                embed_texts, keys, self._reuse(live, st.CHUNK_KEYS, st.CHUNK_VECTORS, use_old), "chunks")
-            _save_keys(tmp / st.CHUNK_KEYS, keys)
-            np.save(tmp / st.CHUNK_VECTORS, vecs, allow_pickle=False)
-            clock.lap("embed_chunks_s")
-            dense = DenseIndex.build(vecs, self.faiss_kind)
+            dim = self.encoder.dim
+            _raw_to_npy(vec_path, tmp / st.CHUNK_VECTORS, (n_chunks, dim))
+            np.save(tmp / st.CHUNK_KEYS, np.array(keys, dtype="S16"), allow_pickle=False)
+            clock.lap("write_s")
+            dense = DenseIndex.build_from_file(tmp / st.CHUNK_VECTORS, self.faiss_kind)
             dense.save(tmp / st.FAISS_FILE)
             dense_info = {"faiss": dense.kind, "metric": "inner_product", "hnsw_threshold": HNSW_THRESHOLD,
-                          "hnsw_m": HNSW_M, "mmap": True}
+                          "hnsw_m": HNSW_M, "mmap": True, **dense.params()}
+            del dense
             clock.lap("faiss_s")
-            sent_info = self._sentences(tmp, sent_keys, sent_texts, rows, live, use_old, stats)
+            sent_info = self._sentences(tmp, sents, live, use_old, stats)
             clock.lap("embed_sentences_s")
-        stats["timings"] = clock.laps
-        counts = {"articles": n_articles, "chunks": len(rows), "sentences": len(sent_keys),
-                  "sentence_refs": sum(len(c.sentences) for c in rows),
-                  **{k: v for k, v in stats.items() if k != "timings"}}
+        else:
+            vec_path.unlink()
+        counts = {"articles": n_articles, "chunks": n_chunks, "sentences": sents.distinct,
+                  "sentence_refs": sents.refs_total, **stats}
         manifest = mf.make_manifest(
             encoder=self.encoder, chunker={**chunker.settings(), "lexical_title": self.lexical_title},
             tokenizer=self.tokenizer.settings(), lexical=LexicalIndex(self.tokenizer).settings(), dense=dense_info,
-            sentence_vectors=sent_info, counts=counts, timings=stats["timings"], seconds=time.perf_counter() - t0)
+            sentence_vectors=sent_info, counts=counts, timings=clock.laps, seconds=time.perf_counter() - t0)
         mf.write_manifest(tmp, manifest)
         return manifest
 
@@ -194,50 +242,17 @@ class IndexBuilder:
                                                                                     DEFAULT_CHUNK_OVERLAP)
         return Chunker(size, overlap, title_prefix=self.title_prefix)
 
-    def _chunk_all(self, articles: Iterable[Article], chunker: Chunker):
-        rows: list[Chunk] = []
-        embed_texts: list[str] = []
-        lex_texts: list[str] = []
-        sent_keys: dict[str, int] = {}
-        sent_texts: list[str] = []
-        n_articles = 0
-        for art in self._bar(articles, "分块 chunking", "articles"):
-            n_articles += 1
-            title = (art.title or "").strip()
-            for c in chunker.chunk(art):
-                rows.append(c)
-                embed_texts.append(chunker.embed_text(title, c))
-                lex_texts.append(f"{title}\n{c.text}" if self.lexical_title and title else c.text)
-                for s, e in c.sentences:
-                    text = art.text[s:e]
-                    key = content_id(text)
-                    if key not in sent_keys:
-                        sent_keys[key] = len(sent_texts)
-                        sent_texts.append(text)
-        return rows, embed_texts, lex_texts, sent_keys, sent_texts, n_articles
-
-    def _sentences(self, tmp: Path, sent_keys: dict[str, int], sent_texts: list[str], rows: list[Chunk],
-                   live: Path | None, use_old: bool, stats: dict) -> dict:
-        n = len(sent_texts)
-        enabled = self.sentence_mode == "on" or (self.sentence_mode == "auto" and n <= self.sentence_limit)
-        reason = {"on": "forced on", "off": "turned off"}.get(self.sentence_mode) or (
-            f"{n} <= {self.sentence_limit} sentences" if enabled else f"{n} > {self.sentence_limit} sentences")
-        info = {"enabled": enabled, "mode": self.sentence_mode, "limit": self.sentence_limit, "reason": reason,
-                "distinct": n}
-        if not enabled:
+    def _sentences(self, tmp: Path, sents: "_SentenceCollector", live: Path | None, use_old: bool,
+                   stats: dict) -> dict:
+        info = sents.info()
+        if not info["enabled"]:
             return info
-        keys = list(sent_keys)
+        keys = list(sents.keys)
         vecs, stats["embedded_sentences"], stats["reused_sentences"] = self._embed(
-            sent_texts, keys, self._reuse(live, st.SENTENCE_KEYS, st.SENTENCE_VECTORS, use_old), "sentences")
+            sents.texts, keys, self._reuse(live, st.SENTENCE_KEYS, st.SENTENCE_VECTORS, use_old), "sentences")
         _save_keys(tmp / st.SENTENCE_KEYS, keys)
         np.save(tmp / st.SENTENCE_VECTORS, vecs, allow_pickle=False)
-        refs = np.zeros(sum(len(c.sentences) for c in rows), dtype=np.int32)
-        i = 0
-        for c in rows:
-            for s, e in c.sentences:
-                refs[i] = sent_keys[content_id(_slice_sentence(c, s, e))]
-                i += 1
-        np.save(tmp / st.CHUNK_SENTENCES, refs, allow_pickle=False)
+        np.save(tmp / st.CHUNK_SENTENCES, np.asarray(sents.refs, dtype=np.int32), allow_pickle=False)
         return info
 
     def _reuse(self, live: Path | None, keys_file: str, vecs_file: str, use_old: bool) -> _Reuse:
@@ -249,10 +264,12 @@ class IndexBuilder:
             logger.warning("cannot reuse vectors from %s: %s", live, exc)
             return _Reuse()
 
-    def _embed(self, texts: list[str], keys: list[str], reuse: _Reuse, what: str) -> tuple[np.ndarray, int, int]:
+    def _embed(self, texts: list[str], keys: list[str], reuse: _Reuse | None,
+               what: str) -> tuple[np.ndarray, int, int]:
         dim = self.encoder.dim
         out = np.zeros((len(texts), dim), dtype=np.float32)
         todo = []
+        reuse = reuse or _Reuse()
         for i, k in enumerate(keys):
             j = reuse.get(k)
             if j is not None and reuse.vectors.shape[1] == dim:
@@ -275,7 +292,7 @@ class IndexBuilder:
 
 
 class _Clock:
-    """Seconds spent per build stage (recorded in the manifest)."""
+    """Seconds spent per build stage, summed over batches (recorded in the manifest)."""
 
     def __init__(self):
         self.laps: dict[str, float] = {}
@@ -283,12 +300,71 @@ class _Clock:
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
-        self.laps[name] = round(now - self._t, 3)
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._t, 3)
         self._t = now
 
 
-def _slice_sentence(chunk: Chunk, s: int, e: int) -> str:
-    return chunk.text[s - chunk.start:e - chunk.start]
+class _SentenceCollector:
+    """Distinct sentence texts and each chunk's sentence references, while they may be needed.
+
+    In ``auto`` mode, collecting stops (and memory is freed) once there are more than
+    ``limit`` distinct sentences: sentence vectors are then off.
+    """
+
+    def __init__(self, mode: str, limit: int):
+        self.mode, self.limit = mode, limit
+        self.keys: dict[str, int] = {}
+        self.texts: list[str] = []
+        self.refs: list[int] = []
+        self.refs_total = 0
+        self.collecting = mode != "off"
+        self._seen_over = False
+        self._over_count = 0
+
+    @property
+    def distinct(self) -> int:
+        """Distinct sentences (counted exactly while collecting; a lower bound after)."""
+        return len(self.keys) if not self._seen_over else self._over_count
+
+    def add(self, article: Article, chunk: Chunk) -> None:
+        self.refs_total += len(chunk.sentences)
+        if not self.collecting:
+            return
+        for s, e in chunk.sentences:
+            text = article.text[s:e]
+            key = content_id(text)
+            row = self.keys.get(key)
+            if row is None:
+                row = self.keys[key] = len(self.texts)
+                self.texts.append(text)
+            self.refs.append(row)
+        if self.mode == "auto" and len(self.keys) > self.limit:
+            self._over_count = len(self.keys)
+            self._seen_over = True
+            self.collecting = False
+            self.keys, self.texts, self.refs = {}, [], []
+
+    def info(self) -> dict:
+        enabled = self.collecting and self.mode != "off"
+        n = self.distinct
+        if self.mode in ("on", "off"):
+            reason = {"on": "forced on", "off": "turned off"}[self.mode]
+        elif enabled:
+            reason = f"{n} <= {self.limit} sentences"
+        else:
+            reason = f"> {self.limit} sentences"
+        return {"enabled": enabled, "mode": self.mode, "limit": self.limit, "reason": reason, "distinct": n}
+
+
+def _raw_to_npy(raw: Path, out: Path, shape: tuple[int, int]) -> None:
+    """Prefix a raw float32 file with a ``.npy`` header (streamed, no full copy in memory)."""
+    expected = shape[0] * shape[1] * 4
+    if raw.stat().st_size != expected:
+        raise ValueError(f"vector scratch file holds {raw.stat().st_size} bytes, expected {expected}")
+    with open(out, "wb") as f, open(raw, "rb") as src:
+        np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": shape})
+        shutil.copyfileobj(src, f, 16 << 20)
+    raw.unlink()
 
 
 def _save_keys(path: Path, keys: list[str]) -> None:

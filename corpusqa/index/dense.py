@@ -2,8 +2,9 @@
 
 Row ``i`` of the FAISS index is chunk row ``i``. Small corpora use the exact
 ``IndexFlatIP``; from ``HNSW_THRESHOLD`` vectors on, ``IndexHNSWFlat`` (approximate,
-sub-linear). A row filter is answered exactly: by numpy over the allowed rows when there
-are few of them, else by FAISS with an ID selector.
+sub-linear); ``IndexIVFFlat`` is available for comparison (``corpusqa bench scale`` holds
+the numbers behind the choice). A row filter is answered exactly: by numpy over the
+allowed rows when there are few of them, else by FAISS with an ID selector.
 """
 
 from __future__ import annotations
@@ -23,7 +24,29 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
 #: Up to this many allowed rows, a filtered search is an exact numpy dot product.
 _EXACT_FILTER_MAX = 50_000
-KINDS = ("auto", "flat", "hnsw")
+IVF_NPROBE = 32
+KINDS = ("auto", "flat", "hnsw", "ivf")
+_ADD_BATCH = 65_536
+
+
+def ivf_nlist(n: int) -> int:
+    """Number of IVF lists for ``n`` vectors: about 4 sqrt(n), a power of two, 16..65536."""
+    target = 4 * max(n, 1) ** 0.5
+    return int(min(65536, max(16, 2 ** round(np.log2(target)))))
+
+
+def iter_npy_rows(path: Path, batch: int = _ADD_BATCH):
+    """Row blocks of a 2-D ``.npy`` read with plain file reads (no memory map kept)."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(f)
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{path.name}: expected a C-ordered 2-D array")
+        n, dim = shape
+        for i in range(0, n, batch):
+            m = min(batch, n - i)
+            yield np.fromfile(f, dtype=dtype, count=m * dim).reshape(m, dim).astype(np.float32, copy=False)
 
 
 def choose_kind(n: int, kind: str = "auto", threshold: int = HNSW_THRESHOLD) -> str:
@@ -60,20 +83,35 @@ class DenseIndex:
     @classmethod
     def build(cls, vectors: np.ndarray, kind: str = "auto") -> "DenseIndex":
         """Index ``vectors`` (rows keep their order)."""
-        import faiss
-
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         kind = choose_kind(len(vectors), kind)
-        dim = vectors.shape[1]
-        if kind == "hnsw":
-            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-        else:
-            index = faiss.IndexFlatIP(dim)
-        if len(vectors):
-            index.add(vectors)
+        index = _new_index(kind, vectors.shape[1], vectors, len(vectors))
+        for i in range(0, len(vectors), _ADD_BATCH):
+            index.add(vectors[i:i + _ADD_BATCH])
         return cls(vectors, index, kind)
+
+    @classmethod
+    def build_from_file(cls, path: Path, kind: str = "auto") -> "DenseIndex":
+        """Index the vectors of a ``.npy`` file, reading it in blocks (bounded memory)."""
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+        kind = choose_kind(len(vectors), kind)
+        sample = None
+        if kind == "ivf":
+            rng = np.random.default_rng(0)
+            m = min(len(vectors), 64 * ivf_nlist(len(vectors)))
+            sample = np.asarray(vectors[np.sort(rng.choice(len(vectors), m, replace=False))], dtype=np.float32)
+        index = _new_index(kind, vectors.shape[1], sample, len(vectors))
+        for block in iter_npy_rows(path):
+            index.add(np.ascontiguousarray(block))
+        return cls(vectors, index, kind)
+
+    def params(self) -> dict:
+        """The FAISS parameters worth recording in the manifest."""
+        if self.kind == "hnsw":
+            return {"ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
+        if self.kind == "ivf":
+            return {"nlist": int(self.index.nlist), "nprobe": IVF_NPROBE}
+        return {}
 
     def save(self, path: Path) -> None:
         import faiss
@@ -99,6 +137,8 @@ class DenseIndex:
             index = faiss.read_index(str(path))
         if kind == "hnsw":
             index.hnsw.efSearch = HNSW_EF_SEARCH
+        elif kind == "ivf":
+            index.nprobe = IVF_NPROBE
         return cls(vectors, index, kind)
 
     def search(self, query_vec: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -126,10 +166,37 @@ class DenseIndex:
         params = None
         if rows is not None:
             sel = faiss.IDSelectorBatch(rows)
-            params = (faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, k))
-                      if self.kind == "hnsw" else faiss.SearchParameters(sel=sel))
+            if self.kind == "hnsw":
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, k))
+            elif self.kind == "ivf":
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=IVF_NPROBE)
+            else:
+                params = faiss.SearchParameters(sel=sel)
         elif self.kind == "hnsw":
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+        elif self.kind == "ivf":
+            params = faiss.SearchParametersIVF(nprobe=IVF_NPROBE)
         scores, ids = self.index.search(q, k, params=params)
         found = ids[0] >= 0
         return best_rows(ids[0][found].astype(np.int64), scores[0][found], k)
+
+
+def _new_index(kind: str, dim: int, train: np.ndarray | None, n_total: int):
+    """An empty (trained, for IVF) FAISS index of ``kind`` over inner products."""
+    import faiss
+
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        return index
+    if kind == "ivf":
+        n = 0 if train is None else len(train)
+        nlist = min(ivf_nlist(n_total), max(1, n // 39)) if n else 1
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        if n:
+            index.train(np.ascontiguousarray(train, dtype=np.float32))
+        index.nprobe = IVF_NPROBE
+        return index
+    return faiss.IndexFlatIP(dim)

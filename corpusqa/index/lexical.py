@@ -1,19 +1,30 @@
-"""BM25 over pre-tokenized chunks with bm25s (sparse matrices saved as JSON + .npy).
+"""BM25 over pre-tokenized chunks: term-major postings in plain ``.npy`` files.
 
-bm25s was chosen over SQLite FTS5 and tantivy by measurement (``lexbench.py``): same
-recall with the same tokens, the fastest queries, and a row filter is a plain numpy mask.
+Scores are exactly those of bm25s' "lucene" variant (k1=1.2, b=0.75; a test checks it),
+but the index is built by streaming (:class:`~corpusqa.index.postings.PostingsWriter`):
+memory stays flat in the number of documents, which bm25s' in-memory build does not
+(measured by ``corpusqa bench scale``). A query adds one precomputed score column per
+query token into a dense score vector, and a row filter is a plain numpy mask.
+
+Files of a saved index (all read memory-mapped):
+
+* ``terms.npy``   uint64, sorted 64-bit hashes of the vocabulary (column ``j`` is term ``j``);
+* ``col_ptr.npy`` int64, column ``j`` is ``[col_ptr[j], col_ptr[j+1])`` in the next three;
+* ``col_docs.npy`` int32 rows, ascending within a column; ``col_tf.npy`` uint16 term counts;
+  ``col_scores.npy`` float32 BM25 weights;
+* ``doc_len.npy`` int32 tokens per row; ``lexical.json`` the parameters and counts.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
+from corpusqa.index.postings import FILES, PostingsWriter, term_hashes
 from corpusqa.index.ranking import best_rows
 from corpusqa.index.tokenizer import ChineseTokenizer
 
@@ -21,19 +32,9 @@ logger = logging.getLogger(__name__)
 
 K1 = 1.2
 B = 0.75
+ENGINE = "corpusqa-bm25"
+ENGINE_VERSION = 1
 _META = "lexical.json"
-
-
-@contextmanager
-def _quiet_bm25s():
-    """bm25s sets its logger to DEBUG at import; keep its chatter out of our stderr."""
-    log = logging.getLogger("bm25s")
-    level = log.level
-    log.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
 
 
 def top_k(scores: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -50,85 +51,112 @@ def top_k(scores: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tu
         rows = np.asarray(rows, dtype=np.int64)
         rows = rows[(rows >= 0) & (rows < scores.size)]
         cand, vals = rows, scores[rows]
-    else:
-        cand, vals = np.arange(scores.size), scores
-    keep = vals > 0
-    return best_rows(cand[keep], vals[keep], k)
+        keep = vals > 0
+        return best_rows(cand[keep], vals[keep], k)
+    cand = np.flatnonzero(scores > 0)
+    return best_rows(cand, scores[cand], k)
 
 
 class LexicalIndex:
-    """BM25 (Lucene variant, k1=1.2, b=0.75) over chunk texts.
+    """BM25 (Lucene variant) over chunk texts.
 
     Args:
         tokenizer: the tokenizer for documents *and* queries.
+        k1, b: the BM25 parameters.
     """
 
-    engine = "bm25s"
+    engine = ENGINE
 
     def __init__(self, tokenizer: ChineseTokenizer, k1: float = K1, b: float = B):
         self.tokenizer = tokenizer
-        self.k1 = k1
-        self.b = b
-        self._bm25 = None
-        self._vocab: dict[str, int] = {}
+        self.k1 = float(k1)
+        self.b = float(b)
         self.size = 0
+        self.avgdl = 0.0
+        self.arrays: dict[str, np.ndarray] = {}
 
     def settings(self) -> dict:
-        import bm25s
-
-        return {"engine": self.engine, "bm25s": bm25s.__version__, "k1": self.k1, "b": self.b,
+        """Saved with the index; a different value means another engine or parameters."""
+        return {"engine": self.engine, "engine_version": ENGINE_VERSION, "k1": self.k1, "b": self.b,
                 "method": "lucene", "tokenizer": self.tokenizer.settings()}
 
+    # -- building ----------------------------------------------------------------------
+    def writer(self, directory: Path, workers: int = 1) -> PostingsWriter:
+        """A streaming writer into ``directory`` (call ``add``..., then ``finish``)."""
+        return PostingsWriter(directory, self.tokenizer, k1=self.k1, b=self.b, workers=workers,
+                              meta={"name": _META, **self.settings()})
+
     def build(self, texts: Iterable[str]) -> "LexicalIndex":
-        """Index ``texts``; row ``i`` of the index is the ``i``-th text."""
-        tokens = [self.tokenizer.tokenize(t) for t in texts]
-        self.build_tokens(tokens)
-        return self
+        """Index ``texts`` in memory; row ``i`` of the index is the ``i``-th text."""
+        return self.build_tokens(self.tokenizer.tokenize(t) for t in texts)
 
-    def build_tokens(self, tokens: list[list[str]]) -> "LexicalIndex":
+    def build_tokens(self, tokens: Iterable[Sequence[str]]) -> "LexicalIndex":
         """Index already-tokenized documents (they must come from ``self.tokenizer``)."""
-        import bm25s
+        import tempfile
 
-        self.size = len(tokens)
-        if self.size == 0:
-            self._bm25 = None
-            return self
-        bm = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
-        with _quiet_bm25s():
-            bm.index(tokens, show_progress=False)
-        self._bm25 = bm
-        self._vocab = bm.vocab_dict
+        with tempfile.TemporaryDirectory(prefix="corpusqa-lex-") as tmp:
+            w = self.writer(Path(tmp))
+            w.add_tokens(tokens)
+            w.finish()
+            loaded = LexicalIndex.load(Path(tmp), self.tokenizer, mmap=False)
+        self.size, self.avgdl, self.arrays = loaded.size, loaded.avgdl, loaded.arrays
         return self
 
     def save(self, directory: Path) -> None:
+        """Write the arrays and ``lexical.json`` into ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
-        if self._bm25 is not None:
-            self._bm25.save(str(directory), show_progress=False)
-        (directory / _META).write_text(json.dumps({"size": self.size, **self.settings()}, ensure_ascii=False))
+        for name in FILES:
+            np.save(directory / f"{name}.npy", self.arrays[name], allow_pickle=False)
+        meta = {"size": self.size, "avgdl": self.avgdl, "vocab": int(self.arrays["terms"].size),
+                "nnz": int(self.arrays["col_docs"].size), **self.settings()}
+        (directory / _META).write_text(json.dumps(meta, ensure_ascii=False))
 
     @classmethod
     def load(cls, directory: Path, tokenizer: ChineseTokenizer, mmap: bool = True) -> "LexicalIndex":
-        """Load a saved index (no pickle: bm25s stores JSON and plain ``.npy``)."""
-        import bm25s
-
+        """Load a saved index (plain ``.npy`` files, never pickle)."""
         meta = json.loads((directory / _META).read_text())
+        if meta.get("engine") != ENGINE:
+            raise ValueError(f"lexical engine {meta.get('engine')!r} is not {ENGINE!r}")
         idx = cls(tokenizer, k1=meta["k1"], b=meta["b"])
         idx.size = int(meta["size"])
-        if idx.size:
-            with _quiet_bm25s():
-                idx._bm25 = bm25s.BM25.load(str(directory), mmap=mmap, allow_pickle=False, show_progress=False)
-            idx._vocab = idx._bm25.vocab_dict
+        idx.avgdl = float(meta["avgdl"])
+        mode = "r" if mmap else None
+        idx.arrays = {n: np.load(directory / f"{n}.npy", mmap_mode=mode, allow_pickle=False) for n in FILES}
+        if idx.arrays["doc_len"].shape[0] != idx.size or idx.arrays["col_ptr"].shape[0] != \
+                idx.arrays["terms"].shape[0] + 1:
+            raise ValueError("lexical index arrays disagree with lexical.json")
         return idx
 
+    # -- querying ----------------------------------------------------------------------
+    def columns(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Known columns of ``tokens`` and how often each occurs in them."""
+        terms = self.arrays.get("terms")
+        if terms is None or not len(tokens) or terms.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        h = term_hashes(tokens)
+        pos = np.searchsorted(terms, h)
+        pos = np.minimum(pos, terms.size - 1)
+        found = terms[pos] == h
+        cols, counts = np.unique(pos[found], return_counts=True)
+        return cols.astype(np.int64), counts
+
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for ``query`` (zeros when no query token is known)."""
+        """BM25 score of every row for ``query`` (zeros when no query token is known).
+
+        A token repeated in the query counts as often as it occurs (as in bm25s).
+        """
         out = np.zeros(self.size, dtype=np.float32)
-        if self._bm25 is None:
+        if self.size == 0:
             return out
-        toks = [t for t in self.tokenizer.tokenize(query) if t in self._vocab]
-        if not toks:
-            return out
-        return np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
+        cols, counts = self.columns(self.tokenizer.tokenize(query))
+        ptr, docs, vals = self.arrays["col_ptr"], self.arrays["col_docs"], self.arrays["col_scores"]
+        for c, n in zip(cols.tolist(), counts.tolist()):
+            lo, hi = int(ptr[c]), int(ptr[c + 1])
+            d = docs[lo:hi]
+            v = vals[lo:hi]
+            # rows are unique within a column, so a fancy-index add is exact here
+            out[d] += v if n == 1 else v * np.float32(n)
+        return out
 
     def search(self, query: str, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` rows for ``query`` as ``(row, score)``; [] for an empty or stopword-only query."""

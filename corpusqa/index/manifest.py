@@ -11,7 +11,7 @@ from typing import Any
 from corpusqa import __version__
 from corpusqa.errors import IndexError_
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: streamed lexical postings (corpusqa-bm25)
 MANIFEST = "manifest.json"
 BUILD_COMMAND = "corpusqa index build"
 UPDATE_COMMAND = "corpusqa index update"

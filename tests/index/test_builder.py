@@ -59,7 +59,7 @@ def test_manifest_records_how_the_index_was_built(settings, articles):
     assert m["encoder"] == {"spec": "hash:32", "name": "hash:32", "dim": 32, "fingerprint": "hash-v1:32"}
     assert m["chunker"]["chunk_size"] == 120 and m["chunker"]["chunk_overlap"] == 20
     assert m["tokenizer"]["bigrams"] is True and m["tokenizer"]["dict_hash"]
-    assert m["lexical"]["engine"] == "bm25s" and m["dense"]["faiss"] == "flat"
+    assert m["lexical"]["engine"] == "corpusqa-bm25" and m["dense"]["faiss"] == "flat"
     assert m["counts"]["articles"] == 3 and m["built_at"] and m["build_seconds"] >= 0
     assert m["sentence_vectors"]["enabled"] is True
 
