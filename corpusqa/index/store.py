@@ -166,6 +166,12 @@ class LoadedIndex:
                 self._encoder = enc
         return self._encoder
 
+    def attach_encoder(self, encoder: Encoder) -> None:
+        """Use an already loaded encoder (it must have the manifest's fingerprint)."""
+        mf.check_fingerprint(self.manifest, encoder.fingerprint)
+        with self._lock:
+            self._encoder = encoder
+
     def encode_query(self, text: str) -> np.ndarray:
         """The query vector ``(dim,)`` for :meth:`dense_search`."""
         enc = self.encoder

