@@ -15,7 +15,8 @@ QUICK_SIZES = (1_000, 4_000)
 
 def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path, out_dir: Path, sample: int = 256,
               questions: int = 100, ann_kinds: Sequence[str] = ("flat", "hnsw", "ivf"),
-              ann_max: int = 200_000, work_dir: Path | None = None, echo=print) -> dict:
+              ann_max: int = 200_000, add_max: int = 200_000, work_dir: Path | None = None,
+              echo=print) -> dict:
     """Build, ask and compare FAISS kinds at each size; children run one phase each."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
@@ -25,8 +26,9 @@ def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path, out_dir: Pat
         try:
             common = ["--home", str(tmp), "--encoder", encoder, "--bench-root", str(bench_root)]
             echo(f"[scale] {size} chunks: build")
-            row = {"size": size, "build": run_child("build", [*common, "--size", str(size), "--sample", str(sample)],
-                                                    env)}
+            extra = ["--measure-add"] if size <= add_max else []
+            row = {"size": size, "build": run_child("build", [*common, "--size", str(size), "--sample", str(sample),
+                                                              *extra], env)}
             echo(f"[scale] {size} chunks: ask")
             row["ask"] = run_child("ask", [*common, "--questions", str(questions)], env)
             if ann_kinds and size <= ann_max:
@@ -45,15 +47,16 @@ def format_tables(result: dict) -> str:
     """Markdown: build, ask and FAISS tables."""
     lines = ["Build (seconds; ratio = stage / extrapolated pure embedding time)", "",
              "| chunks | cleaning | SQLite | chunking | BM25 | FAISS | embedding (extrap.) | overhead / embedding "
-             "| chunks/s w/o embedding | peak RSS MB | index MB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| chunks/s w/o embedding | peak RSS MB | index MB | add 1 article s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         b = r["build"]
         rate = b["chunks"] / b["overhead_s"] if b["overhead_s"] else 0
         lines.append(f"| {b['chunks']:,} | {b['cleaning_s']:.1f} | {b['sqlite_s']:.1f} | {b['chunking_s']:.1f} | "
                      f"{b['lexical_s']:.1f} | {b['faiss_s']:.1f} ({b['faiss']}) | {b['embed_s']:,.0f} "
                      f"({b['embed_chunk_rate']:.1f} chunks/s) | {b['overhead_ratio']:.3f} | {rate:,.0f} | "
-                     f"{b['peak_rss_mb']:,.0f} | {b['index_mb'] + b['db_mb']:,.0f} |")
+                     f"{b['peak_rss_mb']:,.0f} | {b['index_mb'] + b['db_mb']:,.0f} | "
+                     f"{_add_cell(b)} |")
     lines += ["", "Ask (ms, p50 / p95; ratio = ask p50 / one query embedding p50)", "",
               "| chunks | query embedding | BM25 | FAISS | retrieve | extract | ask total | ratio | "
               "ANN recall@10 | load s | RSS MB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -74,6 +77,15 @@ def format_tables(result: dict) -> str:
             lines.append(f"| {n:,} | {x['kind']} | {x['build_s']:.2f} | {x['faiss_mb']:.0f} | "
                          f"{x['p50_ms']:.2f} / {x['p95_ms']:.2f} | {x['recall10']:.3f} |")
     return "\n".join(lines)
+
+
+def _add_cell(b: dict) -> str:
+    if "add_article_index_s" not in b:
+        return "–"
+    tm = b.get("add_article_timings") or {}
+    embed = tm.get("embed_chunks_s", 0) + tm.get("embed_sentences_s", 0)
+    total = b["add_article_sqlite_s"] + b["add_article_index_s"]
+    return f"{total:.2f} ({total - embed:.2f} without embedding)"
 
 
 def plot(results: list[dict], path: Path) -> None:

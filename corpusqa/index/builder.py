@@ -21,8 +21,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from corpusqa.errors import IndexError_
 from corpusqa.index import manifest as mf
 from corpusqa.index import store as st
+from corpusqa.index.append import ARTICLE_ROWS, append_version, can_append, read_article_rows, write_article_rows
 from corpusqa.index.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, Chunker
 from corpusqa.index.dense import HNSW_M, HNSW_THRESHOLD, DenseIndex, choose_kind
 from corpusqa.index.encoders import Encoder, load_encoder
@@ -126,12 +128,24 @@ class IndexBuilder:
         return self._run(articles, reuse=False)
 
     def update(self, articles: Iterable[Article]) -> BuildReport:
-        """Re-index ``articles`` (the whole corpus), embedding only new or changed texts."""
+        """Re-index ``articles`` (the whole corpus), embedding only new or changed texts.
+
+        When the corpus only gained articles, the live version is extended in place of a
+        rebuild (``append.py``): cost grows with the new articles, not the corpus.
+        """
         return self._run(articles, reuse=True)
+
+    def add(self, articles: Iterable[Article]) -> BuildReport:
+        """Append new ``articles`` to the live index (the corpus gained them; nothing else changed).
+
+        Raises IndexError_ when the live index cannot be extended (none yet, another
+        encoder or chunking): run ``update`` then.
+        """
+        return self._run(articles, reuse=True, append_only=True)
 
     # -- the build ---------------------------------------------------------------------
 
-    def _run(self, articles: Iterable[Article], reuse: bool) -> BuildReport:
+    def _run(self, articles: Iterable[Article], reuse: bool, append_only: bool = False) -> BuildReport:
         t0 = time.perf_counter()
         if self.encoder is not None:
             self.encoder.load()  # fail before any work when the model is unusable
@@ -142,7 +156,22 @@ class IndexBuilder:
             tmp = new_tmp_dir(self.index_dir)
             try:
                 prev = old if reuse else None
-                manifest = self._write(tmp, articles, self._chunker(prev), live, prev, t0)
+                if append_only:
+                    articles = list(articles)
+                    ids = set((read_article_rows(live) or {}).get("ids", []) if live else []) | {
+                        a.id for a in articles}
+                    if not can_append(self, live, old, ids):
+                        raise IndexError_("index.cannot_append", command=mf.UPDATE_COMMAND)
+                    manifest = self._append(tmp, live, old, articles, t0)
+                elif reuse:
+                    articles = list(articles)
+                    ids = {a.id for a in articles}
+                    if can_append(self, live, old, ids):
+                        manifest = self._append(tmp, live, old, articles, t0)
+                    else:
+                        manifest = self._write(tmp, articles, self._chunker(prev), live, prev, t0)
+                else:
+                    manifest = self._write(tmp, articles, self._chunker(prev), live, prev, t0)
                 final = publish(self.index_dir, tmp)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)  # the live version is untouched
@@ -172,6 +201,8 @@ class IndexBuilder:
         sents = _SentenceCollector(self.sentence_mode, self.sentence_limit)
         stats = {"embedded_chunks": 0, "reused_chunks": 0, "embedded_sentences": 0, "reused_sentences": 0}
         keys: list[bytes] = []
+        row_ids: list[str] = []
+        row_counts: list[int] = []
         n_articles = n_chunks = 0
         vec_path = tmp / "scratch.vectors"
         with open(tmp / st.CHUNKS, "w", encoding="utf-8") as rows_f, open(vec_path, "wb") as vec_f:
@@ -201,13 +232,18 @@ class IndexBuilder:
             for art in self._bar(articles, "分块 chunking", "articles"):
                 n_articles += 1
                 title = (art.title or "").strip()
-                for c in chunker.chunk(art):
+                cs = chunker.chunk(art)
+                row_ids.append(art.id)
+                row_counts.append(len(cs))
+                for c in cs:
                     batch.append((c, chunker.embed_text(title, c),
                                   f"{title}\n{c.text}" if self.lexical_title and title else c.text))
                     sents.add(art, c)
                 if len(batch) >= self.flush_chunks:
                     flush()
             flush()
+        write_article_rows(tmp / ARTICLE_ROWS, row_ids, row_counts)
+        del row_ids, row_counts
         lex.finish()
         clock.lap("lexical_s")
         dense_info = sent_info = None
@@ -232,6 +268,20 @@ class IndexBuilder:
             encoder=self.encoder, chunker={**chunker.settings(), "lexical_title": self.lexical_title},
             tokenizer=self.tokenizer.settings(), lexical=LexicalIndex(self.tokenizer).settings(), dense=dense_info,
             sentence_vectors=sent_info, counts=counts, timings=clock.laps, seconds=time.perf_counter() - t0)
+        mf.write_manifest(tmp, manifest)
+        return manifest
+
+    def _append(self, tmp: Path, live: Path, old: dict, articles: list[Article], t0: float) -> dict:
+        clock = _Clock()
+        have = set((read_article_rows(live) or {}).get("ids", []))
+        new = [a for a in articles if a.id not in have]
+        parts = append_version(self, tmp, live, old, new, clock)
+        clock.laps["appended_articles"] = len(new)
+        manifest = mf.make_manifest(
+            encoder=self.encoder, chunker=parts["chunker"], tokenizer=self.tokenizer.settings(),
+            lexical=LexicalIndex(self.tokenizer).settings(), dense=parts["dense"],
+            sentence_vectors=parts["sentence_vectors"], counts=parts["counts"], timings=clock.laps,
+            seconds=time.perf_counter() - t0)
         mf.write_manifest(tmp, manifest)
         return manifest
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "index.cannot_append": {
+        "zh": "无法在现有索引上追加文章（尚无索引，或编码器、分块设置已改变）。请运行：{command}",
+        "en": "Cannot append to the current index (none yet, or the encoder or chunking changed). Run: {command}",
+    },
     # Errors: one line each, saying what to do.
     "index.missing": {
         "zh": "尚未建立索引（{path}）。请运行 `{command}`。",

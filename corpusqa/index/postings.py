@@ -227,3 +227,60 @@ class PostingsWriter:
                 terms = np.fromfile(ft, dtype=np.int32, count=count)
                 tf = np.fromfile(ff, dtype=np.uint16, count=count)
                 yield d0, d1, terms, tf
+
+
+def append_documents(src: Path, dst: Path, docs: Sequence[Sequence[str]], k1: float, b: float,
+                     meta_name: str = "lexical.json") -> dict:
+    """A copy of the index in ``src`` with ``docs`` appended as new rows, written to ``dst``.
+
+    Only the new documents are tokenized; the old postings are moved, not recounted, and
+    every weight is recomputed (adding documents changes every idf and the average length).
+    Memory is proportional to the whole index (fine for an update; a build streams).
+    """
+    old = {n: np.load(src / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in FILES}
+    meta = json.loads((src / meta_name).read_text())
+    n_old = int(meta["size"])
+    vocab: dict[str, int] = {}
+    ids = [vocab.setdefault(t, len(vocab)) for d in docs for t in d]
+    lens = np.array([len(d) for d in docs], dtype=np.int64)
+    doc = np.repeat(np.arange(lens.size, dtype=np.int64), lens)
+    keys, tf_new = np.unique((doc << 32) | np.asarray(ids, dtype=np.int64), return_counts=True)
+    new_hash = term_hashes(list(vocab))
+    old_terms = np.asarray(old["terms"])
+    terms = np.union1d(old_terms, new_hash) if new_hash.size else old_terms
+    old_map = np.searchsorted(terms, old_terms)
+    new_cols = np.searchsorted(terms, new_hash)[(keys & 0xFFFFFFFF).astype(np.int64)] if keys.size else \
+        np.zeros(0, np.int64)
+    new_rows = n_old + (keys >> 32)
+    old_ptr = np.asarray(old["col_ptr"])
+    old_cnt = np.diff(old_ptr)
+    old_cnt_at = np.zeros(terms.size, np.int64)
+    old_cnt_at[old_map] = old_cnt
+    cnt = old_cnt_at + np.bincount(new_cols, minlength=terms.size)
+    ptr = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
+    nnz = int(ptr[-1])
+    docs_all = np.empty(nnz, np.int32)
+    tf_all = np.empty(nnz, np.uint16)
+    nnz_old = int(old_ptr[-1])
+    pos_old = np.repeat(ptr[old_map] - old_ptr[:-1], old_cnt) + np.arange(nnz_old)
+    docs_all[pos_old] = old["col_docs"]
+    tf_all[pos_old] = old["col_tf"]
+    order = np.argsort(new_cols, kind="stable")
+    c = new_cols[order]
+    if c.size:
+        _, first, k = np.unique(c, return_index=True, return_counts=True)
+        rank = np.arange(c.size) - np.repeat(first, k)
+        pos_new = ptr[c] + old_cnt_at[c] + rank
+        docs_all[pos_new] = new_rows[order]
+        tf_all[pos_new] = np.minimum(tf_new[order], _TF_MAX)
+    doc_len = np.concatenate([np.asarray(old["doc_len"]), lens.astype(np.int32)])
+    n_docs = int(doc_len.size)
+    avgdl = float(doc_len.mean()) if n_docs else 0.0
+    scores = bm25_weights(tf_all, doc_len[docs_all], np.repeat(lucene_idf(cnt, n_docs), cnt), k1, b, avgdl)
+    dst.mkdir(parents=True, exist_ok=True)
+    for name, arr in (("terms", terms), ("col_ptr", ptr), ("col_docs", docs_all), ("col_tf", tf_all),
+                      ("col_scores", scores), ("doc_len", doc_len)):
+        np.save(dst / f"{name}.npy", arr, allow_pickle=False)
+    meta.update(size=n_docs, avgdl=avgdl, vocab=int(terms.size), nnz=nnz)
+    (dst / meta_name).write_text(json.dumps(meta, ensure_ascii=False))
+    return meta

@@ -218,3 +218,51 @@ def test_truncated_file_is_reported_as_corrupt(settings, articles):
     with pytest.raises(IndexError_) as exc:
         load(settings)
     assert exc.value.key == "index.corrupt" and "chunk_vectors.npy" in exc.value.message("en")
+
+
+def test_an_added_article_is_appended_and_searches_like_a_full_build(settings, articles, tmp_path):
+    """Only the new article is chunked, embedded and tokenized; results equal a rebuild."""
+    from dataclasses import replace as dc_replace
+
+    build(settings, articles)
+    added = make_article("a4", ["包头市新建产业园区3个，吸引投资12亿元。", "园区内企业达到58家。"], title="包头新闻")
+    enc = HashEncoder(32)
+    report = build(settings, [*articles, added], encoder=enc, update=True)
+    idx = load(settings)
+    m = idx.manifest
+    assert m["timings"]["appended_articles"] == 1 and report.articles == 4
+    chunks_new, sents_new = embedded_texts([added])
+    assert enc.calls == len(chunks_new) + len(sents_new)  # nothing old is embedded again
+    assert idx.article_ids[-1] == "a4" and report.chunks == len(idx.chunks)
+
+    other = dc_replace(settings, home=tmp_path / "full")
+    build(other, [*articles, added])
+    full = load(other)
+    for q in (QUESTION, "包头市产业园区", "园区企业多少家", "那达慕"):
+        ours = sorted((idx.chunks[r].id, round(s, 4)) for r, s in idx.lexical_search(q, 10))
+        theirs = sorted((full.chunks[r].id, round(s, 4)) for r, s in full.lexical_search(q, 10))
+        assert ours == theirs
+    qv = idx.encode_query("包头市新建产业园区")
+    assert idx.chunks[idx.dense_search(qv, 1)[0][0]].article_id == "a4"
+    row = idx.chunk_row(idx.chunks[-1].id)
+    assert idx.sentence_vectors(row) is not None and len(idx.sentence_vectors(row)) == len(idx.chunks[-1].sentences)
+
+
+def test_a_changed_article_falls_back_to_a_full_update(settings, articles):
+    build(settings, articles)
+    a1, a2, a3 = articles
+    changed = make_article("a2x", [a2.text + "新增一句。"], title=a2.title)
+    build(settings, [a1, changed, a3], update=True)
+    m = load(settings).manifest
+    assert "appended_articles" not in m["timings"] and m["counts"]["articles"] == 3
+
+
+def test_add_appends_and_refuses_without_a_compatible_index(settings, articles):
+    with pytest.raises(IndexError_) as exc:
+        IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK).add(articles[:1])
+    assert "corpusqa index update" in exc.value.message("en")
+    build(settings, articles[:2])
+    report = IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK).add(articles[2:])
+    assert report.articles == 3 and load(settings).article_ids[-1] == articles[2].id
+    with pytest.raises(IndexError_):
+        IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(16), tokenizer=TOK).add(articles[:1])

@@ -132,3 +132,21 @@ def test_parallel_tokenizing_gives_the_same_index(tok, tmp_path):
     seq = LexicalIndex(tok).build(texts)
     for q in QUESTIONS:
         assert np.array_equal(par.scores(q), seq.scores(q))
+
+
+def test_appending_documents_equals_building_them_all(tok, tmp_path):
+    """An update adds rows without re-tokenizing the old ones; scores equal a full build."""
+    from corpusqa.index.postings import append_documents
+
+    texts = _sample_texts()
+    head, tail = texts[:-5], texts[-5:] + ["全新的词语：量子纠缠与乌兰牧骑 2099年"]
+    w = LexicalIndex(tok).writer(tmp_path / "old")
+    w.add(head)
+    w.finish()
+    meta = append_documents(tmp_path / "old", tmp_path / "new", [tok.tokenize(t) for t in tail], 1.2, 0.75)
+    appended = LexicalIndex.load(tmp_path / "new", tok)
+    whole = LexicalIndex(tok).build(head + tail)
+    assert meta["size"] == len(head) + len(tail) == appended.size
+    for q in QUESTIONS + ["量子纠缠", "乌兰牧骑"]:
+        np.testing.assert_allclose(appended.scores(q), whole.scores(q), rtol=1e-6, atol=1e-6)
+    assert appended.search("量子纠缠", 1)[0][0] == len(head) + len(tail) - 1

@@ -1,0 +1,157 @@
+"""Append new articles to the live index version without redoing the old rows.
+
+Used by ``IndexBuilder.update`` when every article of the live version is still in the
+corpus unchanged (article ids are content hashes) and nothing about chunking,
+tokenizing or the encoder changed. The new version is a copy of the live one plus rows
+for the new articles: their chunks are embedded and tokenized, the old vectors and
+FAISS graph are kept, and the BM25 postings are merged (see ``postings.append_documents``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpusqa.index import store as st
+from corpusqa.index.dense import DenseIndex
+from corpusqa.index.postings import append_documents
+from corpusqa.models import Article, content_id
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_ROWS = "article_rows.json"
+
+
+def write_article_rows(path: Path, ids: list[str], counts: list[int]) -> None:
+    """Which articles the rows hold, in row order (``counts[i]`` chunks of ``ids[i]``)."""
+    path.write_text(json.dumps({"ids": ids, "counts": counts}, ensure_ascii=False))
+
+
+def read_article_rows(directory: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((directory / ARTICLE_ROWS).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def can_append(builder, live: Path | None, manifest: dict | None, article_ids: set[str]) -> bool:
+    """True when the live version can be extended instead of rebuilt."""
+    if live is None or manifest is None:
+        return False
+    rows = read_article_rows(live)
+    if rows is None or not set(rows["ids"]) <= article_ids:
+        return False
+    enc = manifest.get("encoder") or {}
+    if (builder.encoder is None) != (not enc) or (builder.encoder and enc.get("fingerprint") != builder.encoder.fingerprint):
+        return False
+    chunker = manifest.get("chunker") or {}
+    if (builder.chunk_size not in (None, chunker.get("chunk_size"))
+            or builder.chunk_overlap not in (None, chunker.get("chunk_overlap"))
+            or chunker.get("lexical_title", True) != builder.lexical_title
+            or chunker.get("title_prefix", True) != builder.title_prefix):
+        return False
+    if manifest.get("tokenizer") != builder.tokenizer.settings():
+        return False
+    sv = manifest.get("sentence_vectors") or {}
+    return sv.get("mode", builder.sentence_mode) == builder.sentence_mode
+
+
+def append_version(builder, tmp: Path, live: Path, manifest: dict, articles: list[Article], clock) -> dict:
+    """Write into ``tmp`` the live version plus ``articles``; returns the new counts/sections."""
+    chunker = builder._chunker(manifest)
+    rows = read_article_rows(live)
+    new_chunks, embed_texts, lex_docs = [], [], []
+    ids, counts = list(rows["ids"]), list(rows["counts"])
+    for art in articles:
+        title = (art.title or "").strip()
+        cs = chunker.chunk(art)
+        for c in cs:
+            new_chunks.append((art, c))
+            embed_texts.append(chunker.embed_text(title, c))
+            lex_docs.append(f"{title}\n{c.text}" if builder.lexical_title and title else c.text)
+        ids.append(art.id)
+        counts.append(len(cs))
+    shutil.copyfile(live / st.CHUNKS, tmp / st.CHUNKS)
+    with open(tmp / st.CHUNKS, "a", encoding="utf-8") as f:
+        for _, c in new_chunks:
+            f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+    write_article_rows(tmp / ARTICLE_ROWS, ids, counts)
+    clock.lap("chunking_s")
+    tokens = [builder.tokenizer.tokenize(t) for t in lex_docs]
+    lex = manifest["lexical"]
+    append_documents(live / st.LEXICAL_DIR, tmp / st.LEXICAL_DIR, tokens, lex["k1"], lex["b"])
+    clock.lap("lexical_s")
+    old_counts = manifest["counts"]
+    stats = {"embedded_chunks": 0, "reused_chunks": old_counts["chunks"], "embedded_sentences": 0,
+             "reused_sentences": 0}
+    dense = manifest.get("dense")
+    sent_info = manifest.get("sentence_vectors")
+    n_sent = old_counts.get("sentences", 0)
+    if builder.encoder is not None:
+        vecs = (builder.encoder.encode_passages(embed_texts) if embed_texts
+                else np.zeros((0, builder.encoder.dim), np.float32))
+        stats["embedded_chunks"] = len(embed_texts)
+        _append_rows(live / st.CHUNK_VECTORS, tmp / st.CHUNK_VECTORS, vecs.astype(np.float32))
+        keys = np.array([content_id(t).encode() for t in embed_texts], dtype="S16")
+        _append_rows(live / st.CHUNK_KEYS, tmp / st.CHUNK_KEYS, keys)
+        clock.lap("embed_chunks_s")
+        index = DenseIndex.load_for_update(live / st.FAISS_FILE, dense["faiss"])
+        if len(vecs):
+            index.add(np.ascontiguousarray(vecs))
+        import faiss
+
+        faiss.write_index(index, str(tmp / st.FAISS_FILE))
+        clock.lap("faiss_s")
+        if sent_info and sent_info.get("enabled"):
+            sent_info, n_sent = _append_sentences(builder, tmp, live, new_chunks, sent_info, stats)
+            clock.lap("embed_sentences_s")
+    refs = old_counts.get("sentence_refs", 0) + sum(len(c.sentences) for _, c in new_chunks)
+    counts_out = {"articles": old_counts["articles"] + len(articles), "chunks": old_counts["chunks"] + len(new_chunks),
+                  "sentences": n_sent, "sentence_refs": refs, **stats}
+    return {"chunker": manifest["chunker"], "dense": dense, "sentence_vectors": sent_info, "counts": counts_out}
+
+
+def _append_sentences(builder, tmp: Path, live: Path, new_chunks, info: dict, stats: dict):
+    keys = [k.decode() for k in st.load_array(live / st.SENTENCE_KEYS)]
+    index = {k: i for i, k in enumerate(keys)}
+    new_texts, refs = [], []
+    for art, c in new_chunks:
+        for s, e in c.sentences:
+            text = art.text[s:e]
+            k = content_id(text)
+            if k not in index:
+                index[k] = len(keys)
+                keys.append(k)
+                new_texts.append(text)
+            refs.append(index[k])
+    if info.get("mode") == "auto" and len(keys) > info.get("limit", 0):
+        stats["reused_sentences"] = 0
+        return {**info, "enabled": False, "reason": f"> {info['limit']} sentences", "distinct": len(keys)}, len(keys)
+    vecs = builder.encoder.encode_passages(new_texts) if new_texts else np.zeros((0, builder.encoder.dim), np.float32)
+    stats["embedded_sentences"] = len(new_texts)
+    stats["reused_sentences"] = len(keys) - len(new_texts)
+    np.save(tmp / st.SENTENCE_KEYS, np.array([k.encode() for k in keys], dtype="S16"), allow_pickle=False)
+    _append_rows(live / st.SENTENCE_VECTORS, tmp / st.SENTENCE_VECTORS, vecs.astype(np.float32))
+    _append_rows(live / st.CHUNK_SENTENCES, tmp / st.CHUNK_SENTENCES, np.asarray(refs, dtype=np.int32))
+    return {**info, "distinct": len(keys), "reason": f"{len(keys)} <= {info['limit']} sentences"
+            if info.get("mode") == "auto" else info.get("reason")}, len(keys)
+
+
+def _append_rows(src: Path, dst: Path, extra: np.ndarray) -> None:
+    """``dst`` = the rows of the ``.npy`` at ``src`` followed by ``extra`` (streamed copy)."""
+    old = np.load(src, mmap_mode="r", allow_pickle=False)
+    if old.dtype != extra.dtype or old.shape[1:] != extra.shape[1:]:
+        raise ValueError(f"cannot append {extra.dtype}{extra.shape[1:]} rows to {src.name}")
+    shape = (old.shape[0] + extra.shape[0], *old.shape[1:])
+    offset = old.offset
+    del old
+    with open(dst, "wb") as f, open(src, "rb") as s:
+        np.lib.format.write_array_header_1_0(f, {"descr": extra.dtype.str, "fortran_order": False, "shape": shape})
+        s.seek(offset)
+        shutil.copyfileobj(s, f, 16 << 20)
+        f.write(np.ascontiguousarray(extra).tobytes())
