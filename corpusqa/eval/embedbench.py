@@ -1,0 +1,93 @@
+"""Embedding throughput by encoder, batch size, thread count and backend.
+
+``corpusqa bench embed`` embeds the same real chunk texts (sampled benchmark passages)
+with each setting and reports chunks/s and the ratio to the encoder's default setting
+measured in the same run. ``int8`` is torch dynamic quantisation of the linear layers of
+a sentence-transformers model (no extra package); its vectors are compared with the
+float model's (mean cosine) so speed is never reported without its quality cost.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+DEFAULT_BATCH = 32
+
+
+def sample_texts(passage_file: Path, n: int, size: int = 250) -> list[str]:
+    """``n`` chunk-sized texts cut from a ``*.passages.jsonl`` file."""
+    out: list[str] = []
+    with open(passage_file, encoding="utf-8") as f:
+        for line in f:
+            text = json.loads(line)["text"].replace("\n", "")
+            out.extend(text[i:i + size] for i in range(0, len(text) - 50, size))
+            if len(out) >= n:
+                break
+    return out[:n]
+
+
+def _set_threads(encoder, n: int) -> None:
+    omp = getattr(encoder, "_omp", None)
+    if omp:
+        omp[0](n)
+    try:
+        import torch
+
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+
+
+def _quantize_int8(encoder) -> None:
+    import torch
+
+    torch.quantization.quantize_dynamic(encoder._st, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+def measure(spec: str, texts: Sequence[str], batches: Sequence[int], threads: Sequence[int],
+            device: str | None = None, int8: bool = False) -> list[dict]:
+    """One row per (backend, threads, batch): chunks/s, ratio to the default row."""
+    from corpusqa.index.encoders import load_encoder
+
+    enc = load_encoder(spec, device=device).load()
+    rows: list[dict] = []
+    backends = ["float"] + (["int8"] if int8 and hasattr(enc, "_st") else [])
+    reference = None
+    for backend in backends:
+        if backend == "int8":
+            _quantize_int8(enc)
+        for t in threads:
+            _set_threads(enc, t)
+            for b in batches:
+                enc.encode_passages(list(texts[:b]))  # warm-up at this shape
+                t0 = time.perf_counter()
+                vecs = [enc.encode_passages(list(texts[i:i + b])) for i in range(0, len(texts), b)]
+                secs = time.perf_counter() - t0
+                vecs = np.concatenate(vecs)
+                if backend == "float" and b == DEFAULT_BATCH and reference is None:
+                    reference = vecs
+                rows.append({"encoder": spec, "device": device or "cpu", "backend": backend, "threads": t,
+                             "batch": b, "texts": len(texts), "seconds": round(secs, 3),
+                             "chunks_per_s": round(len(texts) / secs, 2), "vectors": vecs})
+    default = next((r for r in rows if r["backend"] == "float" and r["batch"] == DEFAULT_BATCH
+                    and r["threads"] == max(threads)), rows[0])
+    for r in rows:
+        r["ratio"] = round(r["chunks_per_s"] / default["chunks_per_s"], 2)
+        v = r.pop("vectors")
+        if reference is not None and len(v) == len(reference):
+            r["cosine_to_float"] = round(float(np.mean(np.sum(v * reference, axis=1))), 4)
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    lines = ["| encoder | device | backend | threads | batch | chunks/s | ratio to default | cosine to float |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['encoder']} | {r['device']} | {r['backend']} | {r['threads']} | {r['batch']} | "
+                     f"{r['chunks_per_s']:.1f} | {r['ratio']:.2f} | {r.get('cosine_to_float', '–')} |")
+    return "\n".join(lines)
