@@ -15,8 +15,24 @@ import numpy as np
 from corpusqa.eval.metrics import percentile
 
 
-def compare_kinds(vectors_path: Path, queries: np.ndarray, kinds: list[str], k: int = 10) -> list[dict]:
-    """One row per FAISS kind (``flat`` is the exact reference)."""
+#: Search-time settings swept per kind (HNSW efSearch, IVF nprobe).
+SWEEP = {"hnsw": (64, 96, 128, 256, 512), "ivf": (16, 32, 64, 128)}
+
+
+def _set_param(idx, kind: str, value: int) -> None:
+    if kind == "hnsw":
+        idx.ef_search = value
+    elif kind == "ivf":
+        idx.nprobe = value
+
+
+def compare_kinds(vectors_path: Path, queries: np.ndarray, kinds: list[str], k: int = 10,
+                  sweep: dict | None = None) -> list[dict]:
+    """One row per FAISS kind and search setting (``flat`` is the exact reference)."""
+    return _compare(vectors_path, queries, kinds, k, SWEEP if sweep is None else sweep)
+
+
+def _compare(vectors_path: Path, queries: np.ndarray, kinds: list[str], k: int, sweep: dict) -> list[dict]:
     import faiss
 
     from corpusqa.index.dense import DenseIndex
@@ -31,16 +47,19 @@ def compare_kinds(vectors_path: Path, queries: np.ndarray, kinds: list[str], k: 
         with tempfile.TemporaryDirectory() as tmp:
             faiss.write_index(idx.index, str(Path(tmp) / "x.faiss"))
             size_mb = (Path(tmp) / "x.faiss").stat().st_size / 1e6
-        lat, hits = [], 0
-        for qi, q in enumerate(queries):
-            t = time.perf_counter()
-            found = idx.search(q, k)
-            lat.append((time.perf_counter() - t) * 1000)
-            hits += len(exact[qi] & {r for r, _ in found})
-        rows.append({"kind": kind, "vectors": int(len(vectors)), "build_s": round(build_s, 2),
-                     "faiss_mb": round(size_mb, 1), "p50_ms": round(percentile(lat, 50), 3),
-                     "p95_ms": round(percentile(lat, 95), 3),
-                     "recall10": round(hits / (k * len(queries)), 4), **idx.params()})
+        for value in sweep.get(kind, (None,)):
+            if value is not None:
+                _set_param(idx, kind, value)
+            lat, hits = [], 0
+            for qi, q in enumerate(queries):
+                t = time.perf_counter()
+                found = idx.search(q, k)
+                lat.append((time.perf_counter() - t) * 1000)
+                hits += len(exact[qi] & {r for r, _ in found})
+            rows.append({"kind": kind, "vectors": int(len(vectors)), "build_s": round(build_s, 2),
+                         "faiss_mb": round(size_mb, 1), "p50_ms": round(percentile(lat, 50), 3),
+                         "p95_ms": round(percentile(lat, 95), 3),
+                         "recall10": round(hits / (k * len(queries)), 4), **idx.params()})
         del idx
     return rows
 

@@ -59,7 +59,6 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
     from corpusqa.eval.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
     from corpusqa.index.builder import IndexBuilder
     from corpusqa.index.encoders import load_encoder
-    from corpusqa.index.versions import dir_size
     from corpusqa.models import Article, Paragraph, content_id
 
     settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False)

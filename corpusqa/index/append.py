@@ -19,6 +19,7 @@ import numpy as np
 
 from corpusqa.index import store as st
 from corpusqa.index.dense import DenseIndex
+from corpusqa.index.npyfiles import append_rows
 from corpusqa.index.postings import append_documents
 from corpusqa.models import Article, content_id
 
@@ -96,9 +97,9 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, articles: lis
         vecs = (builder.encoder.encode_passages(embed_texts) if embed_texts
                 else np.zeros((0, builder.encoder.dim), np.float32))
         stats["embedded_chunks"] = len(embed_texts)
-        _append_rows(live / st.CHUNK_VECTORS, tmp / st.CHUNK_VECTORS, vecs.astype(np.float32))
+        append_rows(live / st.CHUNK_VECTORS, tmp / st.CHUNK_VECTORS, vecs.astype(np.float32))
         keys = np.array([content_id(t).encode() for t in embed_texts], dtype="S16")
-        _append_rows(live / st.CHUNK_KEYS, tmp / st.CHUNK_KEYS, keys)
+        append_rows(live / st.CHUNK_KEYS, tmp / st.CHUNK_KEYS, keys)
         clock.lap("embed_chunks_s")
         index = DenseIndex.load_for_update(live / st.FAISS_FILE, dense["faiss"])
         if len(vecs):
@@ -136,22 +137,7 @@ def _append_sentences(builder, tmp: Path, live: Path, new_chunks, info: dict, st
     stats["embedded_sentences"] = len(new_texts)
     stats["reused_sentences"] = len(keys) - len(new_texts)
     np.save(tmp / st.SENTENCE_KEYS, np.array([k.encode() for k in keys], dtype="S16"), allow_pickle=False)
-    _append_rows(live / st.SENTENCE_VECTORS, tmp / st.SENTENCE_VECTORS, vecs.astype(np.float32))
-    _append_rows(live / st.CHUNK_SENTENCES, tmp / st.CHUNK_SENTENCES, np.asarray(refs, dtype=np.int32))
+    append_rows(live / st.SENTENCE_VECTORS, tmp / st.SENTENCE_VECTORS, vecs.astype(np.float32))
+    append_rows(live / st.CHUNK_SENTENCES, tmp / st.CHUNK_SENTENCES, np.asarray(refs, dtype=np.int32))
     return {**info, "distinct": len(keys), "reason": f"{len(keys)} <= {info['limit']} sentences"
             if info.get("mode") == "auto" else info.get("reason")}, len(keys)
-
-
-def _append_rows(src: Path, dst: Path, extra: np.ndarray) -> None:
-    """``dst`` = the rows of the ``.npy`` at ``src`` followed by ``extra`` (streamed copy)."""
-    old = np.load(src, mmap_mode="r", allow_pickle=False)
-    if old.dtype != extra.dtype or old.shape[1:] != extra.shape[1:]:
-        raise ValueError(f"cannot append {extra.dtype}{extra.shape[1:]} rows to {src.name}")
-    shape = (old.shape[0] + extra.shape[0], *old.shape[1:])
-    offset = old.offset
-    del old
-    with open(dst, "wb") as f, open(src, "rb") as s:
-        np.lib.format.write_array_header_1_0(f, {"descr": extra.dtype.str, "fortran_order": False, "shape": shape})
-        s.seek(offset)
-        shutil.copyfileobj(s, f, 16 << 20)
-        f.write(np.ascontiguousarray(extra).tobytes())

@@ -29,6 +29,8 @@ from corpusqa.index.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, C
 from corpusqa.index.dense import HNSW_M, HNSW_THRESHOLD, DenseIndex, choose_kind
 from corpusqa.index.encoders import Encoder, load_encoder
 from corpusqa.index.lexical import LexicalIndex
+from corpusqa.index.npyfiles import raw_to_npy
+from corpusqa.index.sentence_collector import SentenceCollector
 from corpusqa.index.tokenizer import ChineseTokenizer
 from corpusqa.index.versions import BuildLock, clean_leftovers, current_dir, dir_size, new_tmp_dir, publish
 from corpusqa.models import Article, Chunk, content_id
@@ -198,7 +200,7 @@ class IndexBuilder:
                        and (old.get("encoder") or {}).get("fingerprint") == self.encoder.fingerprint)
         chunk_reuse = self._reuse(live, st.CHUNK_KEYS, st.CHUNK_VECTORS, use_old) if self.encoder else None
         lex = LexicalIndex(self.tokenizer).writer(tmp / st.LEXICAL_DIR, workers=self.workers)
-        sents = _SentenceCollector(self.sentence_mode, self.sentence_limit)
+        sents = SentenceCollector(self.sentence_mode, self.sentence_limit)
         stats = {"embedded_chunks": 0, "reused_chunks": 0, "embedded_sentences": 0, "reused_sentences": 0}
         keys: list[bytes] = []
         row_ids: list[str] = []
@@ -249,7 +251,7 @@ class IndexBuilder:
         dense_info = sent_info = None
         if self.encoder is not None:
             dim = self.encoder.dim
-            _raw_to_npy(vec_path, tmp / st.CHUNK_VECTORS, (n_chunks, dim))
+            raw_to_npy(vec_path, tmp / st.CHUNK_VECTORS, (n_chunks, dim))
             np.save(tmp / st.CHUNK_KEYS, np.array(keys, dtype="S16"), allow_pickle=False)
             clock.lap("write_s")
             dense = DenseIndex.build_from_file(tmp / st.CHUNK_VECTORS, self.faiss_kind)
@@ -292,7 +294,7 @@ class IndexBuilder:
                                                                                     DEFAULT_CHUNK_OVERLAP)
         return Chunker(size, overlap, title_prefix=self.title_prefix)
 
-    def _sentences(self, tmp: Path, sents: "_SentenceCollector", live: Path | None, use_old: bool,
+    def _sentences(self, tmp: Path, sents: "SentenceCollector", live: Path | None, use_old: bool,
                    stats: dict) -> dict:
         info = sents.info()
         if not info["enabled"]:
@@ -352,69 +354,6 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = round(self.laps.get(name, 0.0) + now - self._t, 3)
         self._t = now
-
-
-class _SentenceCollector:
-    """Distinct sentence texts and each chunk's sentence references, while they may be needed.
-
-    In ``auto`` mode, collecting stops (and memory is freed) once there are more than
-    ``limit`` distinct sentences: sentence vectors are then off.
-    """
-
-    def __init__(self, mode: str, limit: int):
-        self.mode, self.limit = mode, limit
-        self.keys: dict[str, int] = {}
-        self.texts: list[str] = []
-        self.refs: list[int] = []
-        self.refs_total = 0
-        self.collecting = mode != "off"
-        self._seen_over = False
-        self._over_count = 0
-
-    @property
-    def distinct(self) -> int:
-        """Distinct sentences (counted exactly while collecting; a lower bound after)."""
-        return len(self.keys) if not self._seen_over else self._over_count
-
-    def add(self, article: Article, chunk: Chunk) -> None:
-        self.refs_total += len(chunk.sentences)
-        if not self.collecting:
-            return
-        for s, e in chunk.sentences:
-            text = article.text[s:e]
-            key = content_id(text)
-            row = self.keys.get(key)
-            if row is None:
-                row = self.keys[key] = len(self.texts)
-                self.texts.append(text)
-            self.refs.append(row)
-        if self.mode == "auto" and len(self.keys) > self.limit:
-            self._over_count = len(self.keys)
-            self._seen_over = True
-            self.collecting = False
-            self.keys, self.texts, self.refs = {}, [], []
-
-    def info(self) -> dict:
-        enabled = self.collecting and self.mode != "off"
-        n = self.distinct
-        if self.mode in ("on", "off"):
-            reason = {"on": "forced on", "off": "turned off"}[self.mode]
-        elif enabled:
-            reason = f"{n} <= {self.limit} sentences"
-        else:
-            reason = f"> {self.limit} sentences"
-        return {"enabled": enabled, "mode": self.mode, "limit": self.limit, "reason": reason, "distinct": n}
-
-
-def _raw_to_npy(raw: Path, out: Path, shape: tuple[int, int]) -> None:
-    """Prefix a raw float32 file with a ``.npy`` header (streamed, no full copy in memory)."""
-    expected = shape[0] * shape[1] * 4
-    if raw.stat().st_size != expected:
-        raise ValueError(f"vector scratch file holds {raw.stat().st_size} bytes, expected {expected}")
-    with open(out, "wb") as f, open(raw, "rb") as src:
-        np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": shape})
-        shutil.copyfileobj(src, f, 16 << 20)
-    raw.unlink()
 
 
 def _save_keys(path: Path, keys: list[str]) -> None:

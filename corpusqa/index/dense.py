@@ -71,6 +71,8 @@ class DenseIndex:
         self.vectors = vectors
         self.index = faiss_index
         self.kind = kind
+        self.ef_search = HNSW_EF_SEARCH  # search-time accuracy knobs (see ``corpusqa bench scale``)
+        self.nprobe = IVF_NPROBE
 
     @property
     def size(self) -> int:
@@ -108,9 +110,9 @@ class DenseIndex:
     def params(self) -> dict:
         """The FAISS parameters worth recording in the manifest."""
         if self.kind == "hnsw":
-            return {"ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
+            return {"ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": self.ef_search}
         if self.kind == "ivf":
-            return {"nlist": int(self.index.nlist), "nprobe": IVF_NPROBE}
+            return {"nlist": int(self.index.nlist), "nprobe": self.nprobe}
         return {}
 
     def save(self, path: Path) -> None:
@@ -179,15 +181,15 @@ class DenseIndex:
         if rows is not None:
             sel = faiss.IDSelectorBatch(rows)
             if self.kind == "hnsw":
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, k))
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self.ef_search, k))
             elif self.kind == "ivf":
-                params = faiss.SearchParametersIVF(sel=sel, nprobe=IVF_NPROBE)
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=self.nprobe)
             else:
                 params = faiss.SearchParameters(sel=sel)
         elif self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
         elif self.kind == "ivf":
-            params = faiss.SearchParametersIVF(nprobe=IVF_NPROBE)
+            params = faiss.SearchParametersIVF(nprobe=self.nprobe)
         scores, ids = self.index.search(q, k, params=params)
         found = ids[0] >= 0
         return best_rows(ids[0][found].astype(np.int64), scores[0][found], k)
