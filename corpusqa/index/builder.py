@@ -26,7 +26,7 @@ from corpusqa.index import manifest as mf
 from corpusqa.index import store as st
 from corpusqa.index.append import ARTICLE_ROWS, append_version, can_append, read_article_rows, write_article_rows
 from corpusqa.index.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, Chunker
-from corpusqa.index.dense import HNSW_M, HNSW_THRESHOLD, DenseIndex, choose_kind
+from corpusqa.index.dense import ANN_THRESHOLD, HNSW_M, DenseIndex, choose_kind
 from corpusqa.index.encoders import Encoder, load_encoder
 from corpusqa.index.lexical import LexicalIndex
 from corpusqa.index.npyfiles import raw_to_npy
@@ -90,7 +90,7 @@ class IndexBuilder:
         lexical_title: also index the title with every chunk for BM25.
         sentence_vectors: ``auto`` (on up to ``sentence_limit`` distinct sentences),
             ``on`` or ``off``.
-        faiss_kind: ``auto`` (flat below HNSW_THRESHOLD vectors), ``flat`` or ``hnsw``.
+        faiss_kind: ``auto`` (flat below ANN_THRESHOLD vectors, else ivf), ``flat``, ``ivf`` or ``hnsw``.
         tokenizer: a (loaded) tokenizer to reuse; default: one for ``settings``.
         workers: processes tokenizing for BM25 (None: one per core, at most 4; only
             batches of 2,000+ chunks are worth a pool).
@@ -256,7 +256,7 @@ class IndexBuilder:
             clock.lap("write_s")
             dense = DenseIndex.build_from_file(tmp / st.CHUNK_VECTORS, self.faiss_kind)
             dense.save(tmp / st.FAISS_FILE)
-            dense_info = {"faiss": dense.kind, "metric": "inner_product", "hnsw_threshold": HNSW_THRESHOLD,
+            dense_info = {"faiss": dense.kind, "metric": "inner_product", "ann_threshold": ANN_THRESHOLD,
                           "hnsw_m": HNSW_M, "mmap": True, **dense.params()}
             del dense
             clock.lap("faiss_s")

@@ -1,4 +1,4 @@
-"""Compare BM25 engines on the same Chinese tokens: bm25s, SQLite FTS5, tantivy.
+"""Compare BM25 engines on the same Chinese tokens: ours, bm25s, SQLite FTS5, tantivy.
 
 Every engine indexes the same chunks (our chunker and tokenizer; the title indexed with
 each chunk) of a ``*.passages.jsonl`` split and answers its ``*.questions.jsonl``.
@@ -47,9 +47,29 @@ def load_questions(path: Path) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
-def _bm25s(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int], list[int]]:
+def _ours(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int], list[int]]:
     idx = LexicalIndex(tok).build_tokens(docs)
     return lambda q, k: [r for r, _ in idx.search(q, k)]
+
+
+def _bm25s(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int], list[int]]:
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    bm = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    bm.index(docs, show_progress=False)
+    vocab = bm.vocab_dict
+
+    def search(q: str, k: int) -> list[int]:
+        toks = [t for t in tok.tokenize(q) if t in vocab]
+        if not toks:
+            return []
+        scores = bm.get_scores(toks)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [int(r) for r in top if scores[r] > 0]
+    return search
 
 
 def _fts5(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int], list[int]]:
@@ -98,12 +118,17 @@ def _tantivy(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int
     return search
 
 
-ENGINES = {"bm25s": _bm25s, "sqlite-fts5": _fts5, "tantivy": _tantivy}
+ENGINES = {"corpusqa-bm25": _ours, "bm25s": _bm25s, "sqlite-fts5": _fts5, "tantivy": _tantivy}
 
 
 def run_lexbench(split: Path = DEFAULT_SPLIT, chunk_size: int | None = None, chunk_overlap: int | None = None,
-                 bigrams: bool = True, engines: tuple[str, ...] = tuple(ENGINES)) -> list[dict]:
-    """Measure each engine on ``split`` (path prefix of ``.passages.jsonl``/``.questions.jsonl``)."""
+                 bigrams: bool = True, engines: tuple[str, ...] = tuple(ENGINES), repeat: int = 1) -> list[dict]:
+    """Measure each engine on ``split`` (path prefix of ``.passages.jsonl``/``.questions.jsonl``).
+
+    ``repeat`` > 1 indexes the chunks that many times (a bigger corpus with the same
+    answers) to compare how index time and build memory grow; ``build_peak_mb`` is the
+    peak of memory allocated while indexing (tracemalloc; numpy allocations included).
+    """
     split = Path(split)
     tok = ChineseTokenizer(bigrams=bigrams).load()
     chunker = Chunker(**{k: v for k, v in (("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v})
@@ -116,11 +141,17 @@ def run_lexbench(split: Path = DEFAULT_SPLIT, chunk_size: int | None = None, chu
     t0 = time.perf_counter()
     docs = [tok.tokenize(t) for t in texts]
     tok_s = time.perf_counter() - t0
+    docs, pids = docs * repeat, pids * repeat
     results = []
     for name in engines:
+        import tracemalloc
+
+        tracemalloc.start()
         t0 = time.perf_counter()
         search = ENGINES[name](docs, tok)
         index_s = time.perf_counter() - t0
+        build_peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
         lat, r1, r10 = [], 0, 0
         for q in questions:
             t1 = time.perf_counter()
@@ -133,6 +164,7 @@ def run_lexbench(split: Path = DEFAULT_SPLIT, chunk_size: int | None = None, chu
         lat_ms = np.array(lat) * 1000
         results.append({"engine": name, "chunks": len(docs), "questions": len(questions),
                         "tokenize_s": round(tok_s, 2), "index_s": round(index_s, 3),
+                        "build_peak_mb": round(build_peak, 1),
                         "query_p50_ms": round(float(np.percentile(lat_ms, 50)), 2),
                         "query_p95_ms": round(float(np.percentile(lat_ms, 95)), 2),
                         "recall@1": round(r1 / len(questions), 4), "recall@10": round(r10 / len(questions), 4)})
@@ -141,8 +173,8 @@ def run_lexbench(split: Path = DEFAULT_SPLIT, chunk_size: int | None = None, chu
 
 def format_table(results: list[dict]) -> str:
     """A Markdown table of :func:`run_lexbench` results."""
-    cols = ["engine", "chunks", "questions", "tokenize_s", "index_s", "query_p50_ms", "query_p95_ms",
-            "recall@1", "recall@10"]
+    cols = ["engine", "chunks", "questions", "tokenize_s", "index_s", "build_peak_mb", "query_p50_ms",
+            "query_p95_ms", "recall@1", "recall@10"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in results]
     return "\n".join(lines)
@@ -152,8 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", type=Path, default=DEFAULT_SPLIT, help="path prefix, e.g. .../cmrc2018/trial")
     ap.add_argument("--no-bigrams", action="store_true", help="jieba words only")
+    ap.add_argument("--repeat", type=int, default=1, help="index the chunks N times (scale test)")
+    ap.add_argument("--engines", default=",".join(ENGINES))
     args = ap.parse_args(argv)
-    print(format_table(run_lexbench(args.split, bigrams=not args.no_bigrams)))
+    print(format_table(run_lexbench(args.split, bigrams=not args.no_bigrams, repeat=args.repeat,
+                                    engines=tuple(args.engines.split(",")))))
     return 0
 
 

@@ -39,9 +39,9 @@ def test_passages_become_articles(split):
 
 def test_all_three_engines_agree_on_an_easy_split(split):
     rows = run_lexbench(split)
-    assert [r["engine"] for r in rows] == ["bm25s", "sqlite-fts5", "tantivy"]
+    assert [r["engine"] for r in rows] == ["corpusqa-bm25", "bm25s", "sqlite-fts5", "tantivy"]
     assert all(r["recall@1"] == 1.0 and r["query_p95_ms"] >= r["query_p50_ms"] for r in rows)
-    assert format_table(rows).count("\n") == 4
+    assert format_table(rows).count("\n") == 5
 
 
 def test_sweep_reports_answer_containment(split):

@@ -12,8 +12,9 @@ def vectors():
 
 def test_kind_is_chosen_by_size_unless_forced():
     assert choose_kind(10) == "flat"
-    assert choose_kind(10, threshold=5) == "hnsw"
-    assert choose_kind(10**6) == "hnsw"
+    assert choose_kind(10, threshold=5) == "ivf"
+    assert choose_kind(19_999) == "flat" and choose_kind(20_000) == "ivf" and choose_kind(10**6) == "ivf"
+    assert choose_kind(10**6, "hnsw") == "hnsw"
     assert choose_kind(10**6, "flat") == "flat"
     with pytest.raises(ValueError):
         choose_kind(10, "ivf-pq")
