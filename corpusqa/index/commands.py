@@ -60,7 +60,7 @@ def index() -> None:
 @click.option("--sentence-vectors", type=click.Choice(SENTENCE_MODES), default="auto", show_default=True,
               help="Precompute sentence vectors (auto: up to 50,000 sentences).")
 @click.option("--faiss", "faiss_kind", type=click.Choice(KINDS), default="auto", show_default=True,
-              help="FAISS index type (auto: exact below 100,000 chunks, HNSW above).")
+              help="FAISS index type (auto: exact below 20,000 chunks, IVF above; hnsw on request).")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.pass_obj
 def build(obj, if_missing: bool, encoder_spec, chunk_size, chunk_overlap, sentence_vectors, faiss_kind,
