@@ -16,7 +16,7 @@ from corpusqa.eval.metrics import percentile
 
 
 #: Search-time settings swept per kind (HNSW efSearch, IVF nprobe).
-SWEEP = {"hnsw": (64, 96, 128, 256, 512), "ivf": (16, 32, 64, 128)}
+SWEEP = {"hnsw": (64, 96, 128, 256, 512), "ivf": (16, 32, 64, 128, 256)}
 
 
 def _set_param(idx, kind: str, value: int) -> None:

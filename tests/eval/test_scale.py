@@ -123,3 +123,12 @@ def test_embed_bench_int8_is_measured_against_float_vectors():
     by = {r["backend"]: r for r in rows}
     assert set(by) == {"float", "int8"}
     assert 0.9 < by["int8"]["cosine_to_float"] < 1.0  # quantised, but close
+
+
+def test_thread_bench_rows_have_ratios_to_the_first_setting():
+    from corpusqa.eval.threadbench import bm25_workers, faiss_threads, format_table
+
+    texts = [f"全区建成党群服务中心{i}个，覆盖率达到98.9%。" for i in range(300)]
+    rows = bm25_workers(texts, [1]) + faiss_threads(3000, [1], queries=5, dim=16)
+    assert [r["ratio"] for r in rows] == [1.0, 1.0, 1.0]
+    assert "chunks/s" in format_table(rows)
