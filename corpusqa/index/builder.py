@@ -203,12 +203,48 @@ class IndexBuilder:
         sents = SentenceCollector(self.sentence_mode, self.sentence_limit)
         stats = {"embedded_chunks": 0, "reused_chunks": 0, "embedded_sentences": 0, "reused_sentences": 0}
         keys: list[bytes] = []
+        vec_path = tmp / "scratch.vectors"
+        try:
+            n_articles, n_chunks = self._stream(tmp, articles, chunker, lex, sents, stats, keys, clock,
+                                                chunk_reuse, vec_path)
+        except BaseException:
+            lex.abort()
+            raise
+        lex.finish()
+        clock.lap("lexical_s")
+        dense_info = sent_info = None
+        if self.encoder is not None:
+            dim = self.encoder.dim
+            raw_to_npy(vec_path, tmp / st.CHUNK_VECTORS, (n_chunks, dim))
+            np.save(tmp / st.CHUNK_KEYS, np.array(keys, dtype="S16"), allow_pickle=False)
+            clock.lap("write_s")
+            dense = DenseIndex.build_from_file(tmp / st.CHUNK_VECTORS, self.faiss_kind)
+            dense.save(tmp / st.FAISS_FILE)
+            dense_info = {"faiss": dense.kind, "metric": "inner_product", "ann_threshold": ANN_THRESHOLD,
+                          "hnsw_m": HNSW_M, "mmap": True, **dense.params()}
+            del dense
+            clock.lap("faiss_s")
+            sent_info = self._sentences(tmp, sents, live, use_old, stats)
+            clock.lap("embed_sentences_s")
+        else:
+            vec_path.unlink()
+        counts = {"articles": n_articles, "chunks": n_chunks, "sentences": sents.distinct,
+                  "sentence_refs": sents.refs_total, **stats}
+        manifest = mf.make_manifest(
+            encoder=self.encoder, chunker={**chunker.settings(), "lexical_title": self.lexical_title},
+            tokenizer=self.tokenizer.settings(), lexical=LexicalIndex(self.tokenizer).settings(), dense=dense_info,
+            sentence_vectors=sent_info, counts=counts, timings=clock.laps, seconds=time.perf_counter() - t0)
+        mf.write_manifest(tmp, manifest)
+        return manifest
+
+    def _stream(self, tmp: Path, articles: Iterable[Article], chunker: Chunker, lex, sents: SentenceCollector,
+                stats: dict, keys: list[bytes], clock: "_Clock", chunk_reuse, vec_path: Path) -> tuple[int, int]:
+        """Chunk, tokenize and embed batch by batch; returns (articles, chunks)."""
         row_ids: list[str] = []
         row_counts: list[int] = []
         n_articles = n_chunks = 0
-        vec_path = tmp / "scratch.vectors"
+        batch: list[tuple[Chunk, str, str]] = []
         with open(tmp / st.CHUNKS, "w", encoding="utf-8") as rows_f, open(vec_path, "wb") as vec_f:
-            batch: list[tuple[Chunk, str, str]] = []
 
             def flush() -> None:
                 nonlocal n_chunks
@@ -245,33 +281,7 @@ class IndexBuilder:
                     flush()
             flush()
         write_article_rows(tmp / ARTICLE_ROWS, row_ids, row_counts)
-        del row_ids, row_counts
-        lex.finish()
-        clock.lap("lexical_s")
-        dense_info = sent_info = None
-        if self.encoder is not None:
-            dim = self.encoder.dim
-            raw_to_npy(vec_path, tmp / st.CHUNK_VECTORS, (n_chunks, dim))
-            np.save(tmp / st.CHUNK_KEYS, np.array(keys, dtype="S16"), allow_pickle=False)
-            clock.lap("write_s")
-            dense = DenseIndex.build_from_file(tmp / st.CHUNK_VECTORS, self.faiss_kind)
-            dense.save(tmp / st.FAISS_FILE)
-            dense_info = {"faiss": dense.kind, "metric": "inner_product", "ann_threshold": ANN_THRESHOLD,
-                          "hnsw_m": HNSW_M, "mmap": True, **dense.params()}
-            del dense
-            clock.lap("faiss_s")
-            sent_info = self._sentences(tmp, sents, live, use_old, stats)
-            clock.lap("embed_sentences_s")
-        else:
-            vec_path.unlink()
-        counts = {"articles": n_articles, "chunks": n_chunks, "sentences": sents.distinct,
-                  "sentence_refs": sents.refs_total, **stats}
-        manifest = mf.make_manifest(
-            encoder=self.encoder, chunker={**chunker.settings(), "lexical_title": self.lexical_title},
-            tokenizer=self.tokenizer.settings(), lexical=LexicalIndex(self.tokenizer).settings(), dense=dense_info,
-            sentence_vectors=sent_info, counts=counts, timings=clock.laps, seconds=time.perf_counter() - t0)
-        mf.write_manifest(tmp, manifest)
-        return manifest
+        return n_articles, n_chunks
 
     def _append(self, tmp: Path, live: Path, old: dict, articles: list[Article], t0: float) -> dict:
         clock = _Clock()

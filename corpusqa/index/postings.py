@@ -135,6 +135,15 @@ class PostingsWriter:
         self._n += lens.size
         self._flat, self._lens = [], []
 
+    def abort(self) -> None:
+        """Stop the worker processes and close the scratch files (the directory is discarded)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        self._terms_f.close()
+        self._tf_f.close()
+
     # -- finishing -----------------------------------------------------------------------
     def finish(self) -> dict:
         """Write the term-major arrays and the metadata; returns the metadata."""
