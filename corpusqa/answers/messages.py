@@ -5,6 +5,11 @@ MESSAGES = {
         "zh": "问题为空。请输入一个问题，例如：全区建成了多少个一站式党群服务中心？",
         "en": "The question is empty. Type a question, e.g. 全区建成了多少个一站式党群服务中心？",
     },
+    "answers.no_words": {
+        "zh": "问题里没有文字（只有标点、符号或表情）。请用文字提问，例如：全区建成了多少个一站式党群服务中心？",
+        "en": "The question has no words (only punctuation, symbols or emoji). Ask in words, "
+              "e.g. 全区建成了多少个一站式党群服务中心？",
+    },
     "answers.question_too_long": {
         "zh": "问题太长（{n} 个字符，上限 {max}）。请缩短为一个具体的问题。",
         "en": "The question is too long ({n} characters, limit {max}). Please ask one specific question.",

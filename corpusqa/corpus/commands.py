@@ -45,7 +45,8 @@ def ingest(obj, paths: tuple[Path, ...], as_json: bool) -> None:
         _print_report(obj, report)
     failed = report.counts()["error"]
     if failed:
-        raise InputError("corpus.ingest.some_failed", failed=failed, total=len(report.files))
+        key = "corpus.ingest.all_failed" if failed == len(report.files) else "corpus.ingest.some_failed"
+        raise InputError(key, failed=failed, total=len(report.files))
 
 
 def _print_report(obj, report: IngestReport) -> None:

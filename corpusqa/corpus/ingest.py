@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from corpusqa.corpus.dedupe import find_near_duplicates
 from corpusqa.corpus.loaders import SUPPORTED, LoadedFile, Problem, discover, load_file
 from corpusqa.corpus.store import CorpusStore
-from corpusqa.errors import InputError
+from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Article, Paragraph, content_id
 from corpusqa.settings import Settings
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 STATUSES = ("added", "updated", "unchanged", "error")
+REQUESTED = "ingest_requested"  # meta key: someone asked to ingest files into this database
 _YEAR = re.compile(r"(?<![0-9A-Za-z])((?:19|20)\d\d)(?!\d)")
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$|^\s*(\d{4})(\d{2})(\d{2})\s*$")
 
@@ -82,9 +83,13 @@ def default_corpus_paths() -> list[Path]:
 
 
 def ensure_corpus(settings: Settings, progress: bool | None = None) -> IngestReport | None:
-    """Ingest the bundled corpus when the database holds no source yet; None when it does."""
+    """Ingest the bundled corpus into a database nobody has ingested into; None otherwise.
+
+    A database whose own files all failed (empty, binary, no articles) stays empty, so
+    that ``index build`` reports an empty corpus instead of indexing the sample.
+    """
     with CorpusStore(settings.db_path) as store:
-        if store.sources():
+        if store.sources() or store.get_meta(REQUESTED):
             return None
         return Ingestor(settings, store).ingest(default_corpus_paths(), progress)
 
@@ -112,6 +117,8 @@ class Ingestor:
 
         Raises:
             InputError: no path names a file that could be ingested.
+            CorpusError: the database is locked by another program (files stored
+                before that are kept; rerun to finish).
         """
         started = time.perf_counter()
         progress = self.settings.progress if progress is None else progress
@@ -130,10 +137,12 @@ class Ingestor:
                     continue
                 seen_names[name] = str(file)
                 todo.append((file, name))
+        self.store.set_meta(REQUESTED, "1")
         if not todo:
             raise InputError("corpus.ingest.nothing", supported=SUPPORTED)
         results = self._ingest_all(todo, progress)
-        if any(r.status in ("added", "updated") for r in results):  # links span all files
+        # Links span all files; "stale" also covers a run killed before it got here.
+        if any(r.status in ("added", "updated") for r in results) or self.store.duplicates_stale():
             self.store.set_duplicates(find_near_duplicates(list(self.store.iter_articles())))
         stats = self.store.stats()
         return IngestReport(tuple(results), stats["articles"], stats["canonical_articles"],
@@ -164,8 +173,10 @@ class Ingestor:
         try:
             articles, warnings = self._articles(loaded)
             self.store.replace_source(loaded.info(), articles)
+        except CorpusError:
+            raise  # the database itself (locked, broken): every other file would fail too
         except Exception as exc:  # one bad file must not stop the others
-            log.exception("ingesting %s failed", name)
+            log.debug("ingesting %s failed", name, exc_info=True)  # the traceback with --verbose
             return FileResult(name, str(path), "error", error=Problem(
                 "corpus.ingest.failed", {"name": name, "detail": f"{type(exc).__name__}: {exc}"}))
         warnings = loaded.warnings + warnings

@@ -304,6 +304,11 @@ def _docx_text(data: bytes, name: str) -> str:
 def _pdf_pages(data: bytes, name: str) -> tuple[str, ...]:
     from pypdf import PdfReader
 
+    # pypdf logs warnings ("EOF marker not found") on damaged files; the user gets
+    # one message about the file instead.
+    pdf_log = logging.getLogger("pypdf")
+    level = pdf_log.level
+    pdf_log.setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -311,6 +316,8 @@ def _pdf_pages(data: bytes, name: str) -> tuple[str, ...]:
         pages = tuple(_newlines(page.extract_text() or "") for page in reader.pages)
     except Exception as exc:  # pypdf raises many error types on damaged files
         raise InputError("corpus.load.bad_pdf", name=name, detail=type(exc).__name__) from None
+    finally:
+        pdf_log.setLevel(level)
     pages = tuple(p for p in pages if p.strip())
     if not pages:
         raise InputError("corpus.load.pdf_no_text", name=name)

@@ -82,6 +82,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{total} 个文件中有 {failed} 个未能入库（原因见上方），其余文件已入库。",
         "en": "{failed} of {total} files could not be ingested (see above); the others were ingested.",
     },
+    "corpus.ingest.all_failed": {
+        "zh": "没有文件入库（{total} 个文件均失败，原因见上方），语料库没有变化。",
+        "en": "No file was ingested ({total} failed, see above); the corpus is unchanged.",
+    },
     "corpus.ingest.more_warnings": {
         "zh": "……另有 {n} 条提示，加 --json 可查看全部。",
         "en": "... and {n} more; use --json to see them all.",
@@ -115,6 +119,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "请升级 corpusqa，或换一个 --home 重新入库。",
         "en": "The corpus {path} was written by a newer corpusqa (schema {found}, this version supports "
               "{supported}). Upgrade corpusqa or ingest into another --home.",
+    },
+    "corpus.db.busy": {
+        "zh": "语料库 {path} 正被另一个程序占用（数据库已锁定）。请等它结束后再试，已入库的内容不受影响。",
+        "en": "The corpus {path} is locked by another program (database is busy). Wait for it to finish "
+              "and try again; nothing already stored is affected.",
     },
     "corpus.db.broken": {
         "zh": "语料库 {path} 无法打开（{detail}）。请删除该文件后重新入库。",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
@@ -54,30 +55,59 @@ CREATE TABLE IF NOT EXISTS duplicates (
 );
 """
 _ARTICLE_COLUMNS = ("id, source, position, title, byline, date, section, page, continued_from, text, extra")
+_STALE = "duplicates_stale"  # meta key: sources changed since the last set_duplicates
+BUSY_TIMEOUT_S = 5.0
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked/busy": another program holds a lock."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+@contextmanager
+def busy_as_error(path: str):
+    """Turn a lock held by another program into a CorpusError that says to wait and retry."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc):
+            raise CorpusError("corpus.db.busy", path=path) from None
+        raise
 
 
 class CorpusStore:
     """The corpus database; ``":memory:"`` gives a private in-memory store.
 
+    Args:
+        path: the database file, or ``":memory:"``.
+        timeout: seconds to wait for a lock held by another program.
+
     Raises:
-        CorpusError: the file is not a corpusqa database, or it was written
-            by a newer version (newer schema).
+        CorpusError: the file is not a corpusqa database, it was written by a
+            newer version (newer schema), or another program keeps it locked
+            (``corpus.db.busy``; writes raise that too).
     """
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, timeout: float = BUSY_TIMEOUT_S):
         self.path = str(path)
+        conn = None
         try:
             if self.path == ":memory:":
                 conn = sqlite3.connect(":memory:", check_same_thread=False)
             else:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, check_same_thread=False)
+                conn = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self.db.execute("PRAGMA foreign_keys=ON")
             if self.path != ":memory:":
                 self.db.enable_wal()
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if is_busy(exc):  # locked is not broken: never tell the user to delete it
+                raise CorpusError("corpus.db.busy", path=self.path) from None
             raise CorpusError("corpus.db.broken", path=self.path, detail=str(exc)) from None
 
     def _migrate(self) -> None:
@@ -124,23 +154,43 @@ class CorpusStore:
             "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "n_articles": len(articles),
         }
-        with self.db.atomic():
+        with busy_as_error(self.path), self.db.atomic():
             self.db.execute("DELETE FROM sources WHERE name = ?", [name])
             self.db["sources"].insert(source)
             self.db["articles"].insert_all(_article_row(a) for a in articles)
             self.db["paragraphs"].insert_all(
                 {"article_id": a.id, "idx": p.index, "start": p.start, "end": p.end}
                 for a in articles for p in a.paragraphs)
+            self._mark_stale()
 
     def remove_source(self, name: str) -> None:
         """Delete a source with its articles, paragraphs and duplicate links."""
-        with self.db.atomic():
+        with busy_as_error(self.path), self.db.atomic():
             self.db.execute("DELETE FROM sources WHERE name = ?", [name])
+            self._mark_stale()
+
+    def _mark_stale(self) -> None:
+        # Committed with the source change, cleared with the new links: a process
+        # killed in between leaves the mark, and the next ingest recomputes the links.
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", [_STALE])
+
+    def duplicates_stale(self) -> bool:
+        """True when sources changed after the near-duplicate links were last computed."""
+        return self.get_meta(_STALE) is not None
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with busy_as_error(self.path), self.db.atomic():
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
 
     def set_duplicates(self, links: Iterable["DuplicateLink"]) -> None:
         """Replace all near-duplicate links with ``links`` (one transaction)."""
         links = list(links)
-        with self.db.atomic():
+        with busy_as_error(self.path), self.db.atomic():
+            self.db.execute("DELETE FROM meta WHERE key = ?", [_STALE])
             self.db.execute("DELETE FROM duplicates")
             self.db.execute("UPDATE articles SET canonical_id = NULL WHERE canonical_id IS NOT NULL")
             self.db["duplicates"].insert_all(

@@ -1,0 +1,1 @@
+"""Hostile input, damaged files and killed processes: one clear message, nothing lost."""
