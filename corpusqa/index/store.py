@@ -83,6 +83,28 @@ def open_index(index_dir: Path, settings: Any, *, check_encoder: bool = True,
         raise IndexError_("index.corrupt", detail=f"{type(exc).__name__}: {exc}"[:200], command=mf.BUILD_COMMAND)
 
 
+def _check_vectors(dense: DenseIndex, probes: int = 8) -> None:
+    """Cheap sanity checks of the vector files (same-size garbage passes a size check).
+
+    A few stored vectors must be unit length, and FAISS must find each of them with an
+    inner product of about 1 (itself or an identical copy).
+    """
+    n = dense.size
+    if n == 0:
+        return
+    rows = np.unique(np.linspace(0, n - 1, min(n, probes)).astype(np.int64))
+    vecs = np.asarray(dense.vectors[rows], dtype=np.float32)
+    with np.errstate(all="ignore"):
+        norms = np.sqrt(np.sum(vecs.astype(np.float64) ** 2, axis=1))
+    ok = np.isfinite(norms) & ((np.abs(norms - 1) <= 1e-2) | (norms == 0))
+    if not np.all(ok):
+        raise ValueError("chunk vectors are not unit length (damaged vector file)")
+    for v in vecs[norms > 0][:3]:
+        found = dense.search(v, 1)
+        if not found or abs(found[0][1] - 1.0) > 1e-2:
+            raise ValueError("the FAISS index does not find stored vectors (damaged FAISS file)")
+
+
 class LoadedIndex:
     """One version of the index, ready to search.
 
@@ -114,6 +136,8 @@ class LoadedIndex:
             raise ValueError("row counts of chunks and lexical index disagree")
         if self.dense is not None and self.dense.size != len(self.chunks):
             raise ValueError("row counts of chunks and vectors disagree")
+        if self.dense is not None:
+            _check_vectors(self.dense)
         self._device = device
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()

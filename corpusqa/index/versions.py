@@ -41,8 +41,8 @@ def current_dir(index_dir: Path) -> Path | None:
     """The live version directory, or None when there is none."""
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+        return None  # a damaged pointer means no live version; a build writes a new one
     if not name or "/" in name or not name.startswith(_VERSION_PREFIX):
         return None
     path = index_dir / name

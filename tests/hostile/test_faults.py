@@ -121,8 +121,6 @@ def test_damaged_index_gives_one_message_naming_the_fix_then_rebuild_answers(cli
     assert_answers(cli, home_copy)
 
 
-@pytest.mark.xfail(reason="index/: the manifest records file sizes, not checksums, so same-size garbage "
-                          "after a valid FAISS header is loaded and searched silently", strict=False)
 def test_garbage_inside_the_faiss_file_is_detected(cli, home_copy):
     path = live_file(home_copy, index_files.FAISS_FILE)
     data = path.read_bytes()
@@ -130,8 +128,6 @@ def test_garbage_inside_the_faiss_file_is_detected(cli, home_copy):
     assert_one_error_line(cli(home_copy, "ask", QUESTION), "索引已损坏", "corpusqa index build")
 
 
-@pytest.mark.xfail(reason="index/: same-size garbage after the .npy header of chunk_vectors.npy is not "
-                          "detected (sizes, not checksums, are checked)", strict=False)
 def test_garbage_inside_the_vectors_file_is_detected(cli, home_copy):
     path = live_file(home_copy, index_files.CHUNK_VECTORS)
     data = path.read_bytes()
@@ -144,9 +140,6 @@ def test_a_non_utf8_current_pointer_is_still_one_line(cli, home_copy):
     assert_one_error_line(cli(home_copy, "ask", QUESTION))  # no traceback, whatever the message
 
 
-@pytest.mark.xfail(reason="index/versions.py current_dir() reads CURRENT as UTF-8 and only catches "
-                          "FileNotFoundError: non-UTF-8 bytes raise UnicodeDecodeError in ask AND in "
-                          "index build, so the user cannot rebuild without deleting CURRENT", strict=False)
 def test_a_non_utf8_current_pointer_names_the_fix_and_rebuild_recovers(cli, home_copy):
     (home_copy / "index" / CURRENT).write_bytes(b"\xff\xfe\x00v-garbage")
     assert_one_error_line(cli(home_copy, "ask", QUESTION), "corpusqa index build")
