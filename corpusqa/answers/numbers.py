@@ -124,6 +124,8 @@ def parse_cn_integer(s: str) -> int | None:
         elif ch in _CN_SMALL:
             section += (number or 1) * _CN_SMALL[ch]
             number = 0
+        elif ch == "万" and total and not section + number:  # 四万万 = 4亿 (older usage)
+            total *= 10_000
         elif ch == "万":
             total += (section + number) * 10_000
             section = number = 0

@@ -54,6 +54,16 @@ _SPACE_RULES = [
 
 def normalize_text(s: str) -> str:
     """Safe normalisation of one paragraph (see module docstring). Idempotent."""
+    # One pass can create a new Chinese context for a neighbour (``::中`` -> ``:：中``,
+    # ``):中`` -> ``)：中``), so repeat to a fixed point. Every pass only turns ASCII marks
+    # full-width or removes characters, so this ends (after two passes almost always).
+    out = _normalize_once(s)
+    while out != s:
+        s, out = out, _normalize_once(out)
+    return out
+
+
+def _normalize_once(s: str) -> str:
     s = _FOLD_NFKC.sub(lambda m: unicodedata.normalize("NFKC", m.group()), s.translate(_FULLWIDTH))
     s = re.sub(r"(?<=\d)．(?=\d)", ".", s)
     s = re.sub(r" {2,}", " ", s).strip()
@@ -134,9 +144,14 @@ def is_hard_wrapped(lines: list[str]) -> bool:
 
 
 def clean_page(raw: str) -> list[Block]:
-    """Split a raw page into normalised blocks (paragraph candidates), in page order."""
+    """Split a raw page into normalised blocks (paragraph candidates), in page order.
+
+    Every block has text: a line that normalises to nothing (only zero-width characters,
+    an empty ``##`` heading) makes no block.
+    """
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
-    return _hard_wrapped_blocks(lines) if is_hard_wrapped(lines) else _paragraph_blocks(lines)
+    blocks = _hard_wrapped_blocks(lines) if is_hard_wrapped(lines) else _paragraph_blocks(lines)
+    return [b for b in blocks if b.text]
 
 
 def _heading(line: str) -> Block | None:

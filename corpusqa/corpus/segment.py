@@ -95,7 +95,7 @@ def segment_page(text: str, source: str, year_hint: int | None = None) -> list[A
     """Split a raw page (uncleaned) into articles in page order; every one has a body."""
     blocks = clean_page(text)
     latin = han_count(text) >= len(re.findall("[A-Za-z]", text))  # English lines are banners
-    units = _join_cuts(_dedupe(_classify(blocks, latin)))
+    units = _join_cuts(_dedupe(_attach_marks(_classify(blocks, latin))))
     opens, orphan = _group(units)
     if opens and orphan.header and orphan.byline and not opens[0].header and not opens[0].cont \
             and all(o.header and o.byline for o in opens[1:]):  # title-after-body layout
@@ -103,7 +103,7 @@ def segment_page(text: str, source: str, year_hint: int | None = None) -> list[A
         for o, (header, byline) in zip(opens, heads):
             o.header, o.byline = header, byline
     if not opens and orphan.header:  # a page that is only a title or a single line
-        opens = [_Open(body=[u.text for u in orphan.header])]
+        opens = [_Open(body=list(dict.fromkeys(u.text for u in orphan.header)))]  # rule 2
     if opens:
         opens[-1].furniture += orphan.furniture
     log.debug("%s: %d blocks, %d articles", source, len(blocks), len(opens))
@@ -179,6 +179,33 @@ def _text_unit(b: Block) -> _Unit:
     unit = _Unit(kind, text, 0, b.title_like, b.gap, m.group(1).replace(" ", "") if m else None)
     unit.cont_to = end.group(1).replace(" ", "") if end else None
     return unit
+
+
+def _attach_marks(units: list[_Unit]) -> list[_Unit]:
+    """A continuation mark printed on its own line (``■上接第1版``, ``（下转第2版）``) leaves an
+    empty unit: it belongs to the text after (上接) or before (下转) it, as if printed on the
+    same line; with no such text it is furniture."""
+    out: list[_Unit] = []
+    pending: _Unit | None = None
+    for u in units:
+        if u.kind in ("text", "title") and not u.text:
+            prev = out[-1] if out and out[-1].kind in ("text", "title") else None
+            if u.cont_to and prev is not None and not prev.cont_to:
+                prev.cont_to = u.cont_to
+            elif u.cont_to:
+                out.append(_Unit("furniture", f"■下转{u.cont_to}"))
+            if u.cont:
+                if pending is not None:
+                    out.append(_Unit("furniture", f"■上接{pending.cont}"))
+                pending = u
+            continue
+        if pending is not None and u.kind in ("text", "title"):
+            u.cont = u.cont or pending.cont
+            u.gap, pending = pending.gap, None
+        out.append(u)
+    if pending is not None:
+        out.append(_Unit("furniture", f"■上接{pending.cont}"))
+    return out
 
 
 def _dedupe(units: list[_Unit]) -> list[_Unit]:
