@@ -162,8 +162,8 @@ class PostingsWriter:
         order = np.argsort(hashes, kind="stable")
         if hashes.size and np.any(np.diff(hashes[order]) == 0):
             raise ValueError("two vocabulary terms share a 64-bit hash")
-        remap = np.empty(hashes.size, np.int64)
-        remap[order] = np.arange(hashes.size)
+        remap = np.empty(hashes.size, np.int32)
+        remap[order] = np.arange(hashes.size, dtype=np.int32)
         df = self._df[order] if self._df.size else np.zeros(0, np.int64)
         col_ptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
         idf = lucene_idf(df, n_docs)
@@ -210,7 +210,7 @@ class PostingsWriter:
             sel = (cols >= lo) & (cols < hi)
             if not sel.any():
                 continue
-            rows = np.repeat(np.arange(d0, d1, dtype=np.int64), np.diff(doc_start[d0:d1 + 1]))[sel]
+            rows = np.repeat(np.arange(d0, d1, dtype=np.int32), np.diff(doc_start[d0:d1 + 1]))[sel]
             cols, tf = cols[sel], tf[sel]
             order = np.argsort(cols, kind="stable")  # rows stay ascending within a column
             cols, rows, tf = cols[order], rows[order], tf[order]
@@ -226,7 +226,7 @@ class PostingsWriter:
         outs["col_tf"].write(tfs.tobytes())
         outs["col_scores"].write(scores.tobytes())
 
-    def _scratch_blocks(self, doc_start: np.ndarray, docs_per_block: int = 100_000):
+    def _scratch_blocks(self, doc_start: np.ndarray, docs_per_block: int = 25_000):
         """``(first_doc, end_doc, terms, tf)`` blocks read back from the scratch files."""
         n = doc_start.size - 1
         with open(self.directory / "scratch.terms", "rb") as ft, open(self.directory / "scratch.tf", "rb") as ff:
