@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: setup run test test-fast bench chromium clean
+.PHONY: setup run test test-fast bench bench-scale chromium clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/corpusqa bench
+
+# Synthetic corpora of 10k, 100k and 1M chunks (the 1M size takes about an hour here).
+bench-scale: $(STAMP)
+	$(VENV)/bin/corpusqa bench scale --sizes 10k,100k,1M
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output bench-output
