@@ -159,6 +159,7 @@ class PostingsWriter:
         doc_nnz = np.concatenate(self._doc_nnz) if self._doc_nnz else np.zeros(0, np.int32)
         avgdl = float(doc_len.mean()) if n_docs else 0.0
         hashes = term_hashes(list(self.vocab))  # dict order == term id order
+        self.vocab = {}  # the hashes replace it; free the strings before the column passes
         order = np.argsort(hashes, kind="stable")
         if hashes.size and np.any(np.diff(hashes[order]) == 0):
             raise ValueError("two vocabulary terms share a 64-bit hash")
