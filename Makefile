@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: setup run test test-fast bench bench-scale chromium clean
+.PHONY: setup run test test-fast bench bench-scale loadtest chromium clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/corpusqa bench
+
+# 20 simulated users for 60 s against `corpusqa serve` (started on a free port over $CORPUSQA_HOME)
+loadtest: $(STAMP)
+	$(VENV)/bin/corpusqa index build --if-missing
+	OMP_NUM_THREADS=1 $(PY) -m corpusqa.ui.loadtest --users 20 --seconds 60
 
 # Synthetic corpora of 10k, 100k and 1M chunks (the 1M size takes about an hour here).
 bench-scale: $(STAMP)

@@ -32,22 +32,30 @@ def _style(text: str) -> str:
 def ask_command(obj, question, as_json, batch, mode, date_from, date_to, sources, title_contains,
                 history_file):
     """Ask a question; prints the verbatim answer sentence with its citation."""
-    from corpusqa.answers.assistant import AskConfig, Assistant
+    from corpusqa.netguard import install_from_env
+
+    install_from_env()  # CORPUSQA_NETGUARD=1: refuse any connection beyond loopback
+
+    from corpusqa.answers.assistant import AskConfig, Assistant, check_question
     from corpusqa.answers.render import render_answer
 
     date_from, date_to = _check_date(date_from), _check_date(date_to)
     if date_from and date_to and date_from > date_to:
         raise InputError("answers.bad_filter_date", value=f"{date_from} > {date_to}")
-    if not batch and (question is None or not any(ch.isalnum() for ch in question)):
-        raise InputError("answers.empty_question")  # before loading any model
+    if not batch:
+        check_question(question)  # empty, no words or too long: before loading any model
     filters = {"date_from": date_from, "date_to": date_to, "sources": list(sources),
                "title_contains": title_contains}
     history = _read_history(history_file) if history_file else None
+    if batch:
+        for _ in _read_batch(batch):  # every line checked before loading anything
+            pass
     config = AskConfig.calibrated(obj.settings.encoder, mode) if mode else None
     assistant = Assistant(obj.settings, config).load()
     if batch:
-        items = list(_read_batch(batch))  # validate every line before any work
-        for n, item in enumerate(items, start=1):
+        # Streams: one line read, answered and written (click.echo flushes) at a time,
+        # nothing kept, so memory stays flat however long the file is.
+        for n, item in enumerate(_read_batch(batch), start=1):
             ans = assistant.ask(item["question"], filters, item.get("history"))
             record = {"qid": item.get("qid", str(n)), **ans.to_dict()}
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -93,20 +101,23 @@ def _read_history(path: Path) -> list[dict]:
 
 
 def _read_batch(path: Path):
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-                raise ValueError("missing 'question'")
-            if not any(ch.isalnum() for ch in item["question"]):
-                raise ValueError("empty 'question'")
-            _valid_history(item.get("history"), f"line {n}")
-        except ValueError as exc:
-            raise InputError("answers.batch_bad_line", file=path.name, line=n,
-                             detail=str(exc)[:100]) from None
-        yield item
+    """The batch's items, one line at a time (the file is never held in memory whole)."""
+    with path.open("rb") as lines:
+        for n, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")  # not UTF-8: reported with its line
+                if not line.strip():
+                    continue
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                    raise ValueError("missing 'question'")
+                if not any(ch.isalnum() for ch in item["question"]):
+                    raise ValueError("empty 'question'")
+                _valid_history(item.get("history"), f"line {n}")
+            except ValueError as exc:  # UnicodeDecodeError included
+                raise InputError("answers.batch_bad_line", file=path.name, line=n,
+                                 detail=str(exc)[:100]) from None
+            yield item
 
 
 def register(group: click.Group) -> None:

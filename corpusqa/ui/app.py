@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 CONCURRENCY_LIMIT = 2   # questions answered at once (CPU-bound; more only queues on 2 cores)
 QUEUE_SIZE = 64         # waiting requests beyond which users are told to retry
 _PRIVATE = {"api_visibility": "private"}
+# Enter and "new chat" are also callable by Gradio API clients (gradio_client; the load test
+# drives the app this way): same queue, limits, login and per-session state as the browser.
+# Undocumented: not listed on the API page.
+_CHAT_API = {"api_visibility": "undocumented"}
 
 
 def build_app(settings: Settings, assistant_factory: AssistantFactory = default_assistant_factory,
@@ -145,15 +149,17 @@ def build_app(settings: Settings, assistant_factory: AssistantFactory = default_
         # -- events --------------------------------------------------------------
         filters = [date_from, date_to, source_filter]
         answer_out = [turns, transcript, rewrite_row, rewrite_box]
-        for trigger in (question.submit, ask_btn.click):
-            trigger(on_start, [question, turns], [turns, transcript, question], queue=False, **_PRIVATE).then(
+        for trigger, api in ((question.submit, True), (ask_btn.click, False)):
+            start_api = {"api_name": "chat_start", **_CHAT_API} if api else _PRIVATE
+            answer_api = {"api_name": "chat_answer", **_CHAT_API} if api else _PRIVATE
+            trigger(on_start, [question, turns], [turns, transcript, question], queue=False, **start_api).then(
                 on_answer, [turns, *filters], answer_out, concurrency_id="ask", show_progress="minimal",
-                **_PRIVATE)
+                **answer_api)
         rewrite_btn.click(on_start, [rewrite_box, turns], [turns, transcript, question], queue=False,
                           **_PRIVATE).then(on_answer_edited, [turns, *filters], answer_out,
                                            concurrency_id="ask", show_progress="minimal", **_PRIVATE)
         new_btn.click(on_new_chat, None, [turns, transcript, rewrite_row, rewrite_box, comment_row, comment_target],
-                      queue=False, **_PRIVATE)
+                      queue=False, api_name="chat_new", **_CHAT_API)
         transcript.feedback(on_vote, [turns], [turns, transcript, comment_row, comment_box, comment_target],
                             **_PRIVATE)
         comment_btn.click(on_comment, [comment_box, turns, comment_target], [comment_box, comment_row], **_PRIVATE)

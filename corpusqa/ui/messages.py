@@ -109,6 +109,11 @@ MESSAGES = {
     },
     "ui.upload.unreadable": {"zh": "{name}：无法读取上传的文件。", "en": "{name}: the upload could not be read."},
     "ui.upload.bad_name": {"zh": "{name}：文件名无效。", "en": "{name}: invalid file name."},
+    "ui.upload.renamed": {
+        "zh": "文件名含路径或不允许的字符，已改名保存为 {name}（只存入上传目录）。",
+        "en": "The file name held a path or characters that are not allowed; saved as {name} "
+              "(inside the uploads folder only).",
+    },
     "ui.upload.col.file": {"zh": "文件", "en": "File"},
     "ui.upload.col.status": {"zh": "结果", "en": "Result"},
     "ui.upload.col.articles": {"zh": "文章数", "en": "Articles"},

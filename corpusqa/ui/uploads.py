@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -149,7 +149,11 @@ def process_uploads(files: Sequence[tuple[Path | str, str]], settings: Settings,
         except CorpusQAError as exc:
             outcomes.append(FileOutcome(shown, "rejected", message=exc.message(lang)))
             continue
-        outcomes.append(_ingest_one(ingestor, dest, lang))
+        outcome = _ingest_one(ingestor, dest, lang)
+        if dest.name != str(original):  # a path, control or unsafe characters were dropped: say so
+            note = t("ui.upload.renamed", lang, name=dest.name)
+            outcome = replace(outcome, message="；".join(m for m in (note, outcome.message) if m))
+        outcomes.append(outcome)
     index_updated, index_error = False, None
     if update_index is not None and any(o.status in ("added", "updated") for o in outcomes):
         report((steps - 1) / steps, t("ui.upload.indexing", lang))

