@@ -43,6 +43,12 @@ def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path, out_dir: Pat
     return {"encoder": encoder, "rows": results}
 
 
+def load_results(paths: list[Path]) -> dict:
+    """Rows of earlier runs (``scale.json`` files), merged and sorted by size."""
+    rows = [r for p in paths for r in json.loads(Path(p).read_text())]
+    return {"rows": sorted(rows, key=lambda r: r["size"])}
+
+
 def format_tables(result: dict) -> str:
     """Markdown: build, ask and FAISS tables."""
     lines = ["Build (seconds; ratio = stage / extrapolated pure embedding time)", "",
@@ -72,9 +78,12 @@ def format_tables(result: dict) -> str:
     ann = [(r["build"]["chunks"], x) for r in result["rows"] for x in (r.get("ann") or {}).get("rows", [])]
     if ann:
         lines += ["", "FAISS kinds on the same vectors (recall@10 against exact search)", "",
-                  "| vectors | kind | build s | MB | p50 / p95 ms | recall@10 |", "|---|---|---|---|---|---|"]
+                  "| vectors | kind | setting | build s | MB | p50 / p95 ms | recall@10 |",
+                  "|---|---|---|---|---|---|---|"]
         for n, x in ann:
-            lines.append(f"| {n:,} | {x['kind']} | {x['build_s']:.2f} | {x['faiss_mb']:.0f} | "
+            setting = (f"efSearch {x['ef_search']}" if "ef_search" in x
+                       else f"nlist {x['nlist']}, nprobe {x['nprobe']}" if "nprobe" in x else "exact")
+            lines.append(f"| {n:,} | {x['kind']} | {setting} | {x['build_s']:.2f} | {x['faiss_mb']:.0f} | "
                          f"{x['p50_ms']:.2f} / {x['p95_ms']:.2f} | {x['recall10']:.3f} |")
     return "\n".join(lines)
 
