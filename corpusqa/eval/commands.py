@@ -189,9 +189,7 @@ def scale_command(obj, sizes, quick, encoder, sample, questions, bench_root, out
     from corpusqa.eval.scale import parse_size
     from corpusqa.eval.scalereport import QUICK_SIZES, format_tables, run_scale
 
-    bench_root = bench_root or default_benchmarks()
-    if bench_root is None:
-        raise InputError("eval.benchmarks_missing")
+    bench_root = bench_root or default_benchmarks()  # None: the bundled sample pages and gold questions
     try:
         size_list = list(QUICK_SIZES) if quick else [parse_size(s) for s in sizes.split(",") if s.strip()]
     except ValueError:

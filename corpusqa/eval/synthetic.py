@@ -28,10 +28,19 @@ _DIGIT = re.compile(r"\d")
 CHARS_PER_CHUNK = 165  # measured: 250-character chunks, 50 overlap, paragraph ends
 
 
-def default_passage_files(root: Path) -> list[Path]:
-    """The Chinese passage files under ``root`` (a ``benchmarks`` folder)."""
+def default_passage_files(root: Path | None) -> list[Path]:
+    """The Chinese passage files under ``root`` (a ``benchmarks`` folder).
+
+    Without the benchmarks, the bundled sample newspaper pages are the sentence pool
+    (fewer distinct sentences, so more repetition; enough for ``--quick``).
+    """
     names = ["cmrc2018/train.passages.jsonl", "cmrc2018/trial.passages.jsonl", "xquad/part1.zh.passages.jsonl"]
-    return [root / n for n in names if (root / n).is_file()]
+    found = [root / n for n in names if (root / n).is_file()] if root else []
+    if found:
+        return found
+    from corpusqa.corpus.ingest import default_corpus_paths
+
+    return list(default_corpus_paths())
 
 
 class SyntheticCorpus:
@@ -53,13 +62,11 @@ class SyntheticCorpus:
     def load(self) -> "SyntheticCorpus":
         chars: set[str] = set()
         for path in self.passage_files:
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    text = json.loads(line)["text"]
-                    for s in _SENT_END.split(text.replace("\n", "")):
-                        if 8 <= len(s) <= 300:
-                            self.sentences.append(s)
-                            chars.update(ch for ch in s if "\u4e00" <= ch <= "\u9fff")
+            for text in _texts(path):
+                for s in _SENT_END.split(text.replace("\n", "")):
+                    if 8 <= len(s) <= 300:
+                        self.sentences.append(s)
+                        chars.update(ch for ch in s if "\u4e00" <= ch <= "\u9fff")
         self.chars = sorted(chars)
         return self
 
@@ -86,6 +93,16 @@ class SyntheticCorpus:
             if "\u4e00" <= ch <= "\u9fff" and rng.random() < 0.03:
                 out[i] = rng.choice(self.chars)
         return "".join(out)
+
+
+def _texts(path: Path) -> Iterator[str]:
+    """Passage texts of a ``.passages.jsonl`` file, or the whole text of a plain file."""
+    with open(path, encoding="utf-8") as f:
+        if path.suffix == ".jsonl":
+            for line in f:
+                yield json.loads(line)["text"]
+        else:
+            yield f.read()
 
 
 def _wrap(text: str, width: int) -> str:

