@@ -31,12 +31,17 @@ def term_hashes(tokens: Sequence[str]) -> np.ndarray:
     return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 
 
-def bm25_weights(tf: np.ndarray, dl: np.ndarray, idf: np.ndarray, k1: float, b: float,
+def bm25_weights(tf: np.ndarray, docs: np.ndarray, doc_len: np.ndarray, idf: np.ndarray, k1: float, b: float,
                  avgdl: float) -> np.ndarray:
-    """Lucene BM25 weight of each posting (``idf`` already per posting)."""
-    tf = tf.astype(np.float32)
-    norm = np.float32(k1) * (np.float32(1 - b) + np.float32(b) * dl.astype(np.float32) / np.float32(avgdl or 1))
-    return (idf * tf / (tf + norm)).astype(np.float32)
+    """Lucene BM25 weight of each posting (``idf`` already per posting, ``docs`` its rows)."""
+    norm_doc = (np.float32(k1) * (np.float32(1 - b) + np.float32(b) * doc_len.astype(np.float32)
+                                  / np.float32(avgdl or 1))).astype(np.float32)
+    w = tf.astype(np.float32)
+    den = norm_doc[docs]
+    den += w
+    np.divide(w, den, out=w)
+    w *= idf
+    return w
 
 
 def lucene_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -222,7 +227,7 @@ class PostingsWriter:
             tfs[pos] = tf
             cursor[uc - lo] += cnt
         per_post_idf = np.repeat(idf[lo:hi], np.diff(col_ptr[lo:hi + 1]))
-        scores = bm25_weights(tfs, doc_len[docs], per_post_idf, self.k1, self.b, avgdl)
+        scores = bm25_weights(tfs, docs, doc_len, per_post_idf, self.k1, self.b, avgdl)
         outs["col_docs"].write(docs.tobytes())
         outs["col_tf"].write(tfs.tobytes())
         outs["col_scores"].write(scores.tobytes())
@@ -257,7 +262,10 @@ def append_documents(src: Path, dst: Path, docs: Sequence[Sequence[str]], k1: fl
     keys, tf_new = np.unique((doc << 32) | np.asarray(ids, dtype=np.int64), return_counts=True)
     new_hash = term_hashes(list(vocab))
     old_terms = np.asarray(old["terms"])
-    terms = np.union1d(old_terms, new_hash) if new_hash.size else old_terms
+    # the old terms are sorted and unique: insert the few unseen ones instead of re-sorting all
+    pos = np.minimum(np.searchsorted(old_terms, new_hash), max(old_terms.size - 1, 0))
+    unseen = np.unique(new_hash[old_terms[pos] != new_hash]) if old_terms.size else np.unique(new_hash)
+    terms = np.insert(old_terms, np.searchsorted(old_terms, unseen), unseen) if unseen.size else old_terms
     old_map = np.searchsorted(terms, old_terms)
     new_cols = np.searchsorted(terms, new_hash)[(keys & 0xFFFFFFFF).astype(np.int64)] if keys.size else \
         np.zeros(0, np.int64)
@@ -286,7 +294,7 @@ def append_documents(src: Path, dst: Path, docs: Sequence[Sequence[str]], k1: fl
     doc_len = np.concatenate([np.asarray(old["doc_len"]), lens.astype(np.int32)])
     n_docs = int(doc_len.size)
     avgdl = float(doc_len.mean()) if n_docs else 0.0
-    scores = bm25_weights(tf_all, doc_len[docs_all], np.repeat(lucene_idf(cnt, n_docs), cnt), k1, b, avgdl)
+    scores = bm25_weights(tf_all, docs_all, doc_len, np.repeat(lucene_idf(cnt, n_docs), cnt), k1, b, avgdl)
     dst.mkdir(parents=True, exist_ok=True)
     for name, arr in (("terms", terms), ("col_ptr", ptr), ("col_docs", docs_all), ("col_tf", tf_all),
                       ("col_scores", scores), ("doc_len", doc_len)):
