@@ -44,6 +44,9 @@ _PUNCT_RULES = [
     (re.compile(rf" *([,:;?!]) *(?={_CTX})"), lambda m: _PUNCT[m.group(1)]),
 ]
 _PAREN_PAIR = re.compile(r"(.?)\(([^()]*)\)(.?)")
+#: ``14，542`` (full-width thousands separator): groups of exactly three digits after a
+#: first group of one to three; ``2023，100名`` (a year, then a number) is left alone.
+_THOUSANDS = re.compile(r"(?<!\d)\d{1,3}(?:，\d{3})+(?![\d.])")
 _HAS_CTX = re.compile(_CTX)
 _SPACE_RULES = [
     (re.compile(rf"(?<={_CTX}) +(?=[0-9])"), ""),
@@ -66,6 +69,7 @@ def normalize_text(s: str) -> str:
 def _normalize_once(s: str) -> str:
     s = _FOLD_NFKC.sub(lambda m: unicodedata.normalize("NFKC", m.group()), s.translate(_FULLWIDTH))
     s = re.sub(r"(?<=\d)．(?=\d)", ".", s)
+    s = _THOUSANDS.sub(lambda m: m.group().replace("，", ","), s)
     s = re.sub(r" {2,}", " ", s).strip()
     s = _PAREN_PAIR.sub(_paren_pair, s)
     s = re.sub(rf"(?<={_CTX}) *\(|\( *(?={_CTX})", "（", s)

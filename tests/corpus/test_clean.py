@@ -124,3 +124,14 @@ def test_is_furniture(lines, expected):
 ])
 def test_infer_year(furniture, texts, expected):
     assert infer_year(furniture, texts) == expected
+
+
+def test_full_width_thousands_separators_become_one_number():
+    from corpusqa.corpus.clean import normalize_text
+
+    assert normalize_text("建成１４，５４２个") == "建成14,542个"
+    assert normalize_text("共1，234，567元") == "共1,234,567元"
+    # not thousands groups: a year then a number, a four-digit group, a list
+    assert normalize_text("2023，100名学生") == "2023，100名学生"
+    assert normalize_text("分别为12，3456人") == "分别为12，3456人"
+    assert normalize_text("第1，2名") == "第1，2名"
