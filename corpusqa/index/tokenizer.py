@@ -2,7 +2,8 @@
 
 Text is NFKC-normalised and lowercased, then cut into three kinds of token:
 
-* numbers with their unit or percent sign kept whole (``14542``, ``98.9%``, ``1.1万``);
+* numbers with their unit or percent sign kept whole (``14542``, ``98.9%``, ``1.1万``;
+  ``14,542`` becomes ``14542``);
 * Latin words, possibly with digits (``covid-19``, ``5g``);
 * runs of CJK characters, segmented by jieba with the bundled newsroom dictionary
   (``data/userdict.txt``) plus ``Settings.user_dict``, *and* cut into character bigrams,
@@ -30,7 +31,7 @@ from corpusqa.errors import IndexError_
 logger = logging.getLogger(__name__)
 
 #: Bump when the same text would be tokenized differently.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2  # 2: "14,542" is one number token, "14542"
 
 STOPWORDS = frozenset(
     "的 了 着 过 是 在 和 与 及 或 等 之 也 就 都 而 把 被 对 从 向 这 那 其 为 以 于 上 中 个 吗 呢 吧 啊 呀 "
@@ -43,7 +44,7 @@ _BIGRAM_STOP_CHARS = frozenset("的了")
 
 _TOKEN_RE = re.compile(
     r"(?P<lat>[a-z0-9]*[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*)"
-    r"|(?P<num>\d+(?:\.\d+)?(?:%|‰|万亿|万|亿)?)"
+    r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:%|‰|万亿|万|亿)?)"
     r"|(?P<cjk>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
 )
 
@@ -131,6 +132,8 @@ class ChineseTokenizer:
             kind = m.lastgroup
             tok = m.group()
             if kind != "cjk":
+                if kind == "num":
+                    tok = tok.replace(",", "")  # thousands separators: 14,542 == 14542
                 if tok not in STOPWORDS:
                     out.append(tok)
                 continue

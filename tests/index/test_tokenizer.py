@@ -81,3 +81,12 @@ def test_loading_is_quiet(capfd):
     out, err = capfd.readouterr()
     assert "prefix dict" not in err and "Loading model" not in err
     assert out == ""
+
+
+def test_thousands_separators_do_not_split_a_number():
+    from corpusqa.index.tokenizer import ChineseTokenizer
+
+    tok = ChineseTokenizer().load()
+    assert "14542" in tok.tokenize("建成14,542个") and "542" not in tok.tokenize("建成14,542个")
+    assert "1234567" in tok.tokenize("共1,234,567元")
+    assert {"2023", "100"} <= set(tok.tokenize("2023,100"))  # a year and a number stay apart
