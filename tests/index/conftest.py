@@ -87,26 +87,3 @@ def real_indexes():
 def real_home(request, real_indexes) -> tuple[str, Path]:
     """(encoder, home) for each real encoder."""
     return request.param, real_indexes(request.param)
-
-
-@pytest.fixture(scope="session")
-def shared_jieba():
-    """Make every ChineseTokenizer with the default dictionaries reuse one loaded jieba.
-
-    jieba takes one to two seconds to load; CLI tests create a tokenizer per command.
-    """
-    from corpusqa.index.tokenizer import ChineseTokenizer
-
-    loaded = ChineseTokenizer().load()
-    original = ChineseTokenizer.load
-
-    def load(self):
-        if self._dicts == loaded._dicts:
-            self._jieba = loaded._jieba
-            return self
-        return original(self)
-
-    patch = pytest.MonkeyPatch()
-    patch.setattr(ChineseTokenizer, "load", load)
-    yield
-    patch.undo()

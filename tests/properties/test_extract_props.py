@@ -241,27 +241,7 @@ def _check_answer(assistant, question: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def one_jieba():
-    """Every tokenizer with the default dictionaries reuses one loaded jieba (1.5 s a load)."""
-    from corpusqa.index.tokenizer import ChineseTokenizer
-
-    loaded = ChineseTokenizer().load()
-    original = ChineseTokenizer.load
-
-    def load(self):
-        if self._dicts == loaded._dicts:
-            self._jieba = loaded._jieba
-            return self
-        return original(self)
-
-    patch = pytest.MonkeyPatch()
-    patch.setattr(ChineseTokenizer, "load", load)
-    yield
-    patch.undo()
-
-
-@pytest.fixture(scope="module")
-def corpus_assistant(tmp_path_factory, one_jieba):
+def corpus_assistant(tmp_path_factory, shared_jieba):
     articles, asked = _corpus(seed=8)
     return _assistant(tmp_path_factory.mktemp("props-asst"), articles), asked
 
@@ -279,7 +259,7 @@ def test_answers_cite_verbatim_slices(corpus_assistant, data):
 @settings(max_examples=examples(8))
 @given(st.lists(st.lists(sentence(), min_size=1, max_size=4).map("".join), min_size=1, max_size=5),
        st.lists(questions, min_size=1, max_size=4))
-def test_answers_from_a_generated_corpus_cite_verbatim_slices(tmp_path_factory, one_jieba,
+def test_answers_from_a_generated_corpus_cite_verbatim_slices(tmp_path_factory, shared_jieba,
                                                               paragraphs, qs):
     """The same with a messy generated article (cleaned as ingest cleans it)."""
     from corpusqa.corpus.clean import normalize_text
