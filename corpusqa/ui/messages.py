@@ -109,9 +109,14 @@ MESSAGES = {
     },
     "ui.upload.unreadable": {"zh": "{name}：无法读取上传的文件。", "en": "{name}: the upload could not be read."},
     "ui.upload.bad_name": {"zh": "{name}：文件名无效。", "en": "{name}: invalid file name."},
+    "ui.upload.path_refused": {
+        "zh": "{name}：文件名含有路径（/ 或 \\）或控制字符，已拒绝。只接受单纯的文件名。",
+        "en": "{name}: the file name holds a path (/ or \\) or control characters and was refused. "
+              "Only plain file names are accepted.",
+    },
     "ui.upload.renamed": {
-        "zh": "文件名含路径或不允许的字符，已改名保存为 {name}（只存入上传目录）。",
-        "en": "The file name held a path or characters that are not allowed; saved as {name} "
+        "zh": "文件名含不允许的字符，已改名保存为 {name}（只存入上传目录）。",
+        "en": "The file name held characters that are not allowed; saved as {name} "
               "(inside the uploads folder only).",
     },
     "ui.upload.col.file": {"zh": "文件", "en": "File"},

@@ -87,9 +87,14 @@ def save_upload(src: Path | str, original_name: str, uploads_dir: Path,
     updates its articles).
 
     Raises:
-        InputError: bad name or type, too large, or unreadable.
+        InputError: a name with a path or control characters (refused, never rewritten),
+            a bad name or type, too large, or unreadable.
     """
-    shown = str(original_name)[:MAX_NAME_CHARS]
+    shown = str(original_name)[:MAX_NAME_CHARS].replace("\x00", "\\0")
+    raw = str(original_name or "")
+    if "/" in raw or "\\" in raw or any(unicodedata.category(ch) == "Cc" for ch in raw):
+        # a browser sends a bare name: a path here is a crafted request (path traversal)
+        raise InputError("ui.upload.path_refused", name=shown)
     name = safe_name(original_name)
     if name is None:
         raise InputError("ui.upload.bad_name", name=shown)

@@ -36,13 +36,17 @@ def test_long_names_keep_their_extension():
     assert name.endswith(".docx") and len(name) <= 120
 
 
-def test_save_stays_inside_the_uploads_dir(tmp_path):
+def test_save_refuses_a_name_with_a_path_and_writes_nothing(tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("正文", encoding="utf-8")
     up = tmp_path / "data" / "uploads"
-    dest = save_upload(src, "../../../outside.txt", up)
+    for name in ("../../../outside.txt", "..\\outside.txt", "/etc/outside.txt", "out\x00side.txt"):
+        with pytest.raises(InputError) as exc:
+            save_upload(src, name, up)
+        assert exc.value.key == "ui.upload.path_refused"
+    assert not (tmp_path / "outside.txt").exists() and not (up.exists() and list(up.iterdir()))
+    dest = save_upload(src, "outside.txt", up)
     assert dest.parent == up.resolve() and dest.read_text(encoding="utf-8") == "正文"
-    assert not (tmp_path / "outside.txt").exists()
     assert [p.name for p in up.iterdir()] == ["outside.txt"]  # no temporary file left behind
 
 
