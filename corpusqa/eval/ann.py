@@ -38,7 +38,7 @@ def _compare(vectors_path: Path, queries: np.ndarray, kinds: list[str], k: int, 
     from corpusqa.index.dense import DenseIndex
 
     vectors = np.load(vectors_path, mmap_mode="r", allow_pickle=False)
-    exact = _exact(vectors, queries, k)
+    exact = exact_neighbours(vectors, queries, k)
     rows = []
     for kind in kinds:
         t0 = time.perf_counter()
@@ -64,7 +64,8 @@ def _compare(vectors_path: Path, queries: np.ndarray, kinds: list[str], k: int, 
     return rows
 
 
-def _exact(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 200_000) -> list[set[int]]:
+def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 200_000) -> list[set[int]]:
+    """Rows of the ``k`` largest inner products per query, in one blocked pass over ``vectors``."""
     q = np.ascontiguousarray(queries, dtype=np.float32)
     best_s = np.full((len(q), 0), -np.inf, np.float32)
     best_i = np.zeros((len(q), 0), np.int64)

@@ -66,11 +66,12 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
                 faiss_kind: str = "auto", measure_add: bool = False) -> dict:
     """Generate, clean, store and index about ``size`` chunks under ``home``."""
     from corpusqa.corpus.clean import clean_page
+    from corpusqa.corpus.segment import ArticleDraft, build_article
     from corpusqa.corpus.store import CorpusStore
     from corpusqa.eval.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
     from corpusqa.index.builder import IndexBuilder
     from corpusqa.index.encoders import load_encoder
-    from corpusqa.models import Article, Paragraph, content_id
+    from corpusqa.models import content_id
 
     settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False)
     out: dict = {"size_target": size}
@@ -79,7 +80,7 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
 
     # the real sample: embedding rates and the pool of real vectors
     sample_texts = [body.replace("\n", "")[:250] for _, body in corpus.raw_articles(sample)][:sample]
-    sample_sents = [s for s in corpus.sentences[:sample]]
+    sample_sents = corpus.sentences[:sample]
     base.encode_passages(sample_texts[:2])  # warm up
     t0 = time.perf_counter()
     pool = np.concatenate([base.encode_passages(sample_texts[i:i + 32]) for i in range(0, len(sample_texts), 32)])
@@ -101,13 +102,8 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
         batch = []
         c0 = time.perf_counter()
         for pos, (title, body) in enumerate(raw[s0:s0 + per_source]):
-            paras = [b.text for b in clean_page(body)]
-            text, ps, at = "\n".join(paras), [], 0
-            for i, p in enumerate(paras):
-                ps.append(Paragraph(i, at, at + len(p)))
-                at += len(p) + 1
-            batch.append(Article(id=content_id(source, title, text), source=source, position=pos, title=title,
-                                 text=text, paragraphs=tuple(ps)))
+            draft = ArticleDraft(title, [b.text for b in clean_page(body)])
+            batch.append(build_article(draft, source, pos))
         c1 = time.perf_counter()
         cleaning += c1 - c0
         store.replace_source({"name": source, "sha256": content_id(source)}, batch)
@@ -123,7 +119,7 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
     out["index_s"] = round(time.perf_counter() - t0, 3)
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)  # the build itself (adding below may need more)
     if measure_add:
-        out.update(_add_one_article(store, settings, enc, corpus, clean_page))
+        out.update(_add_one_article(store, settings, enc, corpus))
     store.close()
     tm = report.timings
     out.update(chunks=report.chunks, sentences=report.sentences, faiss=report.faiss,
@@ -140,24 +136,20 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
     return out
 
 
-def _add_one_article(store, settings, enc, corpus, clean_page) -> dict:
+def _add_one_article(store, settings, enc, corpus) -> dict:
     """Seconds to store one new article and append it to the live index (real encoder)."""
+    from corpusqa.corpus.clean import clean_page
+    from corpusqa.corpus.segment import ArticleDraft, build_article
     from corpusqa.index.builder import IndexBuilder
-    from corpusqa.models import Article, Paragraph, content_id
 
     title, body = next(iter(corpus.raw_articles(3)))
-    paras = [b.text + "（新增）" for b in clean_page(body)]
-    text, ps, at = "\n".join(paras), [], 0
-    for i, p in enumerate(paras):
-        ps.append(Paragraph(i, at, at + len(p)))
-        at += len(p) + 1
+    draft = ArticleDraft(title, [b.text + "（新增）" for b in clean_page(body)])
     real = type(enc)(enc.base, enc.pool)  # same fingerprint; new rows embedded by the real model
     real.encode_passages = enc.base.encode_passages
     builder = IndexBuilder(settings.index_dir, settings, encoder=real, progress=False)
     builder.tokenizer.load()  # a running service has its tokenizer and model loaded already
     t0 = time.perf_counter()
-    art = Article(id=content_id("added.txt", title, text), source="added.txt", position=0, title=title,
-                  text=text, paragraphs=tuple(ps))
+    art = build_article(draft, "added.txt", 0)
     store.replace_source({"name": "added.txt", "sha256": art.id}, [art])
     t1 = time.perf_counter()
     report = builder.add([art])
@@ -196,8 +188,10 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int)
         return r
 
     dense = index.dense
+    vecs = []
     for q in questions:
         vec = timed("query_embedding", lambda: enc.encode_queries([q])[0])
+        vecs.append(vec)
         timed("lexical_search", lambda: index.lexical_search(q, 50))
         if dense is not None:
             timed("dense_search", lambda: dense.search(vec, 10))
@@ -207,9 +201,9 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int)
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)  # before the exact search below reads every vector
     exact_hits = ann_hits = 0
     if dense is not None and dense.kind != "flat":
-        for q in questions:
-            vec = enc.encode_queries([q])[0]
-            exact = _exact_top(dense.vectors, vec, 10)
+        from corpusqa.eval.ann import exact_neighbours
+
+        for vec, exact in zip(vecs, exact_neighbours(dense.vectors, np.stack(vecs), 10)):
             exact_hits += len(exact)
             ann_hits += len(exact & {r for r, _ in dense.search(vec, 10)})
     out["ms"] = {k: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
@@ -233,15 +227,6 @@ def ann_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int,
     live = current_dir(Settings(home=home).index_dir)
     rows = compare_kinds(live / "chunk_vectors.npy", queries, kinds)
     return {"rows": rows, "peak_rss_mb": round(peak_rss_mb(), 1)}
-
-
-def _exact_top(vectors: np.ndarray, q: np.ndarray, k: int, block: int = 200_000) -> set[int]:
-    best: list[tuple[float, int]] = []
-    for i in range(0, len(vectors), block):
-        s = np.asarray(vectors[i:i + block]) @ q
-        top = np.argpartition(-s, min(k, len(s) - 1))[:k]
-        best.extend((float(s[j]), i + int(j)) for j in top)
-    return {r for _, r in sorted(best, key=lambda x: (-x[0], x[1]))[:k]}
 
 
 # -- parent -------------------------------------------------------------------------------------

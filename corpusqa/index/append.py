@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from corpusqa.index import store as st
-from corpusqa.index.dense import DenseIndex
 from corpusqa.index.npyfiles import append_rows
 from corpusqa.index.postings import append_documents
 from corpusqa.models import Article, content_id
@@ -40,12 +39,9 @@ def read_article_rows(directory: Path) -> dict[str, Any] | None:
         return None
 
 
-def can_append(builder, live: Path | None, manifest: dict | None, article_ids: set[str]) -> bool:
-    """True when the live version can be extended instead of rebuilt."""
-    if live is None or manifest is None:
-        return False
-    rows = read_article_rows(live)
-    if rows is None or not set(rows["ids"]) <= article_ids:
+def can_append(builder, manifest: dict | None, rows: dict | None, article_ids: set[str]) -> bool:
+    """True when the live version (its manifest and article rows) can be extended instead of rebuilt."""
+    if manifest is None or rows is None or not set(rows["ids"]) <= article_ids:
         return False
     enc = manifest.get("encoder") or {}
     if (builder.encoder is None) != (not enc) or (builder.encoder and enc.get("fingerprint") != builder.encoder.fingerprint):
@@ -62,10 +58,13 @@ def can_append(builder, live: Path | None, manifest: dict | None, article_ids: s
     return sv.get("mode", builder.sentence_mode) == builder.sentence_mode
 
 
-def append_version(builder, tmp: Path, live: Path, manifest: dict, articles: list[Article], clock) -> dict:
-    """Write into ``tmp`` the live version plus ``articles``; returns the new counts/sections."""
+def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, articles: list[Article],
+                   clock) -> dict:
+    """Write into ``tmp`` the live version plus ``articles``; returns the new counts/sections.
+
+    ``rows`` is the live version's :func:`read_article_rows`.
+    """
     chunker = builder._chunker(manifest)
-    rows = read_article_rows(live)
     new_chunks, embed_texts, lex_docs = [], [], []
     ids, counts = list(rows["ids"]), list(rows["counts"])
     for art in articles:
@@ -101,11 +100,11 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, articles: lis
         keys = np.array([content_id(t).encode() for t in embed_texts], dtype="S16")
         append_rows(live / st.CHUNK_KEYS, tmp / st.CHUNK_KEYS, keys)
         clock.lap("embed_chunks_s")
-        index = DenseIndex.load_for_update(live / st.FAISS_FILE, dense["faiss"])
-        if len(vecs):
-            index.add(np.ascontiguousarray(vecs))
         import faiss
 
+        index = faiss.read_index(str(live / st.FAISS_FILE))  # in memory, writable (not memory-mapped)
+        if len(vecs):
+            index.add(np.ascontiguousarray(vecs))
         faiss.write_index(index, str(tmp / st.FAISS_FILE))
         clock.lap("faiss_s")
         if sent_info and sent_info.get("enabled"):

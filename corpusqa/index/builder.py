@@ -158,18 +158,16 @@ class IndexBuilder:
             tmp = new_tmp_dir(self.index_dir)
             try:
                 prev = old if reuse else None
-                if append_only:
+                if reuse:
                     articles = list(articles)
-                    ids = set((read_article_rows(live) or {}).get("ids", []) if live else []) | {
-                        a.id for a in articles}
-                    if not can_append(self, live, old, ids):
+                    rows = read_article_rows(live) if live else None
+                    have = set(rows["ids"]) if rows else set()
+                    wanted = {a.id for a in articles} | (have if append_only else set())
+                    if can_append(self, old, rows, wanted):
+                        new = [a for a in articles if a.id not in have]
+                        manifest = self._append(tmp, live, old, rows, new, t0)
+                    elif append_only:
                         raise IndexError_("index.cannot_append", command=mf.UPDATE_COMMAND)
-                    manifest = self._append(tmp, live, old, articles, t0)
-                elif reuse:
-                    articles = list(articles)
-                    ids = {a.id for a in articles}
-                    if can_append(self, live, old, ids):
-                        manifest = self._append(tmp, live, old, articles, t0)
                     else:
                         manifest = self._write(tmp, articles, self._chunker(prev), live, prev, t0)
                 else:
@@ -283,11 +281,10 @@ class IndexBuilder:
         write_article_rows(tmp / ARTICLE_ROWS, row_ids, row_counts)
         return n_articles, n_chunks
 
-    def _append(self, tmp: Path, live: Path, old: dict, articles: list[Article], t0: float) -> dict:
+    def _append(self, tmp: Path, live: Path, old: dict, rows: dict, new: list[Article], t0: float) -> dict:
+        """The live version plus the ``new`` articles (see ``append.py``)."""
         clock = _Clock()
-        have = set((read_article_rows(live) or {}).get("ids", []))
-        new = [a for a in articles if a.id not in have]
-        parts = append_version(self, tmp, live, old, new, clock)
+        parts = append_version(self, tmp, live, old, rows, new, clock)
         clock.laps["appended_articles"] = len(new)
         manifest = mf.make_manifest(
             encoder=self.encoder, chunker=parts["chunker"], tokenizer=self.tokenizer.settings(),

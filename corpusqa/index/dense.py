@@ -141,23 +141,7 @@ class DenseIndex:
                 logger.debug("faiss.read_index with %s failed; trying without", flag_name)
         if index is None:
             index = faiss.read_index(str(path))
-        if kind == "hnsw":
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-        elif kind == "ivf":
-            index.nprobe = IVF_NPROBE
-        return cls(vectors, index, kind)
-
-    @staticmethod
-    def load_for_update(path: Path, kind: str):
-        """The raw FAISS index read into memory (writable), to add vectors to."""
-        import faiss
-
-        index = faiss.read_index(str(path))
-        if kind == "hnsw":
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-        elif kind == "ivf":
-            index.nprobe = IVF_NPROBE
-        return index
+        return cls(vectors, index, kind)  # efSearch / nprobe are passed with every search
 
     def search(self, query_vec: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` rows by inner product with ``query_vec`` as ``(row, score)``."""

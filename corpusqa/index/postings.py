@@ -50,11 +50,16 @@ def lucene_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
     return np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
+_worker_tokenizer = None  # set in each worker process by _init_worker, never in the parent
+
+
+def _init_worker(tokenizer) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = tokenizer
+
+
 def _tokenize_chunk(texts: list[str]) -> str:  # runs in a worker process
-    return _SEP_DOC.join(_SEP_TOK.join(_WORKER_TOKENIZER.tokenize(t)) for t in texts)
-
-
-_WORKER_TOKENIZER = None
+    return _SEP_DOC.join(_SEP_TOK.join(_worker_tokenizer.tokenize(t)) for t in texts)
 
 
 class PostingsWriter:
@@ -111,11 +116,10 @@ class PostingsWriter:
     def _parallel_tokens(self, texts: list[str]) -> Iterator[list[str]]:
         import multiprocessing as mp
 
-        global _WORKER_TOKENIZER
         if self._pool is None:
-            self.tokenizer.load()
-            _WORKER_TOKENIZER = self.tokenizer  # inherited by the forked workers
-            self._pool = mp.get_context("fork").Pool(self.workers)
+            self.tokenizer.load()  # loaded once here; forked workers inherit it without pickling
+            self._pool = mp.get_context("fork").Pool(self.workers, initializer=_init_worker,
+                                                     initargs=(self.tokenizer,))
         step = 500
         parts = [texts[i:i + step] for i in range(0, len(texts), step)]
         for joined in self._pool.imap(_tokenize_chunk, parts):
