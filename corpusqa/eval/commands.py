@@ -182,12 +182,21 @@ def bench_command(ctx, encoders, corpus, n_questions, as_json):
               help="The public benchmarks folder (default: ../shared/benchmarks next to the repo).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("bench-output/scale"), show_default=True, help="Where scale.json and scale.png go.")
+@click.option("--from", "earlier", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Only print the tables (and write the plot) of earlier runs' scale.json files, merged.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def scale_command(obj, sizes, quick, encoder, sample, questions, bench_root, out_dir, as_json):
+def scale_command(obj, sizes, quick, encoder, sample, questions, bench_root, out_dir, earlier, as_json):
     """Build and query synthetic corpora of growing size (stage times, RSS, ratios)."""
     from corpusqa.eval.scale import parse_size
-    from corpusqa.eval.scalereport import QUICK_SIZES, format_tables, run_scale
+    from corpusqa.eval.scalereport import QUICK_SIZES, format_tables, load_results, plot, run_scale
+
+    if earlier:
+        result = load_results(list(earlier))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        plot(result["rows"], out_dir / "scale.png")
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_tables(result))
+        return
 
     bench_root = bench_root or default_benchmarks()  # None: the bundled sample pages and gold questions
     try:
@@ -208,16 +217,23 @@ def scale_command(obj, sizes, quick, encoder, sample, questions, bench_root, out
 @click.option("--texts", "n_texts", default=128, show_default=True, help="Chunk texts embedded per setting.")
 @click.option("--int8/--no-int8", default=True, show_default=True,
               help="Also time torch int8 dynamic quantisation (sentence-transformers encoders).")
+@click.option("--retrieval", is_flag=True,
+              help="Instead: dense Recall@1/@5 on CMRC trial, float vs int8 (sentence-transformers encoders).")
 @click.option("--benchmarks", "bench_root", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def embed_command(obj, encoders, batches, threads, n_texts, int8, bench_root, as_json):
+def embed_command(obj, encoders, batches, threads, n_texts, int8, retrieval, bench_root, as_json):
     """Embedding throughput by batch size, threads and backend (use --device cuda for a GPU)."""
-    from corpusqa.eval.embedbench import format_table, measure, sample_texts
+    from corpusqa.eval.embedbench import format_table, measure, retrieval_check, sample_texts
 
     bench_root = bench_root or default_benchmarks()
     if bench_root is None:
         raise InputError("eval.benchmarks_missing")
+    if retrieval:
+        rows = [r for spec in encoders or ("m3e-small",)
+                for r in retrieval_check(spec, bench_root / "cmrc2018" / "trial", obj.settings.device)]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     try:
         bs = [int(x) for x in batches.split(",") if x.strip()]
         ts = [int(x) for x in threads.split(",") if x.strip()]

@@ -31,7 +31,7 @@ def sample_texts(passage_file: Path, n: int, size: int = 250) -> list[str]:
     return out[:n]
 
 
-def _set_threads(encoder, n: int) -> None:
+def set_threads(encoder, n: int) -> None:
     omp = getattr(encoder, "_omp", None)
     if omp:
         omp[0](n)
@@ -62,7 +62,7 @@ def measure(spec: str, texts: Sequence[str], batches: Sequence[int], threads: Se
         if backend == "int8":
             _quantize_int8(enc)
         for t in threads:
-            _set_threads(enc, t)
+            set_threads(enc, t)
             for b in batches:
                 enc.encode_passages(list(texts[:b]))  # warm-up at this shape
                 t0 = time.perf_counter()
@@ -91,3 +91,40 @@ def format_table(rows: list[dict]) -> str:
         lines.append(f"| {r['encoder']} | {r['device']} | {r['backend']} | {r['threads']} | {r['batch']} | "
                      f"{r['chunks_per_s']:.1f} | {r['ratio']:.2f} | {r.get('cosine_to_float', '–')} |")
     return "\n".join(lines)
+
+
+def retrieval_check(spec: str, split: Path, device: str | None = None) -> list[dict]:
+    """Dense-only passage Recall@1/@5 on a ``*.passages.jsonl``/``*.questions.jsonl`` split,
+    float against int8, so the speed of int8 is never reported without its quality cost."""
+    from corpusqa.index.chunking import Chunker
+    from corpusqa.index.encoders import load_encoder
+    from corpusqa.index.lexbench import load_questions, passages_as_articles
+
+    chunker = Chunker()
+    pids, texts = [], []
+    for art in passages_as_articles(split.with_name(split.name + ".passages.jsonl")):
+        for c in chunker.chunk(art):
+            pids.append(art.id)
+            texts.append(chunker.embed_text(art.title, c))
+    questions = load_questions(split.with_name(split.name + ".questions.jsonl"))
+    enc = load_encoder(spec, device=device).load()
+    rows = []
+    for backend in ("float", "int8") if hasattr(enc, "_st") else ("float",):
+        if backend == "int8":
+            _quantize_int8(enc)
+        t0 = time.perf_counter()
+        passages = np.concatenate([enc.encode_passages(texts[i:i + DEFAULT_BATCH])
+                                   for i in range(0, len(texts), DEFAULT_BATCH)])
+        rate = len(texts) / (time.perf_counter() - t0)
+        queries = np.concatenate([enc.encode_queries([q["question"] for q in questions[i:i + 64]])
+                                  for i in range(0, len(questions), 64)])
+        r1 = r5 = 0
+        for q, scores in zip(questions, queries @ passages.T):
+            ranked = list(dict.fromkeys(pids[j] for j in np.argsort(-scores, kind="stable")[:50]))
+            gold = set(q["gold_pids"])
+            r1 += bool(gold & set(ranked[:1]))
+            r5 += bool(gold & set(ranked[:5]))
+        rows.append({"encoder": spec, "backend": backend, "chunks": len(texts), "questions": len(questions),
+                     "recall@1": round(r1 / len(questions), 4), "recall@5": round(r5 / len(questions), 4),
+                     "chunks_per_s": round(rate, 1)})
+    return rows

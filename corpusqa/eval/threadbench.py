@@ -63,13 +63,13 @@ def faiss_threads(n: int, threads: list[int], queries: int = 200, dim: int = 384
 
 def query_threads(spec: str, threads: list[int], questions: list[str]) -> list[dict]:
     """One query embedding per OpenMP/torch thread count (p50 ms)."""
-    from corpusqa.eval.embedbench import _set_threads
+    from corpusqa.eval.embedbench import set_threads
     from corpusqa.index.encoders import load_encoder
 
     enc = load_encoder(spec).load()
     rows = []
     for t in threads:
-        _set_threads(enc, t)
+        set_threads(enc, t)
         omp = getattr(enc, "_omp", None)
         lat = []
         for q in questions:

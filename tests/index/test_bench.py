@@ -54,3 +54,12 @@ def test_bench_build_times_a_build(split, tmp_path):
     result = bench_build(arts, "hash:16", work_dir=tmp_path, label="tiny")
     assert result["chunks"] == 3 and result["seconds"] >= 0 and result["size_bytes"] > 1000
     assert set(result["timings"]) >= {"chunking_s", "lexical_s", "embed_chunks_s"}
+
+
+def test_dense_retrieval_check_scores_a_split(split):
+    from corpusqa.eval.embedbench import retrieval_check
+
+    (row,) = retrieval_check("hash:64", split)  # no sentence-transformers model: no int8 row
+    assert row["backend"] == "float" and row["chunks"] >= 3 and row["questions"] == len(QUESTIONS)
+    assert row["recall@5"] == 1.0  # three passages: every gold passage is in the top five
+    assert 0.0 <= row["recall@1"] <= 1.0 and row["chunks_per_s"] > 0
