@@ -1,6 +1,10 @@
 """User-facing messages of the answer stage and `corpusqa ask`."""
 
 MESSAGES = {
+    "answers.verifier_unavailable": {
+        "zh": "无法加载答案校验模型 {name}：{detail}。请重新安装 corpusqa，或设置 CORPUSQA_VERIFIER=none 以不用校验模型作答。",
+        "en": "Cannot load the answer verifier {name}: {detail}. Reinstall corpusqa, or set CORPUSQA_VERIFIER=none to answer without it.",
+    },
     "answers.empty_question": {
         "zh": "问题为空。请输入一个问题，例如：全区建成了多少个一站式党群服务中心？",
         "en": "The question is empty. Type a question, e.g. 全区建成了多少个一站式党群服务中心？",

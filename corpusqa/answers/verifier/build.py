@@ -1,0 +1,137 @@
+"""``corpusqa train data``: write the verifier's training and held-out pairs.
+
+Output folder: ``train.jsonl``, ``dev.jsonl`` (held-out CMRC train passages, for model
+selection), ``test-xquad.jsonl`` (held-out XQuAD articles), ``test-gold.jsonl`` (the
+held-out split of the bundled gold set) and ``data.json`` (counts and sha256 of every
+input and output file, copied into the model card).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from corpusqa.answers.verifier.data import (Pair, PairBuilder, QAItem, load_squad_like,
+                                            read_jsonl, split_of, write_pairs)
+
+log = logging.getLogger(__name__)
+
+XQUAD_HELD_OUT = 0.6   # share of XQuAD articles never trained on
+CMRC_DEV = 0.05        # share of CMRC train passages kept for model selection
+GOLD_HELD_OUT = 0.5    # share of the bundled gold questions never trained on
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _passages(path: Path) -> dict[str, dict]:
+    return {d["pid"]: d for d in read_jsonl(path)}
+
+
+def gold_items() -> tuple[dict[str, dict], list[tuple[QAItem, bool]]]:
+    """The bundled corpus as passages and the gold questions with a resolved answer start.
+
+    Returns (passages by article id, [(item, answerable)]).
+    """
+    from corpusqa.corpus.ingest import Ingestor, default_corpus_paths
+    from corpusqa.corpus.store import CorpusStore
+    from corpusqa.eval.gold import load_gold
+    from corpusqa.settings import Settings
+
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings.from_env(home=Path(home), progress=False)
+        ing = Ingestor(settings)
+        try:
+            ing.ingest(default_corpus_paths(), progress=False)
+        finally:
+            ing.close()
+        with CorpusStore(settings.db_path) as store:
+            arts = {a.id: {"pid": a.id, "title": a.title, "text": a.text}
+                    for a in store.iter_articles()}
+    items = []
+    for g in load_gold():
+        pid, start = (g.gold_pids[0] if g.gold_pids else ""), -1
+        for cand in g.gold_pids:
+            text = arts.get(cand, {}).get("text", "")
+            hits = [text.find(a) for a in g.answers if a in text]
+            if hits:
+                pid, start = cand, min(hits)
+                break
+        items.append((QAItem(g.qid, g.question, pid, g.answers, start, "gold"), g.answerable))
+    return arts, items
+
+
+def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
+          with_gold: bool = True) -> dict:
+    """Write the pair files into ``out``; returns the ``data.json`` summary."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    inputs = [bench / "cmrc2018" / "train.passages.jsonl", bench / "cmrc2018" / "train.questions.jsonl",
+              bench / "xquad" / "part1.zh.passages.jsonl", bench / "xquad" / "part1.zh.questions.jsonl",
+              bench / "xquad" / "part1.en.questions.jsonl"]
+    train: list[Pair] = []
+    dev: list[Pair] = []
+    test_x: list[Pair] = []
+    test_g: list[Pair] = []
+
+    cmrc = _passages(inputs[0])
+    items = load_squad_like(inputs[1], "cmrc")
+    rng.shuffle(items)
+    if max_cmrc:
+        items = items[:max_cmrc]
+    b = PairBuilder(cmrc, seed=seed)
+    for it in items:
+        (dev if split_of(it.pid, CMRC_DEV) == "test" else train).extend(b.pairs(it))
+    log.info("cmrc: %d train, %d dev pairs", len(train), len(dev))
+
+    xq = _passages(inputs[2])
+    bx = PairBuilder(xq, seed=seed)
+    zh = load_squad_like(inputs[3], "xquad-zh")
+    en = load_squad_like(inputs[4], "xquad-en", pid_map=lambda p: p.replace("xquad-en-", "xquad-zh-"))
+    zh_by_qid = {it.qid: it for it in zh}
+    for it in zh + en:
+        title = xq.get(it.pid, {}).get("title", it.pid)
+        dest = test_x if split_of("xquad:" + title, XQUAD_HELD_OUT) == "test" else train
+        if it.source == "xquad-en":
+            twin = zh_by_qid.get(it.qid[:-3])
+            if twin is None:
+                continue
+            # the English question, located through its Chinese twin's answer
+            pairs = bx.pairs(QAItem(it.qid, it.question, twin.pid, twin.answers,
+                                    twin.answer_start, "xquad-en"), twin.question)
+            dest.extend(p for p in pairs if p.kind != "nearmiss")
+        else:
+            dest.extend(bx.pairs(it))
+
+    if with_gold:
+        arts, gitems = gold_items()
+        bg = PairBuilder(arts, seed=seed, other_neg=3)
+        for it, answerable in gitems:
+            dest = test_g if split_of("gold:" + it.qid, GOLD_HELD_OUT) == "test" else train
+            if answerable and it.answer_start >= 0:
+                dest.extend(bg.pairs(it))
+            else:  # unanswerable: every retrieved sentence is a negative
+                for opid in bg.others(it.question, set(), k=3):
+                    for i in bg._hardest(set(it.question), opid, None, 2):
+                        dest.append(Pair(it.qid, it.question, bg._cand(opid, i), 0, "unans", "gold"))
+
+    rng.shuffle(train)
+    files = {"train.jsonl": train, "dev.jsonl": dev, "test-xquad.jsonl": test_x,
+             "test-gold.jsonl": test_g}
+    summary = {"seed": seed, "max_cmrc": max_cmrc, "inputs": {}, "outputs": {}}
+    for p in inputs:
+        summary["inputs"][str(p.relative_to(bench))] = sha256(p)
+    for name, pairs in files.items():
+        write_pairs(pairs, out / name)
+        summary["outputs"][name] = {
+            "pairs": len(pairs), "sha256": sha256(out / name),
+            "kinds": dict(Counter(p.kind for p in pairs)),
+            "sources": dict(Counter(p.source for p in pairs))}
+    (out / "data.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1))
+    return summary

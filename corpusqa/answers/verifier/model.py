@@ -1,0 +1,87 @@
+"""Score (question, candidate sentence) pairs with the verifier cross-encoder.
+
+The bundled model (``verifier.safetensors`` + card) is assembled over the e5 base and
+loaded through sentence-transformers' ``CrossEncoder``; ``st:NAME_OR_PATH`` loads any
+other cross-encoder (``CORPUSQA_VERIFIER``). ``none`` turns the verifier off.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Sequence
+
+import numpy as np
+
+from corpusqa.errors import EncoderError
+
+log = logging.getLogger(__name__)
+
+DEFAULT = "bundled"
+
+
+class Verifier:
+    """A cross-encoder that returns one logit per pair (higher: holds the answer).
+
+    Args:
+        spec: ``bundled`` (default), ``st:NAME_OR_PATH`` or a folder.
+        device: torch device or None (CPU).
+        max_length: tokens per pair (question + candidate), as in training.
+        threads: torch threads for inference (None: leave torch's setting).
+    """
+
+    def __init__(self, spec: str = DEFAULT, device: str | None = None, max_length: int = 96,
+                 batch_size: int = 16):
+        if not spec or not spec.strip():
+            raise ValueError("empty verifier spec")
+        self.spec = spec.strip()
+        self.device = device or "cpu"
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self._model = None
+        self.card: dict = {}
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name", self.spec)
+
+    def load(self) -> "Verifier":
+        if self._model is not None:
+            return self
+        try:
+            from sentence_transformers import CrossEncoder
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.set_verbosity_error()
+            if self.spec == DEFAULT:
+                from corpusqa.answers.verifier.ship import assemble, read_card
+
+                self.card = read_card()
+                path = str(assemble())
+            else:
+                path = self.spec[3:] if self.spec.startswith("st:") else self.spec
+            self._model = CrossEncoder(path, device=self.device, max_length=self.max_length,
+                                       local_files_only=True)
+        except Exception as exc:  # altered file, missing model, bad path
+            raise EncoderError("answers.verifier_unavailable", name=self.spec,
+                               detail=str(exc).splitlines()[0][:200]) from exc
+        return self
+
+    def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        """One logit per text (float32), in input order."""
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        self.load()
+        import torch
+
+        out = self._model.predict([(question, t) for t in texts], batch_size=self.batch_size,
+                                  show_progress_bar=False, activation_fn=torch.nn.Identity(),
+                                  convert_to_numpy=True)
+        return np.asarray(out, dtype=np.float32).reshape(-1)
+
+
+def load_verifier(spec: str | None, device: str | None = None) -> Verifier | None:
+    """A verifier for ``spec`` (None/empty: the bundled one), or None for ``none``/``off``."""
+    spec = (spec or DEFAULT).strip()
+    if spec.lower() in ("none", "off", "0"):
+        return None
+    return Verifier(spec, device=device)
