@@ -68,24 +68,50 @@ def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress
               help="Where --calibrate writes (default: the package's answers/data/calibration.json).")
 @click.option("--threshold", type=float,
               help="Override the calibrated abstention threshold (0: never abstain).")
+@click.option("--mixed", type=click.FloatRange(0.0, 1.0, max_open=True), metavar="FRACTION",
+              help="Remove this seeded share of the corpus's articles (JSONL passages or the "
+                   "articles ingest splits pages into, by id) before indexing; a question whose "
+                   "gold ids were all removed becomes unanswerable, so one run measures AC@1 on "
+                   "the answerable questions and abstention on the rest.")
+@click.option("--mixed-seed", type=int, metavar="N",
+              help="Seed of the --mixed removal (default 0); same seed, same articles removed.")
 @click.option("--min-contained", type=float, help="Fail (exit 1) if answer-contained@1 is below.")
 @click.option("--min-abstention-f1", type=float, help="Fail (exit 1) if abstention F1 is below.")
 @click.pass_obj
 def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, baseline, cache_dir,
-                 calibrate, calibration_out, threshold, min_contained, min_abstention_f1):
-    """Evaluate configurations side by side on a gold question set."""
+                 calibrate, calibration_out, threshold, mixed, mixed_seed, min_contained,
+                 min_abstention_f1):
+    """Evaluate configurations side by side on a gold question set.
+
+    With --mixed, both --calibrate and the evaluation run on the reduced corpus and the
+    relabelled questions.
+    """
     from corpusqa.eval.gold import load_gold
     from corpusqa.eval.report import diff_runs, markdown_table, write_report
     from corpusqa.eval.runner import EvalConfig
 
     settings = obj.settings
+    if mixed_seed is not None and mixed is None:
+        raise InputError("eval.mixed_seed_alone")
     items = load_gold(gold_path, limit)
     cfgs = [EvalConfig.parse(c) for c in (configs or ("hybrid",))]
     cache = cache_dir or settings.home / "eval-cache"
+    corpus_paths = list(corpus)
+    mixed_info = None
+    if mixed is not None:
+        from corpusqa.eval.mixed import describe, relabel
+        from corpusqa.eval.runner import mixed_corpus
+
+        seed = mixed_seed or 0
+        corpus_paths, removed, n_articles = mixed_corpus(settings, corpus_paths, mixed, seed,
+                                                         cache, settings.progress)
+        relabelled = relabel(items, removed)
+        mixed_info = describe(mixed, seed, n_articles, len(removed), items, relabelled)
+        items = relabelled
     if calibrate:
-        run_calibration(settings, items, list(corpus), cfgs, cache, settings.progress,
+        run_calibration(settings, items, corpus_paths, cfgs, cache, settings.progress,
                         calibration_out)
-    results, records, curves = run_configs(settings, items, list(corpus), cfgs, cache,
+    results, records, curves = run_configs(settings, items, corpus_paths, cfgs, cache,
                                            settings.progress, threshold)
     diff = None
     if baseline:
@@ -97,13 +123,19 @@ def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, ba
         # compare like with like: a configuration absent from the baseline is skipped
         diff = {name: diff_runs(base_rows[name], rows) for name, rows in records.items()
                 if name in base_rows}
+    summary = obj.msg("eval.mixed_summary", **mixed_info) if mixed_info else None
     if report_dir:
-        paths = write_report(report_dir, results, records, curves, diff)
+        paths = write_report(report_dir, results, records, curves, diff, mixed_info, summary)
         for p in paths:
             click.echo(str(p), err=True)
     if as_json:
-        click.echo(json.dumps({"results": results, "diff": diff}, ensure_ascii=False, indent=2))
+        out = {"results": results, "diff": diff}
+        if mixed_info:
+            out["mixed"] = mixed_info
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
+        if summary:
+            click.echo(summary + "\n")
         click.echo(markdown_table(results))
     failed = []
     for name, s in results.items():

@@ -29,4 +29,19 @@ MESSAGES = {
         "zh": "评测未达标：{detail}",
         "en": "Evaluation gate failed: {detail}",
     },
+    "eval.mixed_nothing_left": {
+        "zh": "--mixed {fraction} 移除后语料中不剩任何文章（共 {n} 篇）。请用更小的比例或更大的语料。",
+        "en": "--mixed {fraction} leaves none of the corpus's {n} articles. Use a smaller fraction or a larger corpus.",
+    },
+    "eval.mixed_seed_alone": {
+        "zh": "--mixed-seed 只与 --mixed 一起使用，例如：--mixed 0.12 --mixed-seed 1",
+        "en": "--mixed-seed only works with --mixed, e.g. --mixed 0.12 --mixed-seed 1",
+    },
+    "eval.mixed_summary": {
+        "zh": "混合评测：从 {passages} 篇中移除 {removed} 篇（比例 {fraction}，种子 {seed}），"
+              "{made_unanswerable} 个问题因此不可回答；共 {questions} 个问题，其中 {unanswerable} 个不可回答。",
+        "en": "Mixed evaluation: {removed} of {passages} articles removed (fraction {fraction}, seed {seed}), "
+              "which made {made_unanswerable} questions unanswerable; {unanswerable} of {questions} "
+              "questions are unanswerable.",
+    },
 }

@@ -69,13 +69,20 @@ def diff_runs(baseline: Sequence[dict], current: Sequence[dict]) -> dict[str, li
 
 def write_report(out_dir: Path, results: Mapping[str, Mapping[str, Any]],
                  records: Mapping[str, Sequence[dict]], curves: Mapping[str, Mapping[int, float]],
-                 diff: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write results.json, records.jsonl, report.md and PNG plots into ``out_dir``."""
+                 diff: Mapping[str, Any] | None = None, mixed: Mapping[str, Any] | None = None,
+                 mixed_line: str | None = None) -> list[Path]:
+    """Write results.json, records.jsonl, report.md and PNG plots into ``out_dir``.
+
+    ``mixed`` (what ``--mixed`` removed) goes into results.json, ``mixed_line`` (the
+    same in words) above the table of report.md.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     p = out_dir / "results.json"
-    p.write_text(json.dumps({"results": results, "diff": diff}, ensure_ascii=False, indent=2),
-                 encoding="utf-8")
+    data: dict[str, Any] = {"results": results, "diff": diff}
+    if mixed:
+        data["mixed"] = dict(mixed)
+    p.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     written.append(p)
     p = out_dir / "records.jsonl"
     with open(p, "w", encoding="utf-8") as fh:
@@ -83,8 +90,8 @@ def write_report(out_dir: Path, results: Mapping[str, Mapping[str, Any]],
             for r in rows:
                 fh.write(json.dumps({"config": name, **r}, ensure_ascii=False) + "\n")
     written.append(p)
-    md = ["# corpusqa evaluation", "", markdown_table(results), "", "## Latency per stage", "",
-          latency_table(results)]
+    md = ["# corpusqa evaluation", ""] + ([mixed_line, ""] if mixed_line else []) + [
+        markdown_table(results), "", "## Latency per stage", "", latency_table(results)]
     if diff:
         for name, d in diff.items():
             md += ["", f"## Against the baseline: {name}", "",

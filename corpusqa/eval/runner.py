@@ -87,6 +87,59 @@ def prepare_home(base: Settings, corpus: Sequence[Path] | None, encoder: str,
     return settings
 
 
+def mixed_corpus(base: Settings, corpus: Sequence[Path] | None, fraction: float, seed: int,
+                 cache_dir: Path, progress: bool) -> tuple[list[Path], frozenset[str], int]:
+    """The corpus less a seeded share of its articles, as JSONL files; (paths, removed, n).
+
+    The corpus is ingested once into a scratch database (so a folder of newspaper pages
+    is split into articles exactly as ``ingest`` splits it; a JSONL passage keeps its
+    ``pid``), ``mixed.removed_ids`` picks the articles to drop, and the rest are written
+    to ``CACHE/mixed-FINGERPRINT/kept-FRACTION-SEED/``, one ``SOURCE.kept-FRACTION-SEED.jsonl``
+    per source file with the article ids as ``pid`` (one file per source, because
+    near-duplicates are only linked across sources). Fraction and seed are in the file
+    names, which enter ``prepare_home``'s key: a mixed run never reuses an unmixed index,
+    nor one of another fraction or seed.
+    """
+    import json
+    import shutil
+
+    from corpusqa.corpus.ingest import Ingestor, default_corpus_paths
+    from corpusqa.corpus.store import CorpusStore
+    from corpusqa.eval.mixed import passage_record, removed_ids
+
+    paths = [Path(p) for p in corpus] if corpus else default_corpus_paths()
+    folder = cache_dir / f"mixed-{corpus_fingerprint(paths)}"
+    source = replace(base, home=folder / "source", progress=progress)
+    source.home.mkdir(parents=True, exist_ok=True)
+    ingestor = Ingestor(source)
+    try:
+        ingestor.ingest(paths, progress=progress)
+    finally:
+        ingestor.close()
+    with CorpusStore(source.db_path) as store:
+        articles = list(store.iter_articles(canonical_only=False))
+    removed = removed_ids((a.id for a in articles), fraction, seed)
+    by_source: dict[str, list] = {}
+    for a in articles:
+        if a.id not in removed:
+            by_source.setdefault(a.source, []).append(a)
+    if not by_source:
+        raise InputError("eval.mixed_nothing_left", fraction=fraction, n=len(articles))
+    tag = f"kept-{fraction:g}-{seed}"
+    out, tmp = folder / tag, folder / f"{tag}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    for name, kept in by_source.items():
+        safe = re.sub(r"[^\w.-]+", "_", name)
+        with open(tmp / f"{safe}.{tag}.jsonl", "w", encoding="utf-8") as fh:
+            for a in kept:
+                fh.write(json.dumps(passage_record(a), ensure_ascii=False) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)  # unchanged bytes: the next ingest skips them (SHA-256)
+    log.info("mixed corpus: %d of %d articles removed -> %s", len(removed), len(articles), out)
+    return [out], removed, len(articles)
+
+
 def _index_usable(settings: Settings) -> bool:
     """Whether the cached index opens (a tokenizer, dictionary or encoder change refuses it)."""
     from corpusqa.errors import IndexError_
