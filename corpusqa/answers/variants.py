@@ -1,34 +1,21 @@
-"""Traditional <-> Simplified Chinese through OpenCC (opencc-python-reimplemented).
+"""Traditional <-> Simplified Chinese for questions and answers.
 
-Converters are created on first use and cached per process; conversion itself is
-pure and deterministic. Character-for-character dictionaries are used by OpenCC
-for these configurations, so converted text keeps its length in practice, but
-callers that need offsets should keep the original text alongside.
+The converters live in :mod:`corpusqa.chinese_script` (shared with the lexical
+tokenizer, which folds with the same OpenCC) and are re-exported here. Character-for-
+character dictionaries are used by OpenCC for these configurations, so converted text
+keeps its length in practice, but callers that need offsets should keep the original
+text alongside.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from corpusqa.chinese_script import to_simplified, to_traditional
+
+__all__ = ["is_traditional", "to_simplified", "to_traditional"]
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-@lru_cache(maxsize=4)
-def _converter(config: str):
-    from opencc import OpenCC  # imported lazily: loading the dictionaries reads files
-
-    return OpenCC(config)
-
-
-def to_simplified(text: str) -> str:
-    """Convert Traditional Chinese to Simplified (``全區`` -> ``全区``); other text is kept."""
-    return _converter("t2s").convert(text) if text else text
-
-
-def to_traditional(text: str) -> str:
-    """Convert Simplified Chinese to Traditional (``全区`` -> ``全區``)."""
-    return _converter("s2t").convert(text) if text else text
 
 
 def is_traditional(text: str, threshold: float = 0.1) -> bool:
