@@ -37,6 +37,8 @@ run: $(STAMP)
 	$(VENV)/bin/corpusqa serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) chromium
+	$(VENV)/bin/ruff check corpusqa tests
+	$(VENV)/bin/lint-imports
 	CORPUSQA_CHROMIUM=$(CHROMIUM) OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup -q
 
 test-fast: $(STAMP)

@@ -20,11 +20,10 @@ from corpusqa.i18n import t
 from corpusqa.settings import Settings
 
 _COMMAND_MODULES = (
-    "corpusqa.corpus.commands",
-    "corpusqa.index.commands",
-    "corpusqa.answers.commands",
+    "corpusqa.workspace.commands",
     "corpusqa.ui.commands",
     "corpusqa.eval.commands",
+    "corpusqa.eval.train_commands",
 )
 
 
@@ -50,10 +49,13 @@ class Context:
 @click.option("--device", envvar="CORPUSQA_DEVICE",
               help="Device for sentence-transformers encoders: cpu, cuda, cuda:1, mps (default: auto). "
                    "Env: CORPUSQA_DEVICE.")
+@click.option("--verifier", envvar="CORPUSQA_VERIFIER",
+              help="Answer verifier: bundled (default), st:NAME_OR_PATH (a cross-encoder), or none. "
+                   "Env: CORPUSQA_VERIFIER.")
 @click.option("--silent", is_flag=True, help="No progress bars.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details and show tracebacks.")
 @click.pass_context
-def cli(ctx: click.Context, home, encoder, lang, device, silent, verbose) -> None:
+def cli(ctx: click.Context, home, encoder, lang, device, verifier, silent, verbose) -> None:
     """corpusqa: ask questions of a newspaper corpus, get cited verbatim answers."""
     from pathlib import Path
 
@@ -66,6 +68,8 @@ def cli(ctx: click.Context, home, encoder, lang, device, silent, verbose) -> Non
         settings = settings.with_(progress=False)
     if device:
         settings = settings.with_(device=device)
+    if verifier:
+        settings = settings.with_(verifier=verifier)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -141,4 +141,4 @@ def find_near_duplicates(articles: Sequence[Article], threshold: float = DEFAULT
         if best is not None:
             canonical_of[i] = best[0]
             links.append(DuplicateLink(articles[i].id, articles[best[0]].id, round(best[1], 4)))
-    return sorted(links, key=lambda l: (l.canonical_id, l.article_id))
+    return sorted(links, key=lambda lk: (lk.canonical_id, lk.article_id))

@@ -95,22 +95,36 @@ def ensure_corpus(settings: Settings, progress: bool | None = None) -> IngestRep
 
 
 class Ingestor:
-    """Adds files to the corpus database. Cheap to build; the store opens on first use."""
+    """Adds files to the corpus database. Cheap to build; the store opens on first use.
+
+    An Ingestor that opened the store itself owns that connection: close it (or use the
+    Ingestor as a context manager). A store passed in stays open; its owner closes it.
+    """
 
     def __init__(self, settings: Settings, store: CorpusStore | None = None):
         self.settings = settings
         self._store = store
+        self._owns_store = False
 
     @property
     def store(self) -> CorpusStore:
         if self._store is None:
             self._store = CorpusStore(self.settings.db_path)
+            self._owns_store = True
         return self._store
 
     def close(self) -> None:
-        if self._store is not None:
+        """Close the connection this Ingestor opened (a store passed in is left open)."""
+        if self._store is not None and self._owns_store:
             self._store.close()
-            self._store = None
+        self._store = None
+        self._owns_store = False
+
+    def __enter__(self) -> "Ingestor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def ingest(self, paths: Iterable[Path | str], progress: bool | None = None) -> IngestReport:
         """Ingest files and folders; never raises for a bad file (see the report).

@@ -194,10 +194,10 @@ class CorpusStore:
             self.db.execute("DELETE FROM duplicates")
             self.db.execute("UPDATE articles SET canonical_id = NULL WHERE canonical_id IS NOT NULL")
             self.db["duplicates"].insert_all(
-                {"article_id": l.article_id, "canonical_id": l.canonical_id, "score": float(l.score),
-                 "method": l.method} for l in links)
+                {"article_id": lk.article_id, "canonical_id": lk.canonical_id, "score": float(lk.score),
+                 "method": lk.method} for lk in links)
             self.db.conn.executemany("UPDATE articles SET canonical_id = ? WHERE id = ?",
-                                     [(l.canonical_id, l.article_id) for l in links])
+                                     [(lk.canonical_id, lk.article_id) for lk in links])
 
     # -- reading ---------------------------------------------------------
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from corpusqa.eval.metrics import percentile
 from corpusqa.settings import Settings
+from corpusqa.workspace import Workspace, default_corpus_paths
 
 
 def baseline_seconds(repeat: int = 3) -> float:
@@ -45,11 +46,7 @@ def peak_rss_mb() -> float:
 def run_bench(settings: Settings, encoders: Sequence[str], corpus: Sequence[Path],
               n_questions: int, progress: bool = False) -> dict:
     """Ingest, index build per encoder and ask latency per stage; a dict of rows."""
-    from corpusqa.answers.assistant import Assistant
-    from corpusqa.corpus.ingest import Ingestor, default_corpus_paths
     from corpusqa.eval.gold import load_gold
-    from corpusqa.index.builder import IndexBuilder
-    from corpusqa.index.commands import load_articles
 
     base = baseline_seconds()
     rows: list[dict] = [{"task": "baseline workload", "seconds": base, "ratio": 1.0}]
@@ -59,15 +56,14 @@ def run_bench(settings: Settings, encoders: Sequence[str], corpus: Sequence[Path
         for enc in encoders:
             s = replace(settings, home=Path(tmp) / enc.replace(":", "_").replace("/", "_"),
                         encoder=enc, progress=progress)
+            workspace = Workspace(s)
             t0 = time.perf_counter()
-            ing = Ingestor(s)
-            report = ing.ingest(paths, progress=progress)
-            ing.close()
+            report = workspace.ingest(paths, progress=progress)
             t_ing = time.perf_counter() - t0
             rows.append({"task": f"ingest ({report.articles} articles)", "encoder": enc,
                          "seconds": t_ing, "ratio": t_ing / base})
             t0 = time.perf_counter()
-            b = IndexBuilder(s.index_dir, s, progress=progress).build(load_articles(s))
+            b = workspace.build_index(progress=progress)
             t_idx = time.perf_counter() - t0
             rows.append({"task": f"index build ({b.chunks} chunks, {b.sentences} sentences)",
                          "encoder": enc, "seconds": t_idx, "ratio": t_idx / base,
@@ -76,7 +72,7 @@ def run_bench(settings: Settings, encoders: Sequence[str], corpus: Sequence[Path
             if not questions:
                 continue
             t0 = time.perf_counter()
-            assistant = Assistant(replace(s, reranker=None)).load()
+            assistant = Workspace(replace(s, reranker=None)).open_assistant()
             t_load = time.perf_counter() - t0
             rows.append({"task": "assistant load", "encoder": enc, "seconds": t_load,
                          "ratio": t_load / base})

@@ -134,7 +134,7 @@ def resolve(raw_items: Sequence[dict], articles: Sequence[Article]
 
 def main(argv: list[str] | None = None) -> int:
     """Resolve the bundled raw gold set against the bundled sample corpus."""
-    from corpusqa.corpus.ingest import default_corpus_paths
+    from corpusqa.workspace import default_corpus_paths
     from corpusqa.corpus.loaders import load_path
     from corpusqa.corpus.segment import build_article, segment_page
 
@@ -160,3 +160,32 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def gold_passages() -> tuple[dict[str, dict], list]:
+    """The bundled corpus as passages and the gold questions with a resolved answer start
+    (the verifier's training-data recipe uses them).
+
+    Returns (passages by article id, [(item, answerable)]).
+    """
+    import tempfile
+
+    from corpusqa.answers.verifier.data import QAItem
+    from corpusqa.settings import Settings
+    from corpusqa.workspace import Workspace, default_corpus_paths
+
+    with tempfile.TemporaryDirectory() as home:
+        ws = Workspace(Settings(home=Path(home), progress=False))
+        ws.ingest(default_corpus_paths(), progress=False)
+        arts = {a.id: {"pid": a.id, "title": a.title, "text": a.text} for a in ws.articles()}
+    items = []
+    for g in load_gold():
+        pid, start = (g.gold_pids[0] if g.gold_pids else ""), -1
+        for cand in g.gold_pids:
+            text = arts.get(cand, {}).get("text", "")
+            hits = [text.find(a) for a in g.answers if a in text]
+            if hits:
+                pid, start = cand, min(hits)
+                break
+        items.append((QAItem(g.qid, g.question, pid, g.answers, start, "gold"), g.answerable))
+    return arts, items

@@ -24,6 +24,7 @@ from corpusqa.eval.gold import GoldItem
 from corpusqa.eval.metrics import (abstention_scores, answer_contained, em_score, f1_score,
                                    hit_at_k, mrr_at_k, ndcg_at_k, percentile, recall_at_k)
 from corpusqa.settings import Settings
+from corpusqa.workspace import Workspace, default_corpus_paths
 
 log = logging.getLogger(__name__)
 
@@ -67,23 +68,16 @@ def corpus_fingerprint(paths: Sequence[Path]) -> str:
 def prepare_home(base: Settings, corpus: Sequence[Path] | None, encoder: str,
                  chunk_size: int | None, cache_dir: Path, progress: bool) -> Settings:
     """A data directory with the corpus ingested and indexed (reused when present)."""
-    from corpusqa.corpus.ingest import Ingestor, default_corpus_paths
-    from corpusqa.index.builder import IndexBuilder
-    from corpusqa.index.commands import load_articles
-
     paths = [Path(p) for p in corpus] if corpus else default_corpus_paths()
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder)[-40:]
     home = cache_dir / f"{corpus_fingerprint(paths)}-{slug}-{chunk_size or 'default'}"
     settings = replace(base, home=home, encoder=encoder, progress=progress)
     home.mkdir(parents=True, exist_ok=True)
-    ingestor = Ingestor(settings)
-    try:
-        report = ingestor.ingest(paths, progress=progress)
-    finally:
-        ingestor.close()
-    if report.changed or not _index_usable(settings):
-        builder = IndexBuilder(settings.index_dir, settings, chunk_size=chunk_size, progress=progress)
-        builder.update(load_articles(settings))
+    workspace = Workspace(settings)
+    report = workspace.ingest(paths, progress=progress)
+    # checked as the assistant opens it: a tokenizer, dictionary or encoder change refuses it
+    if report.changed or not workspace.index_usable():
+        workspace.update_index(chunk_size=chunk_size, progress=progress)
     return settings
 
 
@@ -103,21 +97,15 @@ def mixed_corpus(base: Settings, corpus: Sequence[Path] | None, fraction: float,
     import json
     import shutil
 
-    from corpusqa.corpus.ingest import Ingestor, default_corpus_paths
-    from corpusqa.corpus.store import CorpusStore
     from corpusqa.eval.mixed import passage_record, removed_ids
 
     paths = [Path(p) for p in corpus] if corpus else default_corpus_paths()
     folder = cache_dir / f"mixed-{corpus_fingerprint(paths)}"
     source = replace(base, home=folder / "source", progress=progress)
     source.home.mkdir(parents=True, exist_ok=True)
-    ingestor = Ingestor(source)
-    try:
-        ingestor.ingest(paths, progress=progress)
-    finally:
-        ingestor.close()
-    with CorpusStore(source.db_path) as store:
-        articles = list(store.iter_articles(canonical_only=False))
+    scratch = Workspace(source)
+    scratch.ingest(paths, progress=progress)
+    articles = scratch.articles()
     removed = removed_ids((a.id for a in articles), fraction, seed)
     by_source: dict[str, list] = {}
     for a in articles:
@@ -138,18 +126,6 @@ def mixed_corpus(base: Settings, corpus: Sequence[Path] | None, fraction: float,
     tmp.rename(out)  # unchanged bytes: the next ingest skips them (SHA-256)
     log.info("mixed corpus: %d of %d articles removed -> %s", len(removed), len(articles), out)
     return [out], removed, len(articles)
-
-
-def _index_usable(settings: Settings) -> bool:
-    """Whether the cached index opens (a tokenizer, dictionary or encoder change refuses it)."""
-    from corpusqa.errors import IndexError_
-    from corpusqa.index.store import open_index
-
-    try:
-        open_index(settings.index_dir, settings)
-    except IndexError_:
-        return False
-    return True
 
 
 def ranked_doc_ids(answer) -> list[str]:

@@ -38,7 +38,7 @@ def default_passage_files(root: Path | None) -> list[Path]:
     found = [root / n for n in names if (root / n).is_file()] if root else []
     if found:
         return found
-    from corpusqa.corpus.ingest import default_corpus_paths
+    from corpusqa.workspace import default_corpus_paths
 
     return list(default_corpus_paths())
 

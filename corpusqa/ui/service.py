@@ -1,8 +1,8 @@
 """What the web chat does, without Gradio: ask, rate, comment, upload, describe the corpus.
 
 ``ChatService`` is shared by all browser sessions; it holds only the loaded
-assistant (read-only while answering) and paths. Conversation state is passed
-in and returned (a list of ``Turn``), so each session keeps its own.
+assistant (read-only while answering) and the ``Workspace`` of its home. Conversation
+state is passed in and returned (a list of ``Turn``), so each session keeps its own.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from corpusqa.models import Article
 from corpusqa.settings import Settings
 from corpusqa.ui.feedback import FeedbackStore
 from corpusqa.ui.session import Turn, history_for, parse_filters, replace_turn
+from corpusqa.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +29,12 @@ IndexUpdater = Callable[[Settings], None]
 
 def default_assistant_factory(settings: Settings):
     """The real assistant over ``settings.home``, loaded."""
-    from corpusqa.answers.assistant import Assistant
-
-    return Assistant(settings).load()
+    return Workspace(settings).open_assistant()
 
 
 def default_index_updater(settings: Settings) -> None:
     """Bring the index up to date with the corpus: only new or changed text is embedded."""
-    from corpusqa.corpus.store import CorpusStore
-    from corpusqa.index.builder import IndexBuilder
-
-    with CorpusStore(settings.db_path) as store:
-        articles = list(store.iter_articles())
-    IndexBuilder(settings.index_dir, settings, progress=False).update(articles)
+    Workspace(settings).update_index(progress=False)
 
 
 class ChatService:
@@ -56,6 +50,7 @@ class ChatService:
                  index_updater: IndexUpdater | None = default_index_updater):
         self.settings = settings
         self.language = settings.language
+        self.workspace = Workspace(settings)
         self.feedback = FeedbackStore(settings.feedback_db_path)
         self._factory = assistant_factory
         self._updater = index_updater
@@ -125,18 +120,11 @@ class ChatService:
 
     def articles(self, ids: Sequence[str]) -> dict[str, Article]:
         """Stored articles by id (missing ones left out) for passages and context."""
-        ids = list(dict.fromkeys(ids))
-        if not ids:
-            return {}
-        from corpusqa.corpus.store import CorpusStore
-
         try:
-            with CorpusStore(self.settings.db_path) as store:
-                found = {i: store.get_article(i) for i in ids}
+            return self.workspace.get_articles(ids)
         except CorpusQAError:
             log.warning("could not read cited articles", exc_info=True)
             return {}
-        return {i: a for i, a in found.items() if a is not None}
 
     # -- feedback ----------------------------------------------------------------
     def vote(self, turns: Sequence[Turn], index: int, vote: str) -> list[Turn]:
@@ -160,25 +148,8 @@ class ChatService:
     # -- corpus and uploads -------------------------------------------------------
     def corpus_info(self) -> tuple[dict, list[dict], str | None]:
         """(stats, sources, last indexed time) for the corpus panel."""
-        from corpusqa.corpus.store import CorpusStore
-
-        with CorpusStore(self.settings.db_path) as store:
-            stats, sources = store.stats(), store.sources()
-        return stats, sources, self.last_indexed()
-
-    def last_indexed(self) -> str | None:
-        """Build time of the live index version, None when there is none."""
-        try:
-            from corpusqa.index.manifest import read_manifest
-            from corpusqa.index.versions import current_dir
-
-            live = current_dir(self.settings.index_dir)
-            if live is None:
-                return None
-            m = read_manifest(live)
-        except (CorpusQAError, OSError, ImportError):
-            return None
-        return m.get("built_at")
+        home = self.workspace.stats()
+        return home.corpus, home.sources, home.index.built_at if home.index else None
 
     def source_names(self) -> list[str]:
         """Source file names for the filter dropdown."""

@@ -4,6 +4,9 @@ A file name from the browser is never trusted: only its last component is kept,
 unsafe characters are replaced, and the final path is checked to lie directly in
 the uploads directory. Each file is ingested on its own, so one bad file is
 reported and skipped while the others are kept.
+
+Saving is this module's job; ingesting and indexing go through the home's
+``Workspace``, as ``corpusqa ingest`` and ``corpusqa index update`` do.
 """
 
 from __future__ import annotations
@@ -17,16 +20,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from corpusqa.corpus.loaders import FORMATS
 from corpusqa.errors import CorpusQAError, InputError
 from corpusqa.i18n import t
 from corpusqa.settings import Settings
+from corpusqa.workspace import SUPPORTED_SUFFIXES, Workspace
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_MB = 50
 MAX_NAME_CHARS = 120
-ALLOWED_SUFFIXES = tuple(sorted(FORMATS))
+ALLOWED_SUFFIXES = SUPPORTED_SUFFIXES
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]（）【】·]", re.UNICODE)
 
 Progress = Callable[[float, str], None]
@@ -138,14 +141,11 @@ def process_uploads(files: Sequence[tuple[Path | str, str]], settings: Settings,
         progress: called with (fraction done, what is happening).
         max_bytes: per-file size limit.
     """
-    from corpusqa.corpus.ingest import Ingestor
-    from corpusqa.corpus.store import CorpusStore
-
     lang = settings.language
     report = progress or (lambda fraction, desc: None)
     steps = len(files) + 1
     outcomes: list[FileOutcome] = []
-    ingestor = Ingestor(settings)
+    workspace = Workspace(settings)
     for i, (src, original) in enumerate(files):
         shown = Path(str(original).replace("\\", "/")).name or str(original)
         report(i / steps, t("ui.upload.ingesting", lang, name=shown))
@@ -154,7 +154,7 @@ def process_uploads(files: Sequence[tuple[Path | str, str]], settings: Settings,
         except CorpusQAError as exc:
             outcomes.append(FileOutcome(shown, "rejected", message=exc.message(lang)))
             continue
-        outcome = _ingest_one(ingestor, dest, lang)
+        outcome = _ingest_one(workspace, dest, lang)
         if dest.name != str(original):  # a path, control or unsafe characters were dropped: say so
             note = t("ui.upload.renamed", lang, name=dest.name)
             outcome = replace(outcome, message="；".join(m for m in (note, outcome.message) if m))
@@ -171,14 +171,13 @@ def process_uploads(files: Sequence[tuple[Path | str, str]], settings: Settings,
             log.exception("index update after upload failed")
             index_error = t("ui.upload.index_failed", lang, detail=type(exc).__name__)
     report(1.0, t("ui.upload.indexing", lang))
-    with CorpusStore(settings.db_path) as store:
-        articles = store.count()
+    articles = workspace.corpus_stats()["articles"]
     return UploadOutcome(tuple(outcomes), articles, index_updated, index_error)
 
 
-def _ingest_one(ingestor, path: Path, lang: str) -> FileOutcome:
+def _ingest_one(workspace: Workspace, path: Path, lang: str) -> FileOutcome:
     try:
-        report = ingestor.ingest([path], progress=False)
+        report = workspace.ingest([path], progress=False)  # opens and closes its own connection
     except CorpusQAError as exc:
         return FileOutcome(path.name, "error", message=exc.message(lang))
     except Exception as exc:  # one bad file must not stop the others

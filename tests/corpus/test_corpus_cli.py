@@ -48,7 +48,7 @@ def test_ingest_prints_one_line_per_file_and_a_summary(home, sample_dir, counts,
                         "其中 1 篇是近似重复。")
     assert (home / "corpus.db").exists()
     code, out, _ = run(capsys, "ingest", str(sample_dir))
-    assert code == 0 and [l.split()[0] for l in out.splitlines()[:5]] == ["未变"] * 5
+    assert code == 0 and [lk.split()[0] for lk in out.splitlines()[:5]] == ["未变"] * 5
 
 
 def test_ingest_json_and_a_bad_file_gives_exit_code_1_after_all_results(home, sample_dir, tmp_path, capsys):
@@ -93,9 +93,9 @@ def test_list_marks_duplicates_and_copies(ingested, counts, capsys):
     code, out, _ = run(capsys, "corpus", "list")
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == sum(counts.values())
-    dup = next(l for l in lines if f"{MAIN_000}#0" in l)
+    dup = next(lk for lk in lines if f"{MAIN_000}#0" in lk)
     canonical_id = dup.split("重复，见 ")[1].rstrip("]")
-    canonical = next(l for l in lines if l.startswith(canonical_id))
+    canonical = next(lk for lk in lines if lk.startswith(canonical_id))
     assert "一贯彻到底强“堡垒”" in canonical and f"另见 {dup.split()[0]}" in canonical
     code, out, _ = run(capsys, "corpus", "list", "--source", MAIN_000, "--limit", "1", "--json")
     [row] = json.loads(out)
@@ -109,7 +109,7 @@ def test_show_prints_metadata_and_paragraph_offsets(ingested, capsys):
     lines = out.splitlines()
     assert code == 0 and lines[0] == "# 一贯彻到底强“堡垒”" and lines[1] == f"id: {row['id']}"
     assert f"另见: {row['also_in'][0]}" in out and "段落（序号 起止位置）：" in out
-    assert any(l.startswith("[0] 0-") for l in lines)
+    assert any(lk.startswith("[0] 0-") for lk in lines)
     code, out, _ = run(capsys, "corpus", "show", row["id"], "--json")
     data = json.loads(out)
     assert data["also_in"] == row["also_in"] and data["canonical_id"] is None

@@ -38,7 +38,7 @@ def test_shingles_ignore_punctuation_and_spaces():
 def test_an_edited_copy_in_another_file_links_to_the_longer_text():
     links = find_near_duplicates([art("e", "000.txt", EDIT), art("f", "001.txt", FULL),
                                   art("o", "003.txt", OTHER)])
-    assert [(l.article_id, l.canonical_id, l.method) for l in links] == [("e", "f", "shingle5-containment")]
+    assert [(lk.article_id, lk.canonical_id, lk.method) for lk in links] == [("e", "f", "shingle5-containment")]
     assert DEFAULT_THRESHOLD <= links[0].score <= 1.0
     assert containment(shingles(EDIT), shingles(OTHER)) < 0.1
 
@@ -59,7 +59,7 @@ def test_same_length_copies_pick_the_smaller_id_and_never_chain():
     articles = [art("z", "c.txt", FULL), art("m", "b.txt", FULL), art("a", "a.txt", FULL),
                 art("e", "d.txt", EDIT)]
     links = find_near_duplicates(articles)
-    assert {(l.article_id, l.canonical_id) for l in links} == {("m", "a"), ("z", "a"), ("e", "a")}
+    assert {(lk.article_id, lk.canonical_id) for lk in links} == {("m", "a"), ("z", "a"), ("e", "a")}
     assert links[0].score == 1.0 or links[0].article_id == "e"
 
 
@@ -88,7 +88,7 @@ def test_ten_thousand_articles_in_seconds():
     articles += [art(f"b{i}", f"reprint{i % 50}.txt", t[:100] + t[140:]) for i, t in enumerate(texts[::2])]
     links = find_near_duplicates(articles)  # speed belongs in benchmarks, not here
     assert len(articles) == 10050 and len(links) == 3350
-    assert all(l.canonical_id == "a" + str(2 * int(l.article_id[1:])) for l in links)
+    assert all(lk.canonical_id == "a" + str(2 * int(lk.article_id[1:])) for lk in links)
 
 
 def test_link_is_a_plain_record():

@@ -1,4 +1,4 @@
-"""``corpusqa ingest`` and ``corpusqa corpus stats|list|show``: thin wrappers over the library."""
+"""``corpusqa ingest`` and ``corpusqa corpus stats|list|show``: thin wrappers over ``Workspace``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Any
 
 import click
 
-from corpusqa.corpus.ingest import IngestReport, Ingestor
-from corpusqa.corpus.store import CorpusStore
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Article
+from corpusqa.workspace.home import IngestReport, Workspace
 
 MAX_WARNINGS = 3  # per file in human output; --json has them all
 
@@ -37,8 +36,7 @@ def ingest(obj, paths: tuple[Path, ...], as_json: bool) -> None:
     file that cannot be read is reported and skipped (exit code 1).
     """
     settings = obj.settings
-    with CorpusStore(settings.db_path) as store:
-        report = Ingestor(settings, store).ingest(paths, progress=settings.progress)
+    report = Workspace(settings).ingest(paths, progress=settings.progress)
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -77,8 +75,7 @@ def corpus() -> None:
 @click.pass_obj
 def stats(obj, as_json: bool) -> None:
     """Counts of articles, near-duplicates, source files and characters."""
-    with CorpusStore(obj.settings.db_path) as store:
-        data = store.stats()
+    data = Workspace(obj.settings).corpus_stats()
     if as_json:
         _echo_json(data)
         return
@@ -96,7 +93,7 @@ def stats(obj, as_json: bool) -> None:
 @click.pass_obj
 def list_(obj, source: str | None, limit: int | None, as_json: bool) -> None:
     """Articles in source order, with near-duplicate markers."""
-    with CorpusStore(obj.settings.db_path) as store:
+    with Workspace(obj.settings).corpus() as store:
         canonical = store.canonical_map()
         copies: dict[str, list[str]] = {}
         for dup, can in sorted(canonical.items()):
@@ -135,7 +132,7 @@ def list_(obj, source: str | None, limit: int | None, as_json: bool) -> None:
 @click.pass_obj
 def show(obj, article_id: str, as_json: bool) -> None:
     """One article: metadata, then its paragraphs with index and character offsets."""
-    with CorpusStore(obj.settings.db_path) as store:
+    with Workspace(obj.settings).corpus() as store:
         article = _resolve(store, article_id.strip())
         canonical_id = store.canonical_map().get(article.id)
         also_in = store.also_in(article.id)
@@ -148,7 +145,8 @@ def show(obj, article_id: str, as_json: bool) -> None:
     _print_article(obj, article, canonical_id, also_in)
 
 
-def _resolve(store: CorpusStore, article_id: str) -> Article:
+def _resolve(store, article_id: str) -> Article:
+    """The article with this id, or the only one whose id starts with it (4+ characters)."""
     article = store.get_article(article_id)
     if article is not None:
         return article

@@ -1,4 +1,4 @@
-"""``corpusqa index build|update|stats``: thin wrappers over IndexBuilder and the manifest."""
+"""``corpusqa index build|update|stats``: thin wrappers over ``Workspace``."""
 
 from __future__ import annotations
 
@@ -8,29 +8,12 @@ from typing import Any
 import click
 
 from corpusqa.errors import IndexError_
-from corpusqa.index.builder import SENTENCE_MODES, BuildReport, IndexBuilder
-from corpusqa.index.dense import KINDS
-from corpusqa.index.manifest import encoder_name, read_manifest
-from corpusqa.index.versions import current_dir, dir_size
-from corpusqa.models import Article
+from corpusqa.workspace.home import FAISS_KINDS, SENTENCE_MODES, BuildReport, Workspace
 
 
 def register(group: click.Group) -> None:
     """Add the ``index`` command group to the ``corpusqa`` group."""
     group.add_command(index)
-
-
-def load_articles(settings) -> list[Article]:
-    """All stored articles (duplicates too); ingests the bundled sample into an empty store."""
-    from corpusqa.corpus.ingest import ensure_corpus
-    from corpusqa.corpus.store import CorpusStore
-
-    ensure_corpus(settings)
-    with CorpusStore(settings.db_path) as store:
-        articles = list(store.iter_articles(canonical_only=False))
-    if not articles:
-        raise IndexError_("index.no_articles")
-    return articles
 
 
 def _echo_json(data: Any) -> None:
@@ -59,34 +42,32 @@ def index() -> None:
 @click.option("--chunk-overlap", type=int, default=None, help="Characters shared by neighbouring chunks.")
 @click.option("--sentence-vectors", type=click.Choice(SENTENCE_MODES), default="auto", show_default=True,
               help="Precompute sentence vectors (auto: up to 50,000 sentences).")
-@click.option("--faiss", "faiss_kind", type=click.Choice(KINDS), default="auto", show_default=True,
+@click.option("--faiss", "faiss_kind", type=click.Choice(FAISS_KINDS), default="auto", show_default=True,
               help="FAISS index type (auto: exact below 20,000 chunks, IVF above; hnsw on request).")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.pass_obj
 def build(obj, if_missing: bool, encoder_spec, chunk_size, chunk_overlap, sentence_vectors, faiss_kind,
           as_json: bool) -> None:
     """Index every stored article from scratch (ingests the sample corpus if the store is empty)."""
-    from corpusqa.index.store import open_index
-
     settings = obj.settings.with_(encoder=encoder_spec)
+    workspace = Workspace(settings)
     incremental = False
     if if_missing:
         try:
-            loaded = open_index(settings.index_dir, settings)
+            live = workspace.check_index()
         except IndexError_ as exc:
             if exc.key != "index.missing":
                 click.echo(obj.msg("index.rebuilding", reason=exc.message(settings.language)), err=True)
                 incremental = True  # reuse whatever vectors still match
         else:
             if as_json:
-                _echo_json({"built": False, "path": str(loaded.path), "chunks": len(loaded)})
+                _echo_json({"built": False, "path": str(live.path), "chunks": live.chunks})
             else:
-                click.echo(obj.msg("index.exists", chunks=len(loaded), encoder=encoder_name(loaded.manifest)))
+                click.echo(obj.msg("index.exists", chunks=live.chunks, encoder=live.encoder))
             return
-    builder = IndexBuilder(settings.index_dir, settings, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
-                           sentence_vectors=sentence_vectors, faiss_kind=faiss_kind)
-    articles = load_articles(settings)
-    report = builder.update(articles) if incremental else builder.build(articles)
+    options = {"chunk_size": chunk_size, "chunk_overlap": chunk_overlap, "sentence_vectors": sentence_vectors,
+               "faiss_kind": faiss_kind}
+    report = workspace.update_index(**options) if incremental else workspace.build_index(**options)
     _report(obj, report, as_json)
 
 
@@ -99,8 +80,7 @@ def build(obj, if_missing: bool, encoder_spec, chunk_size, chunk_overlap, senten
 def update(obj, encoder_spec, sentence_vectors, as_json: bool) -> None:
     """Bring the index up to date with the store: only new or changed text is embedded."""
     settings = obj.settings.with_(encoder=encoder_spec)
-    builder = IndexBuilder(settings.index_dir, settings, sentence_vectors=sentence_vectors)
-    report = builder.update(load_articles(settings))
+    report = Workspace(settings).update_index(sentence_vectors=sentence_vectors)
     _report(obj, report, as_json)
 
 
@@ -109,24 +89,22 @@ def update(obj, encoder_spec, sentence_vectors, as_json: bool) -> None:
 @click.pass_obj
 def stats(obj, as_json: bool) -> None:
     """What the live index holds and how it was built."""
-    index_dir = obj.settings.index_dir
-    live = current_dir(index_dir)
-    if live is None:
-        raise IndexError_("index.missing", path=str(index_dir), command="corpusqa index build")
-    manifest = read_manifest(live)
-    size = dir_size(live)
+    info = Workspace(obj.settings).index_info()
+    if info is None:
+        raise IndexError_("index.missing", path=str(obj.settings.index_dir), command="corpusqa index build")
     if as_json:
-        _echo_json({"path": str(live), "size_bytes": size, **manifest})
+        _echo_json(info.to_dict())
         return
+    manifest = info.manifest
     counts, enc = manifest["counts"], manifest.get("encoder") or {}
     sv = manifest.get("sentence_vectors") or {}
     lex = manifest.get("lexical") or {}
     click.echo(obj.msg(
-        "index.stats", path=str(live), version=live.name, built_at=manifest.get("built_at"),
+        "index.stats", path=str(info.path), version=info.version, built_at=info.built_at,
         seconds=manifest.get("build_seconds"), articles=counts["articles"], chunks=counts["chunks"],
-        sentences=counts["sentences"], encoder=encoder_name(manifest), dim=enc.get("dim", "-"),
+        sentences=counts["sentences"], encoder=info.encoder, dim=enc.get("dim", "-"),
         faiss=(manifest.get("dense") or {}).get("faiss", "-"),
         sentence_vectors=("on" if sv.get("enabled") else "off") + f" ({sv.get('reason', '')})",
         lexical=f"{lex.get('engine')} + {(manifest.get('tokenizer') or {}).get('name')}",
         chunk_size=manifest["chunker"]["chunk_size"], chunk_overlap=manifest["chunker"]["chunk_overlap"],
-        size_mb=round(size / 2**20, 2)))
+        size_mb=round(info.size_bytes / 2**20, 2)))

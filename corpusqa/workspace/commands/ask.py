@@ -1,4 +1,4 @@
-"""`corpusqa ask`: one question, or a JSONL batch."""
+"""`corpusqa ask`: one question, or a JSONL batch, answered by ``Workspace.open_assistant``."""
 
 from __future__ import annotations
 
@@ -36,8 +36,9 @@ def ask_command(obj, question, as_json, batch, mode, date_from, date_to, sources
 
     install_from_env()  # CORPUSQA_NETGUARD=1: refuse any connection beyond loopback
 
-    from corpusqa.answers.assistant import AskConfig, Assistant, check_question
+    from corpusqa.answers.assistant import AskConfig, check_question
     from corpusqa.answers.render import render_answer
+    from corpusqa.workspace.home import Workspace
 
     date_from, date_to = _check_date(date_from), _check_date(date_to)
     if date_from and date_to and date_from > date_to:
@@ -51,7 +52,7 @@ def ask_command(obj, question, as_json, batch, mode, date_from, date_to, sources
         for _ in _read_batch(batch):  # every line checked before loading anything
             pass
     config = AskConfig.calibrated(obj.settings.encoder, mode) if mode else None
-    assistant = Assistant(obj.settings, config).load()
+    assistant = Workspace(obj.settings).open_assistant(config)
     if batch:
         # Streams: one line read, answered and written (click.echo flushes) at a time,
         # nothing kept, so memory stays flat however long the file is.
@@ -121,4 +122,5 @@ def _read_batch(path: Path):
 
 
 def register(group: click.Group) -> None:
+    """Add the ``ask`` command to the ``corpusqa`` group."""
     group.add_command(ask_command)

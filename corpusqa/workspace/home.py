@@ -1,0 +1,259 @@
+"""``Workspace``: one home, and the order its stages run in.
+
+A home is a data directory (``settings.home``)::
+
+    corpus.db     the stored articles (corpus/)
+    index/        versions of the search index (index/)
+    feedback.db   ratings given in the web chat (ui/)
+    uploads/      files added through the web chat (ui/)
+
+Ingest files into the corpus, bring the index up to date with the corpus, open an
+``Assistant`` over both: this module is the only one that ties those stages together.
+The CLI, the web chat and the evaluation call it and never reach into the stages'
+internals (``[tool.importlinter]`` in pyproject.toml checks that).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from corpusqa.corpus.ingest import IngestReport, Ingestor, default_corpus_paths, ensure_corpus
+from corpusqa.corpus.loaders import FORMATS
+from corpusqa.corpus.store import CorpusStore
+from corpusqa.errors import CorpusQAError, IndexError_
+from corpusqa.index.builder import SENTENCE_MODES, BuildReport, IndexBuilder
+from corpusqa.index.dense import KINDS as FAISS_KINDS
+from corpusqa.index.manifest import encoder_name, read_manifest
+from corpusqa.index.versions import current_dir, dir_size
+from corpusqa.models import Article
+from corpusqa.settings import Settings
+
+if TYPE_CHECKING:
+    from corpusqa.answers.assistant import AskConfig, Assistant
+
+__all__ = ["BuildReport", "FAISS_KINDS", "HomeStats", "IndexInfo", "IngestReport", "SENTENCE_MODES",
+           "SUPPORTED_SUFFIXES", "Workspace", "default_corpus_paths"]
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(sorted(FORMATS))  # file types ``ingest`` reads
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """The live index version: where it is, what its manifest says, how big it is.
+
+    Attributes:
+        path: the version directory (``index/v-...``).
+        manifest: its ``manifest.json``.
+        chunks: number of indexed chunks.
+        size_bytes: bytes on disk, None when not measured.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    chunks: int
+    size_bytes: int | None = None
+
+    @property
+    def version(self) -> str:
+        return self.path.name
+
+    @property
+    def encoder(self) -> str:
+        """The encoder the index was built with (``none`` for lexical-only)."""
+        return encoder_name(self.manifest)
+
+    @property
+    def built_at(self) -> str | None:
+        return self.manifest.get("built_at")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape of ``corpusqa index stats --json``: path, size, then the manifest."""
+        return {"path": str(self.path), "size_bytes": self.size_bytes, **self.manifest}
+
+
+@dataclass(frozen=True)
+class HomeStats:
+    """What a home holds: corpus counts, one row per source file, the live index (or None)."""
+
+    corpus: dict[str, Any]
+    sources: list[dict[str, Any]]
+    index: IndexInfo | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"corpus": self.corpus, "sources": self.sources,
+                "index": self.index.to_dict() if self.index else None}
+
+
+class Workspace:
+    """The stages of one home, run in order. Cheap to build: nothing opens until a call.
+
+    Every method opens what it needs and closes it before returning, so a Workspace
+    holds no connection and can be shared (the web chat keeps one per server).
+
+    Args:
+        settings: the home, encoder, language and progress switch.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    # -- corpus ----------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[Path | str], progress: bool | None = None) -> IngestReport:
+        """Add files and folders to the corpus (see ``Ingestor.ingest``).
+
+        Unchanged files (same name, same bytes) are skipped, so ingesting a file twice
+        changes nothing; ``report.changed`` says whether the index needs an update.
+
+        Raises:
+            InputError: no path names a file that could be ingested.
+            CorpusError: the database is broken or locked by another program.
+        """
+        with self.corpus() as store:  # opened first: a broken database is reported before any file
+            return Ingestor(self.settings, store).ingest(paths, progress=progress)
+
+    def corpus(self) -> CorpusStore:
+        """The corpus database, open: use it as ``with workspace.corpus() as store:``."""
+        return CorpusStore(self.settings.db_path)
+
+    def corpus_stats(self) -> dict[str, Any]:
+        """Counts of articles, near-duplicates, source files and characters."""
+        with self.corpus() as store:
+            return store.stats()
+
+    def articles(self) -> list[Article]:
+        """Every stored article, near-duplicates included, in source order."""
+        with self.corpus() as store:
+            return list(store.iter_articles(canonical_only=False))
+
+    def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        """Stored articles by id; ids not in the corpus are left out."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        with self.corpus() as store:
+            found = {i: store.get_article(i) for i in ids}
+        return {i: a for i, a in found.items() if a is not None}
+
+    def load_articles(self) -> list[Article]:
+        """The articles to index: all of them, near-duplicates included.
+
+        A home nobody has ingested into gets the bundled sample corpus first.
+
+        Raises:
+            IndexError_: the corpus holds no article (``index.no_articles``).
+        """
+        ensure_corpus(self.settings)
+        articles = self.articles()
+        if not articles:
+            raise IndexError_("index.no_articles")
+        return articles
+
+    # -- index -----------------------------------------------------------------------
+
+    def build_index(self, *, chunk_size: int | None = None, chunk_overlap: int | None = None,
+                    sentence_vectors: str = "auto", faiss_kind: str = "auto",
+                    progress: bool | None = None) -> BuildReport:
+        """Index every stored article from scratch (every vector is computed again)."""
+        builder = self._builder(chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress)
+        return builder.build(self.load_articles())
+
+    def update_index(self, *, chunk_size: int | None = None, chunk_overlap: int | None = None,
+                     sentence_vectors: str = "auto", faiss_kind: str = "auto",
+                     progress: bool | None = None) -> BuildReport:
+        """Bring the index up to date with the corpus: only new or changed text is embedded.
+
+        Chunking left at None keeps the live index's settings.
+        """
+        builder = self._builder(chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress)
+        return builder.update(self.load_articles())
+
+    def _builder(self, chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress) -> IndexBuilder:
+        # Built before the articles are read: a bad encoder spec fails before the
+        # sample corpus is ingested into an empty home.
+        return IndexBuilder(self.settings.index_dir, self.settings, chunk_size=chunk_size,
+                            chunk_overlap=chunk_overlap, sentence_vectors=sentence_vectors,
+                            faiss_kind=faiss_kind, progress=progress)
+
+    def check_index(self) -> IndexInfo:
+        """Open the live index with every check the assistant makes (encoder, tokenizer, files).
+
+        Raises:
+            IndexError_: missing (``index.missing``), damaged or built with other settings;
+                the message says which command rebuilds it.
+        """
+        from corpusqa.index.store import open_index
+
+        loaded = open_index(self.settings.index_dir, self.settings)
+        return IndexInfo(loaded.path, loaded.manifest, len(loaded))
+
+    def index_usable(self) -> bool:
+        """Whether ``check_index`` passes (a tokenizer, dictionary or encoder change fails it)."""
+        try:
+            self.check_index()
+        except IndexError_:
+            return False
+        return True
+
+    def index_info(self, size: bool = True) -> IndexInfo | None:
+        """The live version's manifest (not opened nor checked against the settings); None if none.
+
+        Raises:
+            IndexError_: the manifest is missing, damaged or of another schema.
+        """
+        live = current_dir(self.settings.index_dir)
+        if live is None:
+            return None
+        manifest = read_manifest(live)
+        chunks = (manifest.get("counts") or {}).get("chunks", 0)
+        return IndexInfo(live, manifest, chunks, dir_size(live) if size else None)
+
+    def last_indexed(self) -> str | None:
+        """Build time of the live index; None when there is none or it cannot be read."""
+        try:
+            info = self.index_info(size=False)
+        except (CorpusQAError, OSError):
+            return None
+        return info.built_at if info else None
+
+    # -- the whole home ---------------------------------------------------------------
+
+    def stats(self) -> HomeStats:
+        """Corpus counts and source files, and the live index (None when unreadable).
+
+        Raises:
+            CorpusError: the corpus database is broken or locked.
+        """
+        with self.corpus() as store:
+            corpus, sources = store.stats(), store.sources()
+        try:
+            index = self.index_info()
+        except (CorpusQAError, OSError):
+            log.debug("cannot read the live index of %s", self.home, exc_info=True)
+            index = None
+        return HomeStats(corpus, sources, index)
+
+    # -- answers ---------------------------------------------------------------------
+
+    def open_assistant(self, config: AskConfig | None = None) -> Assistant:
+        """A loaded ``Assistant`` over this home (models, index and articles loaded now).
+
+        Args:
+            config: answer-path knobs; None = the calibrated defaults for the index's encoder.
+
+        Raises:
+            IndexError_: no usable index, or one built from other article texts.
+            CorpusError: the corpus is empty.
+        """
+        from corpusqa.answers.assistant import Assistant
+
+        return Assistant(self.settings, config).load()
