@@ -14,12 +14,17 @@ from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 
+from corpusqa.chinese_script import to_simplified, to_traditional
 from corpusqa.errors import EncoderError
 from corpusqa.models import Hit
+from corpusqa.retrieval import lexical_boost as lb
 from corpusqa.retrieval.filters import Filters, allowed_rows
 from corpusqa.retrieval.fusion import RRF_K, rrf
 
 log = logging.getLogger(__name__)
+
+#: Articles whose title and lede the boosted lexical retriever keeps ready.
+LEDE_CACHE_SIZE = 20_000
 
 
 class Retriever(Protocol):
@@ -109,12 +114,93 @@ class _IndexRetriever:
 
 
 class LexicalRetriever(_IndexRetriever):
-    """BM25 over the index's Chinese-aware tokens."""
+    """BM25 over the index's Chinese-aware tokens, optionally re-scored.
+
+    Args:
+        ctx: the index and article metadata.
+        boost: re-score the BM25 top ``depth`` with the proximity and exact-match
+            bonuses of :mod:`corpusqa.retrieval.lexical_boost` (on by default: it measured
+            better on the bundled gold set and the synthetic news set and no worse on
+            CMRC 2018 trial; that module lists the figures). Scores are then BM25
+            divided by the top score plus the bonuses, not raw BM25.
+        depth, proximity_weight, exact_weight: the re-scoring's constants.
+        places: the place tagger (default: one per process, with the bundled dictionary).
+    """
 
     name = "lexical"
 
+    def __init__(self, ctx: SearchContext, boost: bool = True, depth: int = lb.DEPTH,
+                 proximity_weight: float = lb.PROXIMITY_WEIGHT,
+                 exact_weight: float = lb.EXACT_WEIGHT, places: lb.PlaceTagger | None = None):
+        super().__init__(ctx)
+        if depth < 1:
+            raise ValueError("depth must be >= 1")
+        self.boost = bool(boost)
+        self.depth = depth
+        self.proximity_weight = proximity_weight
+        self.exact_weight = exact_weight
+        self._places = places
+        self._lede_rows: dict[str, int] | None = None
+        self._ledes: dict[str, str] = {}
+
+    def load(self) -> "LexicalRetriever":
+        """Build the place tagger's dictionary now (about two seconds, once per process),
+        not on the first boosted question."""
+        if self.boost:
+            self._tagger().load()
+        return self
+
+    def _tagger(self) -> lb.PlaceTagger:
+        if self._places is None:
+            self._places = lb.bundled_place_tagger()
+        return self._places
+
     def _search(self, query, k, rows):
-        return self.ctx.index.lexical_search(query, k, rows)
+        if not self.boost:
+            return self.ctx.index.lexical_search(query, k, rows)
+        raw = self.ctx.index.lexical_search(query, max(k, self.depth), rows)
+        if not raw:
+            return raw
+        head, tail = raw[:self.depth], raw[self.depth:]
+        chunks = self.ctx.index.chunks
+        forms = self._forms(query)
+        texts = [lb.normalize_stored(chunks[r].text) for r, _ in head]
+        if any(f.places for f in forms):
+            ledes = [self._lede_text(chunks[r].article_id) for r, _ in head]
+        else:
+            ledes = [""] * len(head)
+        rescored = lb.rescore(head, texts, ledes, forms, self.proximity_weight, self.exact_weight)
+        top = max(s for _, s in head) or 1.0
+        return (rescored + [(r, s / top) for r, s in tail])[:k]
+
+    def _forms(self, query: str) -> list[lb.Evidence]:
+        """The question's evidence in Simplified and in Traditional script."""
+        simp = to_simplified(query)
+        places = self._tagger().places(simp)
+        forms = [lb.question_evidence(simp, places)]
+        trad = to_traditional(simp)
+        if trad != simp:
+            forms.append(lb.question_evidence(trad, [to_traditional(p) for p in places]))
+        return forms
+
+    def _lede_text(self, article_id: str) -> str:
+        """The article's title and first chunk: where a story names its place (cached)."""
+        text = self._ledes.get(article_id)
+        if text is not None:
+            return text
+        if self._lede_rows is None:
+            first: dict[str, tuple[int, int]] = {}
+            for row, c in enumerate(self.ctx.index.chunks):
+                if c.article_id not in first or c.start < first[c.article_id][0]:
+                    first[c.article_id] = (c.start, row)
+            self._lede_rows = {a: row for a, (_, row) in first.items()}
+        title = (self.ctx.article_meta.get(article_id) or {}).get("title") or ""
+        row = self._lede_rows.get(article_id)
+        lede = self.ctx.index.chunks[row].text if row is not None else ""
+        if len(self._ledes) >= LEDE_CACHE_SIZE:
+            self._ledes.clear()
+        text = self._ledes[article_id] = lb.normalize_stored(title + "\n" + lede)
+        return text
 
 
 class DenseRetriever(_IndexRetriever):
