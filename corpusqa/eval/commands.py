@@ -36,7 +36,7 @@ def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress
         run_settings = home if cfg.mode == "hybrid+rerank" else replace(home, reranker=None)
         ask_cfg = replace(AskConfig.calibrated(encoder, mode), passages_k=10)
         if threshold is not None:
-            ask_cfg = replace(ask_cfg, threshold=threshold)
+            ask_cfg = replace(ask_cfg, threshold=threshold, threshold_override=threshold)
         assistant = Assistant(run_settings, ask_cfg).load()
         rows = [evaluate_item(item, assistant.ask, assistant.articles)
                 for item in _progress(gold_items, progress, cfg.name)]

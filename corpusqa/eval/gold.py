@@ -158,9 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if problems else 0
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
 
 def gold_passages() -> tuple[dict[str, dict], list]:
     """The bundled corpus as passages and the gold questions with a resolved answer start
@@ -189,3 +186,7 @@ def gold_passages() -> tuple[dict[str, dict], list]:
                 break
         items.append((QAItem(g.qid, g.question, pid, g.answers, start, "gold"), g.answerable))
     return arts, items
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

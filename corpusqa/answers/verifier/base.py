@@ -149,7 +149,7 @@ def build_tokenizer(f: E5File):
     Pairs are ``<s> A </s> B </s>`` with token type 0 throughout (e5 was trained on
     type 0 only).
     """
-    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
     tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(f.pieces, f.scores)],
                                    unk_id=f.unk, byte_fallback=False))

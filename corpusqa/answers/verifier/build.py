@@ -1,8 +1,9 @@
 """``corpusqa train data``: write the verifier's training and held-out pairs.
 
-Output folder: ``train.jsonl``, ``dev.jsonl`` (held-out CMRC train passages, for model
-selection), ``test-xquad.jsonl`` (held-out XQuAD articles), ``test-gold.jsonl`` (the
-held-out split of the bundled gold set) and ``data.json`` (counts and sha256 of every
+Output folder: ``train.jsonl``, ``dev.jsonl`` (held-out CMRC train passages),
+``calib.jsonl`` (XQuAD articles and gold questions kept for the answer model's fit),
+``test-xquad.jsonl`` (held-out XQuAD articles), ``test-gold.jsonl`` (the held-out
+split of the bundled gold set) and ``data.json`` (counts and sha256 of every
 input and output file, copied into the model card).
 """
 
@@ -12,7 +13,6 @@ import hashlib
 import json
 import logging
 import random
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -21,9 +21,11 @@ from corpusqa.answers.verifier.data import (Pair, PairBuilder, QAItem, load_squa
 
 log = logging.getLogger(__name__)
 
-XQUAD_HELD_OUT = 0.6   # share of XQuAD articles never trained on
-CMRC_DEV = 0.05        # share of CMRC train passages kept for model selection
-GOLD_HELD_OUT = 0.5    # share of the bundled gold questions never trained on
+XQUAD_HELD_OUT = 0.6   # share of XQuAD articles never trained on (evaluation)
+XQUAD_CALIB = 0.15     # share of XQuAD articles kept for fitting the answer model
+CMRC_DEV = 0.05        # share of CMRC train passages kept out (answer-model fit, metrics)
+GOLD_HELD_OUT = 0.5    # share of the bundled gold questions never trained on (evaluation)
+GOLD_CALIB = 0.2       # share of the gold questions kept for fitting the answer model
 
 
 def sha256(path: Path) -> str:
@@ -34,42 +36,14 @@ def _passages(path: Path) -> dict[str, dict]:
     return {d["pid"]: d for d in read_jsonl(path)}
 
 
-def gold_items() -> tuple[dict[str, dict], list[tuple[QAItem, bool]]]:
-    """The bundled corpus as passages and the gold questions with a resolved answer start.
-
-    Returns (passages by article id, [(item, answerable)]).
-    """
-    from corpusqa.corpus.ingest import Ingestor, default_corpus_paths
-    from corpusqa.corpus.store import CorpusStore
-    from corpusqa.eval.gold import load_gold
-    from corpusqa.settings import Settings
-
-    with tempfile.TemporaryDirectory() as home:
-        settings = Settings.from_env(home=Path(home), progress=False)
-        ing = Ingestor(settings)
-        try:
-            ing.ingest(default_corpus_paths(), progress=False)
-        finally:
-            ing.close()
-        with CorpusStore(settings.db_path) as store:
-            arts = {a.id: {"pid": a.id, "title": a.title, "text": a.text}
-                    for a in store.iter_articles()}
-    items = []
-    for g in load_gold():
-        pid, start = (g.gold_pids[0] if g.gold_pids else ""), -1
-        for cand in g.gold_pids:
-            text = arts.get(cand, {}).get("text", "")
-            hits = [text.find(a) for a in g.answers if a in text]
-            if hits:
-                pid, start = cand, min(hits)
-                break
-        items.append((QAItem(g.qid, g.question, pid, g.answers, start, "gold"), g.answerable))
-    return arts, items
-
-
 def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
-          with_gold: bool = True) -> dict:
-    """Write the pair files into ``out``; returns the ``data.json`` summary."""
+          gold: tuple[dict[str, dict], list[tuple[QAItem, bool]]] | None = None) -> dict:
+    """Write the pair files into ``out``; returns the ``data.json`` summary.
+
+    Args:
+        gold: the bundled corpus as passages and the gold questions
+            (``corpusqa.eval.gold.gold_passages``), or None to leave them out.
+    """
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     inputs = [bench / "cmrc2018" / "train.passages.jsonl", bench / "cmrc2018" / "train.questions.jsonl",
@@ -79,6 +53,7 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
     dev: list[Pair] = []
     test_x: list[Pair] = []
     test_g: list[Pair] = []
+    calib: list[Pair] = []
 
     cmrc = _passages(inputs[0])
     items = load_squad_like(inputs[1], "cmrc")
@@ -97,7 +72,8 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
     zh_by_qid = {it.qid: it for it in zh}
     for it in zh + en:
         title = xq.get(it.pid, {}).get("title", it.pid)
-        dest = test_x if split_of("xquad:" + title, XQUAD_HELD_OUT) == "test" else train
+        dest = {"test": test_x, "calib": calib, "train": train}[
+            split_of("xquad:" + title, XQUAD_HELD_OUT, XQUAD_CALIB)]
         if it.source == "xquad-en":
             twin = zh_by_qid.get(it.qid[:-3])
             if twin is None:
@@ -109,11 +85,12 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
         else:
             dest.extend(bx.pairs(it))
 
-    if with_gold:
-        arts, gitems = gold_items()
+    if gold is not None:
+        arts, gitems = gold
         bg = PairBuilder(arts, seed=seed, other_neg=3)
         for it, answerable in gitems:
-            dest = test_g if split_of("gold:" + it.qid, GOLD_HELD_OUT) == "test" else train
+            dest = {"test": test_g, "calib": calib, "train": train}[
+                split_of("gold:" + it.qid, GOLD_HELD_OUT, GOLD_CALIB)]
             if answerable and it.answer_start >= 0:
                 dest.extend(bg.pairs(it))
             else:  # unanswerable: every retrieved sentence is a negative
@@ -122,9 +99,13 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
                         dest.append(Pair(it.qid, it.question, bg._cand(opid, i), 0, "unans", "gold"))
 
     rng.shuffle(train)
-    files = {"train.jsonl": train, "dev.jsonl": dev, "test-xquad.jsonl": test_x,
+    files = {"train.jsonl": train, "dev.jsonl": dev, "calib.jsonl": calib,
+             "test-xquad.jsonl": test_x,
              "test-gold.jsonl": test_g}
-    summary = {"seed": seed, "max_cmrc": max_cmrc, "inputs": {}, "outputs": {}}
+    summary = {"seed": seed, "max_cmrc": max_cmrc, "inputs": {}, "outputs": {},
+               "splits": {"salt": "corpusqa-verifier-v1", "cmrc_dev": CMRC_DEV,
+                          "xquad_test": XQUAD_HELD_OUT, "xquad_calib": XQUAD_CALIB,
+                          "gold_test": GOLD_HELD_OUT, "gold_calib": GOLD_CALIB}}
     for p in inputs:
         summary["inputs"][str(p.relative_to(bench))] = sha256(p)
     for name, pairs in files.items():

@@ -57,10 +57,13 @@ class QAItem:
     source: str
 
 
-def split_of(key: str, held_out: float) -> str:
-    """``'test'`` for a seeded share ``held_out`` of keys, else ``'train'``."""
+def split_of(key: str, held_out: float, calib: float = 0.0) -> str:
+    """``'test'`` for a seeded share ``held_out`` of keys, ``'calib'`` for the next
+    ``calib`` share (kept for fitting the answer model), else ``'train'``."""
     h = int(hashlib.sha1(f"{SALT}:{key}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    return "test" if h < held_out else "train"
+    if h < held_out:
+        return "test"
+    return "calib" if h < held_out + calib else "train"
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

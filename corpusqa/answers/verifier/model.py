@@ -1,8 +1,8 @@
 """Score (question, candidate sentence) pairs with the verifier cross-encoder.
 
-The bundled model (``verifier.safetensors`` + card) is assembled over the e5 base and
-loaded through sentence-transformers' ``CrossEncoder``; ``st:NAME_OR_PATH`` loads any
-other cross-encoder (``CORPUSQA_VERIFIER``). ``none`` turns the verifier off.
+The bundled model (``verifier.safetensors`` + card) is assembled over the e5 base into a
+mean-pooling scorer folder (``scorer.py``); ``st:NAME_OR_PATH`` loads such a folder or any
+sentence-transformers ``CrossEncoder`` (``CORPUSQA_VERIFIER``). ``none`` turns it off.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Verifier:
         threads: torch threads for inference (None: leave torch's setting).
     """
 
-    def __init__(self, spec: str = DEFAULT, device: str | None = None, max_length: int = 96,
+    def __init__(self, spec: str = DEFAULT, device: str | None = None, max_length: int = 80,
                  batch_size: int = 16):
         if not spec or not spec.strip():
             raise ValueError("empty verifier spec")
@@ -52,15 +52,26 @@ class Verifier:
             from transformers.utils import logging as hf_logging
 
             hf_logging.set_verbosity_error()
+            hf_logging.disable_progress_bar()
             if self.spec == DEFAULT:
                 from corpusqa.answers.verifier.ship import assemble, read_card
 
                 self.card = read_card()
+                self.max_length = int(self.card.get("hyperparameters", {}).get(
+                    "max_length", self.max_length))
                 path = str(assemble())
             else:
                 path = self.spec[3:] if self.spec.startswith("st:") else self.spec
-            self._model = CrossEncoder(path, device=self.device, max_length=self.max_length,
-                                       local_files_only=True)
+            from pathlib import Path
+
+            from corpusqa.answers.verifier.scorer import FolderScorer, is_scorer_folder
+
+            if is_scorer_folder(Path(path)):
+                self._model = FolderScorer(Path(path), self.device, self.max_length,
+                                           self.batch_size)
+            else:
+                self._model = CrossEncoder(path, device=self.device, max_length=self.max_length,
+                                           local_files_only=True)
         except Exception as exc:  # altered file, missing model, bad path
             raise EncoderError("answers.verifier_unavailable", name=self.spec,
                                detail=str(exc).splitlines()[0][:200]) from exc
@@ -73,6 +84,10 @@ class Verifier:
         self.load()
         import torch
 
+        from corpusqa.answers.verifier.scorer import FolderScorer
+
+        if isinstance(self._model, FolderScorer):
+            return np.asarray(self._model.predict(question, list(texts)), dtype=np.float32)
         out = self._model.predict([(question, t) for t in texts], batch_size=self.batch_size,
                                   show_progress_bar=False, activation_fn=torch.nn.Identity(),
                                   convert_to_numpy=True)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from corpusqa.answers.verifier.base import cache_root, ensure_base, file_sha256
 
-WORD_EMB = "bert.embeddings.word_embeddings.weight"
+WORD_EMB = "embeddings.word_embeddings.weight"
+HEAD = "head."
 FILE = "verifier.safetensors"
 CARD = "verifier.json"
 MAX_BYTES = 40 * 1024 * 1024
@@ -39,12 +40,15 @@ def pack(final: Path, dest_dir: Path, card: dict) -> Path:
     from safetensors.torch import load_file, save_file
 
     sd = load_file(str(final / "model.safetensors"))
+    sd.update({HEAD + k: v for k, v in load_file(str(final / "head.safetensors")).items()})
     delta = {k: v.to(torch.float16).contiguous() for k, v in sorted(sd.items()) if k != WORD_EMB}
     config = json.loads((final / "config.json").read_text())
     dest_dir.mkdir(parents=True, exist_ok=True)
     out = dest_dir / FILE
-    save_file(delta, str(out), metadata={"config": json.dumps(config, sort_keys=True),
-                                         "format": "corpusqa-verifier-1"})
+    # one metadata key: safetensors writes a metadata map in no fixed order
+    save_file(delta, str(out), metadata={"corpusqa": json.dumps(
+        {"format": "corpusqa-verifier-1", "config": config}, sort_keys=True)})
+    out.chmod(0o644)
     size = out.stat().st_size
     if size > MAX_BYTES:
         raise VerifierFileError(f"{out} is {size / 2**20:.1f} MB, over the 40 MB limit")
@@ -63,7 +67,7 @@ def read_card(src_dir: Path | None = None) -> dict:
 
 
 def assemble(src_dir: Path | None = None, root: Path | None = None) -> Path:
-    """A CrossEncoder folder (base word embeddings + shipped delta), verified and cached.
+    """A verifier folder (base word embeddings + shipped delta), verified and cached.
 
     Raises:
         VerifierFileError: the file is missing or its sha256 differs from the card's.
@@ -86,13 +90,18 @@ def assemble(src_dir: Path | None = None, root: Path | None = None) -> Path:
     from safetensors.torch import load_file, save_file
 
     with safe_open(str(weights), framework="pt") as fh:
-        config = json.loads(fh.metadata()["config"])
+        config = json.loads(fh.metadata()["corpusqa"])["config"]
         sd = {k: fh.get_tensor(k).to(torch.float32) for k in fh.keys()}
     base_sd = load_file(str(base / "model.safetensors"))
-    sd[WORD_EMB] = base_sd["embeddings.word_embeddings.weight"]
+    sd[WORD_EMB] = base_sd[WORD_EMB]
+    head = {k[len(HEAD):]: sd.pop(k) for k in list(sd) if k.startswith(HEAD)}
     tmp = Path(tempfile.mkdtemp(prefix=".verifier-", dir=target.parent))
     try:
+        from corpusqa.answers.verifier.scorer import MARKER
+
         save_file(sd, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+        save_file(head, str(tmp / "head.safetensors"))
+        (tmp / MARKER).write_text(json.dumps({"pooling": "mean", "format": 1}))
         (tmp / "config.json").write_text(json.dumps(config, indent=1))
         for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
             shutil.copy(base / name, tmp / name)

@@ -1,0 +1,98 @@
+"""The learned answer model: ranks the verified candidates and gives the confidence.
+
+A logistic regression (fitted with scikit-learn by ``corpusqa train calibrate``; applied
+here with numpy) over the verifier's logit and the cheap sentence features. Its output is
+the probability that the sentence holds an answer to the question; the best candidate's
+probability is the answer's confidence, and the answer is refused below ``threshold``.
+The coefficients, the feature scaling and the threshold live in
+``answers/data/answer_model.json``; ``corpusqa eval --calibrate`` refits the threshold
+for a given corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+#: Inputs of the model, in order; ``ver`` is the verifier logit.
+FEATURES = ("ver", "ver_gap", "cov", "ctx", "near", "type", "retr", "kw_sent", "kw_art",
+            "sem_abs")
+FILE = "answer_model.json"
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """Logistic model over standardised ``FEATURES``.
+
+    Attributes:
+        coef: one weight per feature (after standardising with ``mean``/``scale``).
+        bias: intercept.
+        threshold: refuse when the best candidate's probability is below it.
+        verify_top: how many candidates (by the cheap ranking) the verifier scores.
+        meta: provenance (data, metrics) written by the fit.
+    """
+
+    coef: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    threshold: float = 0.5
+    verify_top: int = 8
+    features: tuple[str, ...] = FEATURES
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def matrix(self, feats: list[dict]) -> np.ndarray:
+        return np.array([[f.get(k, 0.0) for k in self.features] for f in feats], dtype=np.float64)
+
+    def probability(self, feats: list[dict]) -> np.ndarray:
+        if not feats:
+            return np.zeros(0)
+        z = (self.matrix(feats) - np.array(self.mean)) / np.array(self.scale)
+        logit = z @ np.array(self.coef) + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["coef"], d["mean"], d["scale"] = list(self.coef), list(self.mean), list(self.scale)
+        d["features"] = list(self.features)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AnswerModel":
+        return cls(tuple(d["coef"]), float(d["bias"]), tuple(d["mean"]), tuple(d["scale"]),
+                   float(d.get("threshold", 0.5)), int(d.get("verify_top", 8)),
+                   tuple(d.get("features", FEATURES)), dict(d.get("meta", {})))
+
+    def with_threshold(self, threshold: float) -> "AnswerModel":
+        return AnswerModel(self.coef, self.bias, self.mean, self.scale, float(threshold),
+                           self.verify_top, self.features, self.meta)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
+
+
+def bundled_answer_model() -> AnswerModel | None:
+    """The shipped model, or None when the package has none (verifier not yet trained)."""
+    try:
+        text = resources.files("corpusqa.answers").joinpath(f"data/{FILE}").read_text("utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return None
+    return AnswerModel.from_dict(json.loads(text))
+
+
+def add_verifier_features(feats: list[dict], logits) -> None:
+    """Set ``ver`` (the logit) and ``ver_gap`` (its margin over the best other candidate)."""
+    vals = [float(x) for x in logits]
+    for i, (f, v) in enumerate(zip(feats, vals)):
+        others = vals[:i] + vals[i + 1:]
+        f["ver"] = v
+        f["ver_gap"] = v - max(others) if others else 0.0
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))

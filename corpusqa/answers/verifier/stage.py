@@ -1,0 +1,69 @@
+"""The verify stage of ``Assistant.ask``: re-rank the best cheap candidates with the verifier.
+
+The cheap ranking (hand features) orders every candidate sentence; the verifier scores
+only its top ``AnswerModel.verify_top`` in one batch, and the answer model turns the
+verifier logit plus the cheap features into a probability that ranks them and is the
+answer's confidence. Candidates the verifier did not score follow, with confidence 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Sequence
+
+from corpusqa.answers.answer_model import AnswerModel, add_verifier_features
+from corpusqa.answers.extract import Candidate
+from corpusqa.answers.verifier.inputs import CONTEXT_CHARS, candidate_text
+
+
+def previous_tail(article_text: str, start: int) -> str:
+    """The text just before a sentence (the tail of the previous one), as in training."""
+    return article_text[max(0, start - CONTEXT_CHARS - 8):start].rstrip()[-CONTEXT_CHARS:]
+
+
+def verify(question: str, ranked: Sequence[Candidate], model: AnswerModel,
+           score: Callable[[str, list[str]], Sequence[float]],
+           article: Callable[[str], tuple[str, str]]) -> list[Candidate]:
+    """Candidates re-ranked by the answer model (best first).
+
+    Args:
+        question: the question as the verifier sees it.
+        ranked: candidates in cheap order.
+        model: the answer model.
+        score: ``verifier.score(question, texts)``: one logit per text.
+        article: ``article_id -> (title, text)``.
+    """
+    top = list(ranked[: model.verify_top])
+    if not top:
+        return list(ranked)
+    texts = []
+    for c in top:
+        title, text = article(c.article_id)
+        texts.append(candidate_text(c.text, title, previous_tail(text, c.start)))
+    logits = score(question, texts)
+    feats = [dict(c.features, cheap_rank=i) for i, c in enumerate(top)]
+    add_verifier_features(feats, logits)
+    probs = model.probability(feats)
+    scored = [replace(c, features=f, score=float(p), confidence=float(p))
+              for c, f, p in zip(top, feats, probs)]
+    scored.sort(key=lambda c: (-c.score, c.retr_rank, c.article_id, c.start))
+    rest = [replace(c, score=-1.0 + c.score * 1e-3, confidence=0.0)
+            for c in ranked[model.verify_top:]]
+    return scored + rest
+
+
+def order_hits(hits: Sequence, ranked: Sequence[Candidate], row_of: Callable[[str], int]) -> list:
+    """Passages re-ordered by the best verified sentence they hold (the verifier as reranker).
+
+    Hits holding a verified candidate come first, by its probability; the others keep
+    their fused order after them. Ranks are renumbered.
+    """
+    best: dict[int, float] = {}
+    for c in ranked:
+        if "ver" in c.features:
+            best[c.chunk_row] = max(best.get(c.chunk_row, 0.0), c.confidence)
+    if not best:
+        return list(hits)
+    keyed = [(-(best.get(row_of(h.chunk_id), -1.0)), i, h) for i, h in enumerate(hits)]
+    keyed.sort(key=lambda x: (x[0], x[1]))
+    return [replace(h, rank=r) for r, (_, _, h) in enumerate(keyed, start=1)]

@@ -1,0 +1,204 @@
+"""Fit the shipped answer model on held-out splits of several sources.
+
+``corpusqa train calibrate`` asks the calibration questions (never seen by the verifier:
+CMRC 2018 train passages of the dev split, the calibration share of XQuAD part 1 articles
+with Chinese and English questions, the calibration share of the bundled gold set)
+through the real pipeline, each source with a seeded share of its passages removed so
+that some questions have no answer in the corpus. The verifier scores the top candidates;
+a scikit-learn logistic regression over the verifier logit and the cheap features learns
+which sentence holds an answer, and the refusal threshold is the utility-maximising one
+over all calibration questions. The number of verified candidates is chosen from the
+same runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from corpusqa.answers.answer_model import FEATURES, AnswerModel, add_verifier_features
+from corpusqa.eval.calibrate import best_threshold
+from corpusqa.eval.metrics import answer_contained
+
+log = logging.getLogger(__name__)
+
+REMOVE = 0.2          # share of passages removed per calibration source
+COLLECT_TOP = 10      # candidates verified while collecting (the fit picks N <= this)
+TOP_CHOICES = (4, 6, 8, 10)
+
+
+@dataclass
+class CalibQuestion:
+    source: str
+    qid: str
+    answerable: bool
+    feats: list[dict]        # verified candidates in cheap order
+    contained: list[bool]    # each candidate holds a gold answer
+
+
+def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int) -> list[tuple]:
+    """(name, corpus paths or None for the bundled one, gold items) per calibration source."""
+    from corpusqa.answers.verifier.build import (CMRC_DEV, GOLD_CALIB, GOLD_HELD_OUT,
+                                                 XQUAD_CALIB, XQUAD_HELD_OUT)
+    from corpusqa.answers.verifier.data import read_jsonl, split_of
+    from corpusqa.eval.gold import GoldItem, load_gold
+
+    rng = random.Random(seed)
+    out = []
+
+    def removed(pids: Sequence[str]) -> set[str]:
+        pids = sorted(pids)
+        return set(rng.sample(pids, int(round(len(pids) * REMOVE))))
+
+    def write(name: str, passages: list[dict], questions: list[dict]) -> None:
+        drop = removed([p["pid"] for p in passages])
+        d = work / name
+        d.mkdir(parents=True, exist_ok=True)
+        with open(d / "passages.jsonl", "w", encoding="utf-8") as fh:
+            for p in passages:
+                if p["pid"] not in drop:
+                    fh.write(json.dumps(p, ensure_ascii=False) + "\n")
+        items = []
+        for q in questions:
+            gone = all(pid in drop for pid in q["gold_pids"])
+            items.append(GoldItem(q["qid"], q["question"], () if gone else tuple(q["gold_pids"]),
+                                  () if gone else tuple(a["text"] for a in q["answers"])))
+        out.append((name, [d / "passages.jsonl"], items))
+
+    cm = [p for p in read_jsonl(bench / "cmrc2018" / "train.passages.jsonl")
+          if split_of(p["pid"], CMRC_DEV) == "test"][:max_cmrc_passages]
+    keep = {p["pid"] for p in cm}
+    cq = [q for q in read_jsonl(bench / "cmrc2018" / "train.questions.jsonl")
+          if q["gold_pids"] and q["gold_pids"][0] in keep]
+    write("cmrc-dev", cm, cq)
+
+    xp = [p for p in read_jsonl(bench / "xquad" / "part1.zh.passages.jsonl")
+          if split_of("xquad:" + p["title"], XQUAD_HELD_OUT, XQUAD_CALIB) == "calib"]
+    keep = {p["pid"] for p in xp}
+    xq = []
+    for lang in ("zh", "en"):
+        for q in read_jsonl(bench / "xquad" / f"part1.{lang}.questions.jsonl"):
+            pids = [p.replace("xquad-en-", "xquad-zh-") for p in q["gold_pids"]]
+            if pids and pids[0] in keep:
+                xq.append(dict(q, qid=f"{q['qid']}-{lang}", gold_pids=pids))
+    write("xquad-calib", xp, xq)
+
+    gold = [g for g in load_gold()
+            if split_of("gold:" + g.qid, GOLD_HELD_OUT, GOLD_CALIB) == "calib"]
+    out.append(("gold-calib", None, gold))
+    return out
+
+
+def collect(assistant, items, source: str) -> list[CalibQuestion]:
+    """Verified candidates of each question, with whether each holds a gold answer."""
+    out = []
+    for it in items:
+        _, ranked = assistant.explain(it.question, None, [dict(h) for h in it.history] or None)
+        top = sorted((c for c in ranked[:COLLECT_TOP] if "cheap_rank" in c.features),
+                     key=lambda c: c.features["cheap_rank"])
+        feats = [dict(c.features) for c in top]
+        contained = [bool(it.answers) and answer_contained(c.text, it.answers) > 0 for c in top]
+        out.append(CalibQuestion(source, it.qid, it.answerable, feats, contained))
+    return out
+
+
+def _with_gap(feats: list[dict], n: int) -> list[dict]:
+    fs = [dict(f) for f in feats[:n]]
+    add_verifier_features(fs, [f["ver"] for f in fs])
+    return fs
+
+
+def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0) -> AnswerModel:
+    """Logistic regression over the first ``n`` verified candidates of every question."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = [], []
+    for q in questions:
+        for f, hit in zip(_with_gap(q.feats, n), q.contained):
+            X.append([f.get(k, 0.0) for k in FEATURES])
+            y.append(int(q.answerable and hit))
+    X = np.array(X)
+    mean, scale = X.mean(0), X.std(0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=c, max_iter=2000).fit((X - mean) / scale, np.array(y))
+    return AnswerModel(tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]),
+                       tuple(float(v) for v in mean), tuple(float(v) for v in scale),
+                       0.5, n, FEATURES)
+
+
+def outcomes(model: AnswerModel, questions: Sequence[CalibQuestion]) -> tuple[list, list, list]:
+    """Per question: best probability, answerable, best candidate holds a gold answer."""
+    conf, ans, hit = [], [], []
+    for q in questions:
+        fs = _with_gap(q.feats, model.verify_top)
+        if not fs:
+            conf.append(0.0)
+            hit.append(False)
+        else:
+            p = model.probability(fs)
+            i = int(np.argmax(p))
+            conf.append(float(p[i]))
+            hit.append(q.contained[i])
+        ans.append(q.answerable)
+    return conf, ans, hit
+
+
+def summary(model: AnswerModel, questions: Sequence[CalibQuestion]) -> dict:
+    conf, ans, hit = outcomes(model, questions)
+    n_ans = sum(ans) or 1
+    n_un = (len(ans) - sum(ans)) or 1
+    answered = [c >= model.threshold for c in conf]
+    return {
+        "questions": len(ans), "unanswerable": len(ans) - sum(ans),
+        "top1_contained": sum(h for a, h in zip(ans, hit) if a) / n_ans,
+        "contained_at_1": sum(1 for a, h, o in zip(ans, hit, answered) if a and h and o) / n_ans,
+        "false_refusals": sum(1 for a, o in zip(ans, answered) if a and not o) / n_ans,
+        "abstention_recall": sum(1 for a, o in zip(ans, answered) if not a and not o) / n_un,
+    }
+
+
+def choose(questions: Sequence[CalibQuestion]) -> tuple[AnswerModel, dict]:
+    """The answer model for the best ``verify_top`` (ties: the smaller, cheaper N)."""
+    trials = {}
+    best = None
+    for n in TOP_CHOICES:
+        model = fit(questions, n)
+        conf, ans, hit = outcomes(model, questions)
+        th = best_threshold(conf, ans, hit)
+        model = model.with_threshold(th["threshold"])
+        trials[n] = {"utility": th["utility"], **summary(model, questions)}
+        if best is None or th["utility"] > best[0] + 0.005:
+            best = (th["utility"], model)
+    return best[1], trials
+
+
+def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
+              max_cmrc_passages: int = 80, progress: bool = False) -> tuple[AnswerModel, dict]:
+    """Collect the calibration runs and fit; returns the model (meta filled in)."""
+    from corpusqa.answers.assistant import Assistant
+    from corpusqa.eval.runner import prepare_home
+
+    collecting = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.0, COLLECT_TOP, ("ver",))
+    questions: list[CalibQuestion] = []
+    for name, corpus, items in _sources(bench, work, seed, max_cmrc_passages):
+        settings = prepare_home(base_settings, corpus, base_settings.encoder, None,
+                                work / "homes", progress)
+        assistant = Assistant(settings, None).load()
+        assistant.config = replace(assistant.config, answer_model=collecting)
+        assistant.answer_model = collecting
+        got = collect(assistant, items, name)
+        log.info("%s: %d questions", name, len(got))
+        questions += got
+    model, trials = choose(questions)
+    per_source = {s: summary(model, [q for q in questions if q.source == s])
+                  for s in sorted({q.source for q in questions})}
+    meta = {"sources": per_source, "all": summary(model, questions), "verify_top_trials": trials,
+            "removed_share": REMOVE, "seed": seed, "encoder": base_settings.encoder,
+            "command": "corpusqa train calibrate"}
+    return replace(model, meta=meta), meta

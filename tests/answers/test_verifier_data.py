@@ -1,0 +1,89 @@
+"""The verifier's data recipe: splits, positives, near-miss rewrites, candidate text."""
+
+from __future__ import annotations
+
+import random
+
+from corpusqa.answers.answer_model import AnswerModel, add_verifier_features
+from corpusqa.answers.extract import Candidate
+from corpusqa.answers.verifier.data import (PairBuilder, QAItem, near_miss, positive_index,
+                                            sentences_of, split_of)
+from corpusqa.answers.verifier.inputs import candidate_text
+from corpusqa.answers.verifier.stage import previous_tail, verify
+
+TEXT = ("全区建成一站式党群服务中心14542个，覆盖率达到98.9%以上。"
+        "2018年以来累计整顿软弱涣散基层党组织2734个。包头市建成党群服务中心600个。")
+
+
+def test_split_is_deterministic_and_proportional():
+    keys = [f"k{i}" for i in range(2000)]
+    first = [split_of(k, 0.5, 0.2) for k in keys]
+    assert first == [split_of(k, 0.5, 0.2) for k in keys]
+    share = {s: first.count(s) / len(keys) for s in ("test", "calib", "train")}
+    assert 0.45 < share["test"] < 0.55 and 0.15 < share["calib"] < 0.25
+
+
+def test_positive_is_the_sentence_holding_the_answer_at_its_offset():
+    spans = sentences_of(TEXT)
+    assert len(spans) == 3
+    start = TEXT.index("2734个")
+    i = positive_index(TEXT, spans, ["2734个"], start)
+    assert TEXT[spans[i][0]:spans[i][1]].startswith("2018年以来")
+    # a wrong offset falls back to the first sentence with the answer text
+    assert positive_index(TEXT, spans, ["14542个"], -1) == 0
+    assert positive_index(TEXT, spans, ["不存在"], 0) is None
+
+
+def test_near_miss_swaps_a_term_absent_from_the_passage():
+    rng = random.Random(1)
+    q = "2018年以来全区累计整顿了多少个软弱涣散基层党组织？"
+    nm = near_miss(q, TEXT, {"place": ["鄂尔多斯市"], "_places_in_q": []}, rng)
+    assert nm and nm != q and "2018年" not in nm
+    year = nm[:4]
+    assert year.isdigit() and year not in TEXT
+    places = near_miss("全区建成了多少个党群服务中心？", TEXT,
+                       {"place": ["包头市", "鄂尔多斯市"], "_places_in_q": ["全区"]}, rng)
+    assert places == "鄂尔多斯市建成了多少个党群服务中心？"  # 包头市 is in the passage
+
+
+def test_pair_builder_labels_and_kinds():
+    passages = {"a": {"pid": "a", "title": "党建", "text": TEXT},
+                "b": {"pid": "b", "title": "天气", "text": "今天呼和浩特晴。明天有雨，气温下降。"}}
+    b = PairBuilder(passages, seed=3)
+    pairs = b.pairs(QAItem("q1", "全区建成了多少个一站式党群服务中心？", "a", ("14542个",), 18, "t"))
+    kinds = [p.kind for p in pairs]
+    assert kinds[0] == "pos" and pairs[0].label == 1 and "14542个" in pairs[0].text
+    assert pairs[0].text.split(" ｜ ")[1] == "党建"
+    assert all(p.label == 0 for p in pairs[1:]) and "same" in kinds and "other" in kinds
+    assert not any("14542" in p.text.split(" ｜ ")[0] for p in pairs[1:] if p.kind != "nearmiss")
+
+
+def test_candidate_text_keeps_the_sentence_first():
+    assert candidate_text("句子。", "标题", "前文") == "句子。 ｜ 标题 ｜ 前文"
+    assert candidate_text("句子。") == "句子。"
+    assert previous_tail("第一句很长很长。第二句。", 8) == "第一句很长很长。"
+
+
+def _cand(i, cheap):
+    return Candidate("a", 0, i * 10, i * 10 + 5, f"s{i}", 1, {"cov": cheap}, cheap, cheap)
+
+
+def test_verify_reranks_the_cheap_top_by_the_answer_model():
+    ranked = [_cand(0, 0.9), _cand(1, 0.8), _cand(2, 0.1)]
+    model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 2, ("ver",))
+    logits = {"s0": -2.0, "s1": 3.0}
+    out = verify("q", ranked, model, lambda q, texts: [logits[t.split(" ｜ ")[0]] for t in texts],
+                 lambda aid: ("标题", "x" * 40))
+    assert [c.text for c in out] == ["s1", "s0", "s2"]
+    assert out[0].confidence > 0.95 and out[1].confidence < 0.2 and out[2].confidence == 0.0
+    assert out[0].features["ver_gap"] == 5.0
+
+
+def test_answer_model_round_trips_and_uses_standardised_features():
+    m = AnswerModel((2.0, 0.0), -1.0, (1.0, 0.0), (0.5, 1.0), 0.7, 6, ("ver", "cov"))
+    m2 = AnswerModel.from_dict(m.to_dict())
+    assert m2 == m
+    feats = [{"ver": 1.5}, {"ver": 0.5}]
+    add_verifier_features(feats, [1.5, 0.5])
+    p = m.probability(feats)
+    assert abs(p[0] - 1 / (1 + 2.718281828 ** -(2.0 * 1.0 - 1.0))) < 1e-6 and p[0] > p[1]

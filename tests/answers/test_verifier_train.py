@@ -1,0 +1,79 @@
+"""A tiny training run (seconds), packing, and the checksum checked on load."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from corpusqa.answers.verifier.data import Pair, write_pairs
+
+pytestmark = pytest.mark.integration
+
+PAIRS = [
+    Pair("q1", "全区建成了多少个党群服务中心？", "全区建成党群服务中心14542个。 ｜ 党建", 1, "pos", "t"),
+    Pair("q1", "全区建成了多少个党群服务中心？", "今天呼和浩特晴。 ｜ 天气", 0, "other", "t"),
+    Pair("q2", "包头市建成了多少个党群服务中心？", "全区建成党群服务中心14542个。 ｜ 党建", 0, "nearmiss", "t"),
+    Pair("q3", "How many centres were built?", "全区建成党群服务中心14542个。 ｜ 党建", 1, "pos", "t"),
+]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    from corpusqa.answers.verifier.train import TrainConfig, train
+
+    root = tmp_path_factory.mktemp("vtrain")
+    data = root / "data"
+    data.mkdir()
+    write_pairs(PAIRS * 2, data / "train.jsonl")
+    write_pairs(PAIRS, data / "dev.jsonl")
+    (data / "data.json").write_text(json.dumps({"seed": 1, "max_cmrc": 0}))
+    cfg = TrainConfig(layers=1, max_length=32, batch_size=4, save_every=1, threads=1)
+    final = train(data, root / "run", cfg)
+    return root, final, cfg
+
+
+def test_tiny_training_run_writes_a_loadable_cross_encoder(run):
+    from corpusqa.answers.verifier.model import Verifier
+
+    root, final, _ = run
+    assert (root / "run" / "checkpoint.pt").exists()
+    logits = Verifier(f"st:{final}").load().score(PAIRS[0].question, [PAIRS[0].text, PAIRS[1].text])
+    assert logits.shape == (2,) and logits.dtype.name == "float32"
+
+
+def test_rerun_resumes_from_the_checkpoint(run):
+    from corpusqa.answers.verifier.train import train
+
+    root, _, cfg = run
+    messages = []
+    train(root / "data", root / "run", cfg, report=messages.append)
+    assert any(m.startswith("resumed at step 2/2") for m in messages)
+
+
+def test_pack_ships_a_small_delta_checked_on_load(run, tmp_path):
+    from corpusqa.answers.verifier.model import Verifier
+    from corpusqa.answers.verifier.ship import VerifierFileError, assemble, pack, read_card
+
+    root, final, _ = run
+    out = pack(final, tmp_path, {"name": "tiny"})
+    card = read_card(tmp_path)
+    assert card["layers"] == 1 and card["bytes"] == out.stat().st_size < 40 * 2**20
+    folder = assemble(tmp_path)
+    a = Verifier(f"st:{folder}").load().score(PAIRS[0].question, [PAIRS[0].text])
+    b = Verifier(f"st:{final}").load().score(PAIRS[0].question, [PAIRS[0].text])
+    assert abs(float(a[0]) - float(b[0])) < 0.05  # fp16 delta
+    data = bytearray(out.read_bytes())
+    data[-10] ^= 0xFF
+    out.write_bytes(bytes(data))
+    with pytest.raises(VerifierFileError, match="checksum"):
+        assemble(tmp_path)
+
+
+def test_missing_verifier_is_one_clear_error(tmp_path):
+    from corpusqa.answers.verifier.model import Verifier
+    from corpusqa.errors import EncoderError
+
+    with pytest.raises(EncoderError) as err:
+        Verifier(f"st:{tmp_path / 'nothing'}").load()
+    assert "CORPUSQA_VERIFIER=none" in err.value.message("en")
