@@ -95,8 +95,8 @@ class Verifier:
 
 
 def load_verifier(spec: str | None, device: str | None = None) -> Verifier | None:
-    """A verifier for ``spec`` (None/empty: the bundled one), or None for ``none``/``off``."""
-    spec = (spec or DEFAULT).strip()
+    """A verifier for ``spec``, or None for None, empty, ``none`` or ``off``."""
+    spec = (spec or "none").strip()
     if spec.lower() in ("none", "off", "0"):
         return None
     return Verifier(spec, device=device)

