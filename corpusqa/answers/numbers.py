@@ -292,19 +292,3 @@ def normalize_for_match(text: str) -> str:
 
 _UNIT_SYNONYMS = [frozenset(_PEOPLE), frozenset(["个百分点", "百分点"])]
 
-
-def quantities_equal(a: str | Quantity, b: str | Quantity, rel_tol: float = 1e-9) -> bool:
-    """Whether two quantities denote the same amount (``"1.1万个"`` == ``"11000个"``).
-
-    Units must agree when both sides have one (人/名/位 count as the same);
-    approximation markers are ignored. Unparseable input is never equal.
-    """
-    qa = a if isinstance(a, Quantity) else parse(unicodedata.normalize("NFKC", a))
-    qb = b if isinstance(b, Quantity) else parse(unicodedata.normalize("NFKC", b))
-    if qa is None or qb is None:
-        return False
-    if abs(qa.value - qb.value) > rel_tol * max(abs(qa.value), abs(qb.value), 1.0):
-        return False
-    if qa.unit and qb.unit and qa.unit != qb.unit:
-        return any(qa.unit in s and qb.unit in s for s in _UNIT_SYNONYMS)
-    return True

@@ -266,9 +266,6 @@ class CorpusStore:
         """Duplicate article id -> canonical article id."""
         return dict(self.db.execute("SELECT article_id, canonical_id FROM duplicates").fetchall())
 
-    def duplicate_links(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM duplicates ORDER BY canonical_id, article_id"))
-
     def also_in(self, article_id: str) -> list[str]:
         """Ids of the other copies of an article (its canonical and sibling duplicates)."""
         row = self.db.execute("SELECT coalesce(canonical_id, id) FROM articles WHERE id = ?",

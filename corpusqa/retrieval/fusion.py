@@ -50,37 +50,3 @@ def rrf(
             best_rank[item] = min(best_rank.get(item, rank), rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], best_rank[kv[0]], str(kv[0])))
 
-
-def minmax(scores: Sequence[float]) -> list[float]:
-    """Scale scores to [0, 1]; a constant list maps to all ones (or [] for [])."""
-    if not scores:
-        return []
-    lo, hi = min(scores), max(scores)
-    if hi - lo < 1e-12:
-        return [1.0] * len(scores)
-    return [(s - lo) / (hi - lo) for s in scores]
-
-
-def weighted_fusion(
-    runs: Sequence[Sequence[tuple[K, float]]],
-    weights: Sequence[float],
-) -> list[tuple[K, float]]:
-    """Convex combination of min-max normalised scores (missing items score 0).
-
-    Args:
-        runs: each a list of (id, raw score), best first.
-        weights: one weight per run.
-
-    Returns:
-        (id, fused score) pairs, best first, deterministic tie-break.
-    """
-    if len(weights) != len(runs):
-        raise ValueError("one weight per run")
-    fused: dict[K, float] = {}
-    best_rank: dict[K, int] = {}
-    for run, w in zip(runs, weights):
-        norm = minmax([s for _, s in run])
-        for rank, ((item, _), s) in enumerate(zip(run, norm), start=1):
-            fused[item] = fused.get(item, 0.0) + w * s
-            best_rank[item] = min(best_rank.get(item, rank), rank)
-    return sorted(fused.items(), key=lambda kv: (-kv[1], best_rank[kv[0]], str(kv[0])))

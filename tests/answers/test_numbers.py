@@ -11,7 +11,6 @@ from corpusqa.answers.numbers import (
     parse,
     parse_cn_integer,
     parse_number,
-    quantities_equal,
     unit_kind,
 )
 
@@ -164,23 +163,6 @@ def test_quantity_is_frozen_and_serialisable():
 def test_normalize_for_match():
     assert normalize_for_match(" １４５４２ 个\n") == "14542个"
     assert normalize_for_match("ABC　党群") == "abc党群"
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "equal"),
-    [
-        ("1.1万个", "11000个", True),
-        ("3.2万名", "32000人", True),
-        ("26万余名", "26万名", True),
-        ("7%", "百分之七", True),
-        ("11000", "1.1万个", True),
-        ("1.1万个", "11000名", False),
-        ("1.1万个", "1.2万个", False),
-        ("1.1万个", "很多", False),
-    ],
-)
-def test_quantities_equal(a, b, equal):
-    assert quantities_equal(a, b) is equal
 
 
 def test_unit_kind():

@@ -1,6 +1,6 @@
 import pytest
 
-from corpusqa.retrieval.fusion import minmax, rrf, weighted_fusion
+from corpusqa.retrieval.fusion import rrf
 
 
 def test_rrf_hand_computed():
@@ -42,18 +42,3 @@ def test_rrf_empty():
     assert rrf([]) == []
     assert rrf([[], []]) == []
 
-
-def test_minmax():
-    assert minmax([]) == []
-    assert minmax([3.0, 3.0]) == [1.0, 1.0]
-    assert minmax([1.0, 2.0, 3.0]) == [0.0, 0.5, 1.0]
-
-
-def test_weighted_fusion_hand_computed():
-    fused = weighted_fusion([[("a", 10.0), ("b", 5.0), ("c", 0.0)], [("c", 0.9), ("a", 0.1)]],
-                            weights=[0.5, 0.5])
-    scores = dict(fused)
-    assert scores["a"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.0)
-    assert scores["b"] == pytest.approx(0.5 * 0.5)
-    assert scores["c"] == pytest.approx(0.5 * 0.0 + 0.5 * 1.0)
-    assert [x for x, _ in fused][:2] == ["a", "c"]  # tie 0.5: a has best rank 1 in run 1, c rank 1 in run 2 -> id
