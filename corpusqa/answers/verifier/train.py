@@ -111,7 +111,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, base: Path | None = None,
     step = 0
     ckpt = out / "checkpoint.pt"
     if ckpt.exists():
-        state = torch.load(ckpt, map_location=cfg.device, weights_only=False)
+        state = torch.load(ckpt, map_location=cfg.device, weights_only=True)
         if state["config"] != asdict(cfg) | {"device": state["config"]["device"]}:
             raise ValueError(f"{ckpt} was written with other settings; remove it or pass them")
         model.load_state_dict(state["model"], strict=False)
