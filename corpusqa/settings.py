@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -44,7 +44,6 @@ class Settings:
     language: str = "zh"
     progress: bool = True
     user_dict: Path | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def db_path(self) -> Path:
