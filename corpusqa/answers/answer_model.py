@@ -12,7 +12,6 @@ for a given corpus.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -92,7 +91,3 @@ def add_verifier_features(feats: list[dict], logits) -> None:
         others = vals[:i] + vals[i + 1:]
         f["ver"] = v
         f["ver_gap"] = v - max(others) if others else 0.0
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))

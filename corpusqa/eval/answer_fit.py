@@ -181,17 +181,18 @@ def choose(questions: Sequence[CalibQuestion]) -> tuple[AnswerModel, dict]:
 def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
               max_cmrc_passages: int = 80, progress: bool = False) -> tuple[AnswerModel, dict]:
     """Collect the calibration runs and fit; returns the model (meta filled in)."""
-    from corpusqa.answers.assistant import Assistant
+    from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import prepare_home
 
+    if base_settings.verifier in (None, "", "none"):  # the fit needs verifier scores
+        base_settings = replace(base_settings, verifier="bundled")
     collecting = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.0, COLLECT_TOP, ("ver",))
     questions: list[CalibQuestion] = []
     for name, corpus, items in _sources(bench, work, seed, max_cmrc_passages):
         settings = prepare_home(base_settings, corpus, base_settings.encoder, None,
                                 work / "homes", progress)
-        assistant = Assistant(settings, None).load()
-        assistant.config = replace(assistant.config, answer_model=collecting)
-        assistant.answer_model = collecting
+        config = replace(AskConfig.calibrated(settings.encoder, "hybrid"), answer_model=collecting)
+        assistant = Assistant(settings, config).load()
         got = collect(assistant, items, name)
         log.info("%s: %d questions", name, len(got))
         questions += got

@@ -123,7 +123,8 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
                           f"--seed {data.get('seed')} && corpusqa train answer-model --data "
                           f"{data_dir} --out {run_dir} --layers {cfg['layers']} --epochs "
                           f"{cfg['epochs']} --batch-size {cfg['batch_size']} --max-length "
-                          f"{cfg['max_length']} --lr {cfg['lr']} --seed {cfg['seed']}"),
+                          f"{cfg['max_length']} --lr {cfg['lr']} --seed {cfg['seed']}"
+                          + (f" --limit {cfg['limit']}" if cfg.get("limit") else "")),
         "pack_command": f"corpusqa train pack --run {run_dir} --data {data_dir}",
         "evaluate_command": f"corpusqa train evaluate --model {final} --data {data_dir}",
         "hyperparameters": cfg,

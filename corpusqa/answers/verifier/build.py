@@ -9,13 +9,13 @@ input and output file, copied into the model card).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import random
 from collections import Counter
 from pathlib import Path
 
+from corpusqa.answers.verifier.base import file_sha256
 from corpusqa.answers.verifier.data import (Pair, PairBuilder, QAItem, load_squad_like,
                                             read_jsonl, split_of, write_pairs)
 
@@ -26,10 +26,6 @@ XQUAD_CALIB = 0.15     # share of XQuAD articles kept for fitting the answer mod
 CMRC_DEV = 0.05        # share of CMRC train passages kept out (answer-model fit, metrics)
 GOLD_HELD_OUT = 0.5    # share of the bundled gold questions never trained on (evaluation)
 GOLD_CALIB = 0.2       # share of the gold questions kept for fitting the answer model
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _passages(path: Path) -> dict[str, dict]:
@@ -107,11 +103,11 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
                           "xquad_test": XQUAD_HELD_OUT, "xquad_calib": XQUAD_CALIB,
                           "gold_test": GOLD_HELD_OUT, "gold_calib": GOLD_CALIB}}
     for p in inputs:
-        summary["inputs"][str(p.relative_to(bench))] = sha256(p)
+        summary["inputs"][str(p.relative_to(bench))] = file_sha256(p)
     for name, pairs in files.items():
         write_pairs(pairs, out / name)
         summary["outputs"][name] = {
-            "pairs": len(pairs), "sha256": sha256(out / name),
+            "pairs": len(pairs), "sha256": file_sha256(out / name),
             "kinds": dict(Counter(p.kind for p in pairs)),
             "sources": dict(Counter(p.source for p in pairs))}
     (out / "data.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1))

@@ -9,7 +9,6 @@ before the weights are used. ``pack`` regenerates both from a training run.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -113,11 +112,3 @@ def assemble(src_dir: Path | None = None, root: Path | None = None) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
-
-
-def data_hashes(data_dir: Path) -> dict:
-    return json.loads((data_dir / "data.json").read_text())
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
