@@ -62,16 +62,18 @@ def data_command(benchmarks, out, max_cmrc, seed, no_gold):
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--threads", type=int, default=None, help="torch CPU threads.")
 @click.option("--save-every", type=int, default=200, show_default=True)
+@click.option("--listwise", type=float, default=0.0, show_default=True,
+              help="Weight of a per-question softmax loss; batches then hold whole questions.")
 @click.pass_obj
 def answer_model_command(obj, data_dir, out, layers, epochs, batch_size, max_length, lr, limit,
-                         seed, threads, save_every):
+                         seed, threads, save_every, listwise):
     """Fine-tune the verifier cross-encoder from the e5 base (checkpointed, resumable)."""
     from corpusqa.answers.verifier.train import TrainConfig, train
 
     device = obj.settings.device or "cpu"
     cfg = TrainConfig(layers=layers, max_length=max_length, batch_size=batch_size, epochs=epochs,
                       lr=lr, seed=seed, save_every=save_every, limit=limit, device=device,
-                      threads=threads)
+                      threads=threads, listwise=listwise)
     final = train(data_dir, out, cfg, report=lambda m: click.echo(m, err=True))
     click.echo(str(final))
 
@@ -124,7 +126,8 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
                           f"{data_dir} --out {run_dir} --layers {cfg['layers']} --epochs "
                           f"{cfg['epochs']} --batch-size {cfg['batch_size']} --max-length "
                           f"{cfg['max_length']} --lr {cfg['lr']} --seed {cfg['seed']}"
-                          + (f" --limit {cfg['limit']}" if cfg.get("limit") else "")),
+                          + (f" --limit {cfg['limit']}" if cfg.get("limit") else "")
+                          + (f" --listwise {cfg['listwise']}" if cfg.get("listwise") else "")),
         "pack_command": f"corpusqa train pack --run {run_dir} --data {data_dir}",
         "evaluate_command": f"corpusqa train evaluate --model {final} --data {data_dir}",
         "hyperparameters": cfg,

@@ -77,3 +77,44 @@ def test_missing_verifier_is_one_clear_error(tmp_path):
     with pytest.raises(EncoderError) as err:
         Verifier(f"st:{tmp_path / 'nothing'}").load()
     assert "CORPUSQA_VERIFIER=none" in err.value.message("en")
+
+
+def test_grouped_batches_keep_a_question_whole_and_are_seeded():
+    from corpusqa.answers.verifier.train import grouped_batches, question_key
+
+    pairs = PAIRS * 3  # the same question's candidates repeat: one group of 6 for q1
+    plan = grouped_batches(pairs, 4, seed=5)
+    assert plan == grouped_batches(pairs, 4, seed=5)
+    assert sorted(i for b in plan for i in b) == list(range(len(pairs)))
+    where = {}
+    for n, b in enumerate(plan):
+        for i in b:
+            where.setdefault(question_key(pairs[i]), set()).add(n)
+    assert all(len(batches) == 1 for batches in where.values())
+
+
+def test_listwise_loss_is_the_softmax_cross_entropy_of_the_positive():
+    import math
+
+    import torch
+
+    from corpusqa.answers.verifier.train import listwise_loss
+
+    logits = torch.tensor([2.0, 0.0, 5.0, 1.0])  # q1 pos, q1 neg, q2 alone, q3 alone
+    got = listwise_loss(logits, PAIRS).item()
+    assert got == pytest.approx(math.log(math.exp(2) + 1) - 2, rel=1e-5)
+    assert listwise_loss(logits[2:], PAIRS[2:]) is None  # no question with pos and neg
+
+
+def test_listwise_run_trains_and_resumes(tmp_path):
+    from corpusqa.answers.verifier.train import TrainConfig, train
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_pairs(PAIRS * 2, data / "train.jsonl")
+    cfg = TrainConfig(layers=1, max_length=32, batch_size=4, save_every=1, threads=1, listwise=1.0)
+    final = train(data, tmp_path / "run", cfg)
+    assert (final / "head.safetensors").exists()
+    messages = []
+    train(data, tmp_path / "run", cfg, report=messages.append)
+    assert any(m.startswith("resumed at step") for m in messages)

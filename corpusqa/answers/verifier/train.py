@@ -5,7 +5,8 @@ by ``corpusqa train data``. The word embeddings (96M of the 118M parameters) sta
 frozen and only the first ``layers`` transformer layers are kept, so it trains on a
 2-core CPU; ``--device cuda`` uses a GPU. A checkpoint (trainable weights, optimiser,
 scheduler, step, RNG states) is written every ``save_every`` steps and at the end of
-each epoch; rerunning the same command resumes from it.
+each epoch; rerunning the same command resumes from it. With ``listwise`` > 0 a batch
+holds whole questions and a per-question softmax loss is added to the pointwise one.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class TrainConfig:
     limit: int | None = None     # use only the first N training pairs (smoke runs)
     device: str = "cpu"
     threads: int | None = None
+    listwise: float = 0.0        # weight of the per-question softmax loss (0: pointwise only)
 
 
 def new_model(base: Path, layers: int, seed: int):
@@ -70,6 +72,57 @@ def _tokenizer(base: Path):
 def batches(pairs: Sequence[Pair], size: int, order: Sequence[int]):
     for i in range(0, len(order), size):
         yield [pairs[j] for j in order[i:i + size]]
+
+
+def question_key(pair: Pair) -> str:
+    """The candidates of one question share a key; a near-miss rewrite is its own question."""
+    return f"{pair.source}:{pair.qid}:{pair.question}"
+
+
+def grouped_batches(pairs: Sequence[Pair], size: int, seed: int) -> list[list[int]]:
+    """Batches of whole questions (all their candidates together), about ``size`` pairs each.
+
+    The questions are shuffled with ``seed``; the batches are fixed for a given seed, so a
+    resumed run skips exactly the batches it has done.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(pairs):
+        groups.setdefault(question_key(p), []).append(i)
+    keys = list(groups)
+    order = np.random.default_rng(seed).permutation(len(keys))
+    out: list[list[int]] = []
+    cur: list[int] = []
+    for k in order:
+        g = groups[keys[k]]
+        if cur and len(cur) + len(g) > size:
+            out.append(cur)
+            cur = []
+        cur.extend(g)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def listwise_loss(logits, batch: Sequence[Pair]):
+    """Mean softmax cross-entropy of the positive among its question's candidates.
+
+    Only questions with exactly one positive and at least one negative count; None when
+    the batch has none. Pointwise BCE alone ranks candidates of one question less well:
+    it never compares them with each other.
+    """
+    import torch
+
+    idx: dict[str, list[int]] = {}
+    for i, p in enumerate(batch):
+        idx.setdefault(question_key(p), []).append(i)
+    terms = []
+    for members in idx.values():
+        labels = [batch[i].label for i in members]
+        if len(members) < 2 or sum(labels) != 1:
+            continue
+        sub = logits[members]
+        terms.append(torch.logsumexp(sub, 0) - sub[labels.index(1)])
+    return torch.stack(terms).mean() if terms else None
 
 
 def encode(tok, batch: Sequence[Pair] | Sequence[tuple[str, str]], max_length: int):
@@ -103,7 +156,8 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, base: Path | None = None,
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
-    steps_per_epoch = math.ceil(len(pairs) / cfg.batch_size)
+    plan = grouped_batches(pairs, cfg.batch_size, cfg.seed) if cfg.listwise else None
+    steps_per_epoch = len(plan) if plan is not None else math.ceil(len(pairs) / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
     warm = max(1, int(total * cfg.warmup))
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -125,12 +179,22 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, base: Path | None = None,
     t0, seen, run_loss = time.perf_counter(), 0, 0.0
     while step < total:
         epoch, in_epoch = divmod(step, steps_per_epoch)
-        order = np.random.default_rng(cfg.seed + epoch).permutation(len(pairs))
-        for batch in batches(pairs, cfg.batch_size, order[in_epoch * cfg.batch_size:]):
+        if plan is not None:
+            rng = np.random.default_rng(cfg.seed + epoch)
+            epoch_plan = [plan[i] for i in rng.permutation(len(plan))]
+            todo = ([pairs[j] for j in b] for b in epoch_plan[in_epoch:])
+        else:
+            order = np.random.default_rng(cfg.seed + epoch).permutation(len(pairs))
+            todo = batches(pairs, cfg.batch_size, order[in_epoch * cfg.batch_size:])
+        for batch in todo:
             enc = {k: v.to(cfg.device) for k, v in encode(tok, batch, cfg.max_length).items()}
             labels = torch.tensor([float(b.label) for b in batch], device=cfg.device)
             logits = model(**enc)
             loss = loss_fn(logits, labels)
+            if cfg.listwise:
+                lw = listwise_loss(logits, batch)
+                if lw is not None:
+                    loss = loss + cfg.listwise * lw
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
