@@ -17,6 +17,12 @@ def content_id(*parts: str, length: int = 16) -> str:
     return h[:length]
 
 
+def text_hash(text: str) -> str:
+    """The fingerprint of an article's stored text (kept by the corpus and by the index,
+    so a stale index is found by comparing hashes, not by slicing every chunk)."""
+    return content_id(text)
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """A paragraph of an article: ``article.text[start:end]``."""

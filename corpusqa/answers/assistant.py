@@ -20,12 +20,14 @@ import numpy as np
 
 from corpusqa.answers.extract import (Candidate, Confidence, Weights, content_units, key_words,
                                       rank_candidates, sentence_features)
+from corpusqa.answers.articles import MemoryArticles, StoreArticles
+from corpusqa.answers.compose import compose
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
 from corpusqa.answers.qtype import classify
 from corpusqa.answers.variants import to_simplified
 from corpusqa.errors import CorpusError, InputError
-from corpusqa.models import Answer, Article, Citation, Passage, Span
+from corpusqa.models import Answer, Article, text_hash
 from corpusqa.retrieval.filters import Filters
 from corpusqa.retrieval.rerank import load_reranker
 from corpusqa.retrieval.retrievers import (DenseRetriever, HybridRetriever, LexicalRetriever,
@@ -64,6 +66,23 @@ def check_question(question: str | None) -> str:
     if len(q) > MAX_QUESTION_CHARS:
         raise InputError("answers.question_too_long", n=len(q), max=MAX_QUESTION_CHARS)
     return q
+
+
+@dataclass(frozen=True)
+class Query:
+    """One reading of a question, as the answer stages see it.
+
+    Attributes:
+        text: the question (rewritten for a follow-up).
+        simplified: the text folded to Simplified script (what is matched and verified).
+        qtype: its question type (``answers.qtype``).
+        vector: the query embedding, or None without a dense index.
+    """
+
+    text: str
+    simplified: str
+    qtype: Any
+    vector: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +145,15 @@ class Assistant:
     # -- loading ---------------------------------------------------------------
     def load(self, index: Any = None, articles: Sequence[Article] | None = None,
              canonical: Mapping[str, str] | None = None) -> "Assistant":
-        """Open the corpus database and the index (or use the given ones)."""
+        """Open the index and the corpus database (or use the given index and articles).
+
+        Only article metadata is read from the database; texts are fetched by id when a
+        question's chunks need them (``answers.articles``).
+
+        Raises:
+            CorpusError: the corpus is empty.
+            IndexError_: the index is missing, damaged or was built from other article texts.
+        """
         if index is None:
             from corpusqa.index.store import open_index
 
@@ -135,20 +162,23 @@ class Assistant:
             from corpusqa.corpus.store import CorpusStore
 
             with CorpusStore(self.settings.db_path) as store:
-                articles = list(store.iter_articles())
+                meta = store.article_meta()
                 canonical = store.canonical_map()
-        if not articles:
+            source = StoreArticles(self.settings.db_path, meta)
+            hashes = {aid: m.pop("text_sha") for aid, m in meta.items()}
+        else:
+            source = MemoryArticles(articles)
+            meta = source.meta()
+            hashes = {a.id: text_hash(a.text) for a in articles}
+        if not meta:
             raise CorpusError("answers.empty_corpus")
         self.index = index
-        self.articles = {a.id: a for a in articles}
-        self._check_index_matches_corpus()
-        meta = {a.id: {"date": a.date, "source": a.source, "title": a.title,
-                       "section": a.section} for a in articles}
+        self.articles = source
+        self._check_index_matches_corpus(hashes)
         self.ctx = SearchContext(index, meta, dict(canonical or {}))
-        self._query_vecs: dict[str, np.ndarray] = {}
         self.lexical = LexicalRetriever(self.ctx).load()
         has_dense = bool(getattr(index, "has_dense", False))
-        self.dense = DenseRetriever(self.ctx, self._query_vecs) if has_dense else None
+        self.dense = DenseRetriever(self.ctx) if has_dense else None
         encoder_name = (index.manifest.get("encoder") or {}).get("name", "none")
         self.encoder_name = encoder_name
         if self.config is None:
@@ -173,6 +203,12 @@ class Assistant:
         self._ready = True
         return self
 
+    def close(self) -> None:
+        """Release the database connection of the article source (the index is mmapped)."""
+        close = getattr(getattr(self, "articles", None), "close", None)
+        if close is not None:
+            close()
+
     def _load_verifier(self) -> None:
         """The verifier and its answer model; without a shipped answer model the
         verifier logit alone ranks and gives the confidence (uncalibrated)."""
@@ -194,17 +230,24 @@ class Assistant:
         self.config = replace(self.config,
                               threshold=model.threshold if override is None else override)
 
-    def _check_index_matches_corpus(self) -> None:
+    def _check_index_matches_corpus(self, hashes: Mapping[str, str | None]) -> None:
         """Refuse an index built from other article texts (ingested since the last build).
 
-        Every chunk must slice its article exactly; otherwise citations would point at
-        the wrong text.
+        The index keeps the hash of every article text it was built from; each must equal
+        the corpus's. An index written before the hashes were kept is checked the old way:
+        every chunk must slice its article exactly.
         """
-        for c in self.index.chunks:
-            article = self.articles.get(c.article_id)
-            if article is None or article.text[c.start:c.end] != c.text:
-                from corpusqa.errors import IndexError_
+        from corpusqa.errors import IndexError_
 
+        indexed = getattr(self.index, "article_hashes", lambda: None)()
+        if indexed is not None and all(hashes.get(a) is not None for a in indexed):
+            if any(hashes.get(a) != h for a, h in indexed.items()):
+                raise IndexError_("answers.index_stale")
+            return
+        for c in self.index.chunks:
+            if c.article_id not in self.articles:
+                raise IndexError_("answers.index_stale")
+            if self.articles[c.article_id].text[c.start:c.end] != c.text:
                 raise IndexError_("answers.index_stale")
 
     def _retriever(self):
@@ -263,7 +306,6 @@ class Assistant:
         qtype = classify(match_q)
         timings["rewrite_ms"] = timings.get("rewrite_ms", 0.0) + (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        self._remember_query(match_q)
         hits = self._retrieve(match_q, filters)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         if self.reranker is not None:
@@ -273,12 +315,14 @@ class Assistant:
 
         t3 = time.perf_counter()
         top = hits[: self.config.top_k]
-        query_vec = self._query_vecs.get(match_q) if self.dense is not None else None
-        if query_vec is None and self.dense is not None and top:
-            query_vec = self.dense.query_vector(match_q)
+        query = Query(rewritten, match_q, qtype,
+                      self.dense.query_vector(match_q) if self.dense is not None and top else None)
+        self.articles.prefetch({h.article_id for h in hits[: max(self.config.top_k,
+                                                                    self.config.passages_k)]})
         units = content_units(match_q, self.index.tokenize(match_q))
         keywords = key_words(self._words.tokenize(match_q))
-        cands = sentence_features(match_q, qtype, units, self._sentences(top), query_vec, keywords)
+        cands = sentence_features(match_q, qtype, units, self._sentences(top), query.vector,
+                                  keywords)
         ranked = rank_candidates(cands, self.config.weights, self.config.confidence)
         timings["extract_ms"] = (time.perf_counter() - t3) * 1000
         if self.verifier is not None and ranked:
@@ -297,10 +341,6 @@ class Assistant:
         retriever = self._retriever()
         k = max(self.config.top_k, self.config.passages_k)
         return retriever.retrieve(match_q, k, filters)
-
-    def _remember_query(self, text: str) -> None:
-        if len(self._query_vecs) > 5000:  # a long-running chat: keep memory bounded
-            self._query_vecs.clear()
 
     def _simp(self, text: str) -> str:
         """Simplified, lower-cased text for matching (cached: OpenCC is slow in Python)."""
@@ -338,36 +378,5 @@ class Assistant:
         return out
 
     def _compose(self, question, rewritten, qtype, ranked: list[Candidate], hits) -> Answer:
-        passages = tuple(self._passage(h, r) for r, h in enumerate(hits[: self.config.passages_k], 1))
-        best = ranked[0] if ranked else None
-        if best is None or best.confidence < self.config.threshold:
-            return Answer(question, rewritten, None, True, best.confidence if best else 0.0,
-                          None, (), passages, question_type=qtype.kind)
-        chosen = [best]
-        if qtype.wants_multiple:
-            second = next((c for c in ranked[1:] if c.article_id == best.article_id
-                           and c.confidence >= self.config.threshold
-                           and (c.end <= best.start or c.start >= best.end)), None)
-            if second is not None:
-                chosen = sorted([best, second], key=lambda c: c.start)
-        citations = tuple(self._citation(c) for c in chosen)
-        answer_text = "\n".join(c.quote for c in citations)
-        highlight = None
-        offset = 0
-        for c, cand in zip(citations, chosen):
-            if cand is best and cand.span is not None:
-                s, e = cand.span
-                highlight = Span(cand.text[s:e], offset + s, offset + e)
-            offset += len(c.quote) + 1
-        return Answer(question, rewritten, answer_text, False, best.confidence, highlight,
-                      citations, passages, question_type=qtype.kind)
-
-    def _citation(self, c: Candidate) -> Citation:
-        a = self.articles[c.article_id]
-        return Citation(a.id, a.title, a.date, a.source, a.paragraph_at(c.start), c.start, c.end,
-                        a.text[c.start:c.end], round(c.score, 4))
-
-    def _passage(self, h, rank: int) -> Passage:
-        a = self.articles[h.article_id]
-        return Passage(h.article_id, h.chunk_id, h.text, round(float(h.score), 6), rank, a.title,
-                       h.start, h.end, h.also_in)
+        return compose(question, rewritten, qtype, ranked, hits, self.articles,
+                       self.config.threshold, self.config.passages_k)

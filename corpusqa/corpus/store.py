@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import sqlite_utils
 
 from corpusqa.errors import CorpusError
-from corpusqa.models import Article, Paragraph
+from corpusqa.models import Article, Paragraph, text_hash
 
 if TYPE_CHECKING:
     from corpusqa.corpus.dedupe import DuplicateLink
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: articles.text_sha (the index's stale check compares it)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS articles (
     position INTEGER NOT NULL, title TEXT NOT NULL, byline TEXT, date TEXT, section TEXT,
     page TEXT, continued_from TEXT, text TEXT NOT NULL, n_chars INTEGER NOT NULL,
     canonical_id TEXT REFERENCES articles(id) ON DELETE SET NULL,
-    extra TEXT NOT NULL DEFAULT '{}',
+    extra TEXT NOT NULL DEFAULT '{}', text_sha TEXT,
     UNIQUE (source, position)
 );
 CREATE INDEX IF NOT EXISTS articles_canonical ON articles(canonical_id);
@@ -119,6 +119,14 @@ class CorpusStore:
                                   supported=SCHEMA_VERSION)
             if found == SCHEMA_VERSION:
                 return
+            if found == 1:  # add and fill the text hashes of an existing database
+                cols = {c.name for c in self.db["articles"].columns}
+                with self.db.atomic():
+                    if "text_sha" not in cols:
+                        self.db.execute("ALTER TABLE articles ADD COLUMN text_sha TEXT")
+                    rows = self.db.execute("SELECT id, text FROM articles").fetchall()
+                    self.db.conn.executemany("UPDATE articles SET text_sha = ? WHERE id = ?",
+                                             [(text_hash(t), i) for i, t in rows])
         self.db.executescript(_SCHEMA)
         self.db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
@@ -228,6 +236,27 @@ class CorpusStore:
                                 [article_id]).fetchall()
         return _article(rows[0], paras)
 
+    def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        """The articles with these ids (missing ids are left out), in one query per 500."""
+        ids, found = list(dict.fromkeys(ids)), {}
+        for i in range(0, len(ids), 500):
+            batch = ids[i:i + 500]
+            marks = ",".join("?" * len(batch))
+            paras: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+            for aid, idx, start, end in self.db.execute(
+                    f'SELECT article_id, idx, start, "end" FROM paragraphs WHERE article_id IN ({marks}) '
+                    "ORDER BY article_id, idx", batch):
+                paras[aid].append((idx, start, end))
+            for row in self.db.query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", batch):
+                found[row["id"]] = _article(row, paras.get(row["id"], ()))
+        return found
+
+    def article_meta(self) -> dict[str, dict[str, Any]]:
+        """id -> {"date", "source", "title", "section", "text_sha"} for every article (no text)."""
+        rows = self.db.execute("SELECT id, date, source, title, section, text_sha FROM articles")
+        return {r[0]: {"date": r[1], "source": r[2], "title": r[3], "section": r[4], "text_sha": r[5]}
+                for r in rows}
+
     def find_ids(self, prefix: str, limit: int = 10) -> list[str]:
         """Article ids starting with ``prefix`` (for short ids typed by users)."""
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -282,7 +311,8 @@ def _article_row(a: Article) -> dict[str, Any]:
     return {"id": a.id, "source": a.source, "position": a.position, "title": a.title, "byline": a.byline,
             "date": a.date, "section": a.section, "page": a.page, "continued_from": a.continued_from,
             "text": a.text, "n_chars": len(a.text), "canonical_id": None,
-            "extra": json.dumps(a.extra or {}, ensure_ascii=False, sort_keys=True)}
+            "extra": json.dumps(a.extra or {}, ensure_ascii=False, sort_keys=True),
+            "text_sha": text_hash(a.text)}
 
 
 def _article(row: dict[str, Any], paras: Iterable[tuple[int, int, int]]) -> Article:

@@ -20,16 +20,17 @@ import numpy as np
 from corpusqa.index import store as st
 from corpusqa.index.npyfiles import append_rows
 from corpusqa.index.postings import append_documents
-from corpusqa.models import Article, content_id
+from corpusqa.models import Article, content_id, text_hash
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_ROWS = "article_rows.json"
+ARTICLE_ROWS = st.ARTICLE_ROWS
 
 
-def write_article_rows(path: Path, ids: list[str], counts: list[int]) -> None:
-    """Which articles the rows hold, in row order (``counts[i]`` chunks of ``ids[i]``)."""
-    path.write_text(json.dumps({"ids": ids, "counts": counts}, ensure_ascii=False))
+def write_article_rows(path: Path, ids: list[str], counts: list[int], hashes: list[str]) -> None:
+    """Which articles the rows hold, in row order (``counts[i]`` chunks of ``ids[i]``), and
+    the hash of each article's text when it was indexed (``models.text_hash``)."""
+    path.write_text(json.dumps({"ids": ids, "counts": counts, "hashes": hashes}, ensure_ascii=False))
 
 
 def read_article_rows(directory: Path) -> dict[str, Any] | None:
@@ -42,6 +43,8 @@ def read_article_rows(directory: Path) -> dict[str, Any] | None:
 def can_append(builder, manifest: dict | None, rows: dict | None, article_ids: set[str]) -> bool:
     """True when the live version (its manifest and article rows) can be extended instead of rebuilt."""
     if manifest is None or rows is None or not set(rows["ids"]) <= article_ids:
+        return False
+    if len(rows.get("hashes") or []) != len(rows["ids"]):  # written before text hashes
         return False
     enc = manifest.get("encoder") or {}
     if (builder.encoder is None) != (not enc) or (builder.encoder and enc.get("fingerprint") != builder.encoder.fingerprint):
@@ -67,6 +70,7 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, a
     chunker = builder._chunker(manifest)
     new_chunks, embed_texts, lex_docs = [], [], []
     ids, counts = list(rows["ids"]), list(rows["counts"])
+    hashes = list(rows.get("hashes") or [])
     for art in articles:
         title = (art.title or "").strip()
         cs = chunker.chunk(art)
@@ -76,11 +80,12 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, a
             lex_docs.append(f"{title}\n{c.text}" if builder.lexical_title and title else c.text)
         ids.append(art.id)
         counts.append(len(cs))
+        hashes.append(text_hash(art.text))
     shutil.copyfile(live / st.CHUNKS, tmp / st.CHUNKS)
     with open(tmp / st.CHUNKS, "a", encoding="utf-8") as f:
         for _, c in new_chunks:
             f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-    write_article_rows(tmp / ARTICLE_ROWS, ids, counts)
+    write_article_rows(tmp / ARTICLE_ROWS, ids, counts, hashes if len(hashes) == len(ids) else [])
     clock.lap("chunking_s")
     tokens = [builder.tokenizer.tokenize(t) for t in lex_docs]
     lex = manifest["lexical"]

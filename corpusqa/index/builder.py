@@ -33,7 +33,7 @@ from corpusqa.index.npyfiles import raw_to_npy
 from corpusqa.index.sentence_collector import SentenceCollector
 from corpusqa.index.tokenizer import ChineseTokenizer
 from corpusqa.index.versions import BuildLock, clean_leftovers, current_dir, dir_size, new_tmp_dir, publish
-from corpusqa.models import Article, Chunk, content_id
+from corpusqa.models import Article, Chunk, content_id, text_hash
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +240,7 @@ class IndexBuilder:
         """Chunk, tokenize and embed batch by batch; returns (articles, chunks)."""
         row_ids: list[str] = []
         row_counts: list[int] = []
+        row_hashes: list[str] = []
         n_articles = n_chunks = 0
         batch: list[tuple[Chunk, str, str]] = []
         with open(tmp / st.CHUNKS, "w", encoding="utf-8") as rows_f, open(vec_path, "wb") as vec_f:
@@ -271,6 +272,7 @@ class IndexBuilder:
                 cs = chunker.chunk(art)
                 row_ids.append(art.id)
                 row_counts.append(len(cs))
+                row_hashes.append(text_hash(art.text))
                 for c in cs:
                     batch.append((c, chunker.embed_text(title, c),
                                   f"{title}\n{c.text}" if self.lexical_title and title else c.text))
@@ -278,7 +280,7 @@ class IndexBuilder:
                 if len(batch) >= self.flush_chunks:
                     flush()
             flush()
-        write_article_rows(tmp / ARTICLE_ROWS, row_ids, row_counts)
+        write_article_rows(tmp / ARTICLE_ROWS, row_ids, row_counts, row_hashes)
         return n_articles, n_chunks
 
     def _append(self, tmp: Path, live: Path, old: dict, rows: dict, new: list[Article], t0: float) -> dict:

@@ -34,6 +34,7 @@ SENTENCE_KEYS = "sentence_keys.npy"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 CHUNK_SENTENCES = "chunk_sentences.npy"
 LEXICAL_DIR = "lexical"
+ARTICLE_ROWS = "article_rows.json"  # written by the builder and append.py
 
 
 def read_chunks(directory: Path) -> list[Chunk]:
@@ -158,6 +159,18 @@ class LoadedIndex:
         """Rows of all chunks of the given articles (for filters)."""
         wanted = set(article_ids)
         return np.array([i for i, a in enumerate(self.article_ids) if a in wanted], dtype=np.int64)
+
+    def article_hashes(self) -> dict[str, str] | None:
+        """Article id -> hash of the text it was indexed from (``models.text_hash``), or
+        None for an index written before the hashes were kept."""
+        try:
+            rows = json.loads((self.path / ARTICLE_ROWS).read_text())
+        except (OSError, ValueError):
+            return None
+        ids, hashes = rows.get("ids") or [], rows.get("hashes") or []
+        if len(ids) != len(hashes):
+            return None
+        return dict(zip(ids, hashes))
 
     def tokenize(self, text: str) -> list[str]:
         """The lexical index's own tokenizer."""

@@ -9,6 +9,8 @@ collapsed afterwards (the canonical copy is shown, the others kept in
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -208,19 +210,29 @@ class DenseRetriever(_IndexRetriever):
 
     name = "dense"
 
-    def __init__(self, ctx: SearchContext, query_vector_cache: dict | None = None):
+    #: Query vectors kept (a question is embedded once for search and sentence features).
+    CACHE_SIZE = 256
+
+    def __init__(self, ctx: SearchContext):
         super().__init__(ctx)
-        self._cache = query_vector_cache if query_vector_cache is not None else {}
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def query_vector(self, query: str) -> np.ndarray:
-        """The query embedding (cached per query text for this retriever)."""
-        vec = self._cache.get(query)
-        if vec is None:
-            encoder = self.ctx.index.encoder
-            if encoder is None:
-                raise EncoderError("retrieval.no_dense")
-            vec = encoder.encode_queries([query])[0]
+        """The query embedding (the last ``CACHE_SIZE`` query texts are remembered)."""
+        with self._lock:
+            vec = self._cache.get(query)
+            if vec is not None:
+                self._cache.move_to_end(query)
+                return vec
+        encoder = self.ctx.index.encoder
+        if encoder is None:
+            raise EncoderError("retrieval.no_dense")
+        vec = encoder.encode_queries([query])[0]
+        with self._lock:
             self._cache[query] = vec
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
         return vec
 
     def _search(self, query, k, rows):

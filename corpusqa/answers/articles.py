@@ -1,0 +1,120 @@
+"""Article texts for the answer path, fetched by id only when a question needs them.
+
+The assistant never holds the whole corpus: it keeps the small metadata every filter
+needs (date, source, title, section) and fetches the texts of the articles a question's
+chunks touch, in one query, through a bounded least-recently-used cache. Both sources
+behave as a read-only mapping ``article id -> Article``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from corpusqa.models import Article
+
+#: Articles kept in memory by the store-backed source (a few questions' worth of texts).
+CACHE_SIZE = 2048
+
+
+class MemoryArticles(Mapping):
+    """Articles given up front (tests, evaluation scratch corpora)."""
+
+    def __init__(self, articles: Iterable[Article]):
+        self._by_id = {a.id: a for a in articles}
+
+    def __getitem__(self, article_id: str) -> Article:
+        return self._by_id[article_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def prefetch(self, ids: Iterable[str]) -> None:
+        """Nothing to do: everything is in memory."""
+
+    def meta(self) -> dict[str, dict]:
+        return {a.id: {"date": a.date, "source": a.source, "title": a.title, "section": a.section}
+                for a in self._by_id.values()}
+
+
+class StoreArticles(Mapping):
+    """Articles read from the corpus database on demand, with a bounded cache.
+
+    Args:
+        db_path: the corpus database.
+        ids: the ids this source may serve (the corpus at load time); iteration and
+            ``len`` go over them, so nothing is read to answer ``in``.
+        cache_size: articles kept in memory, least recently used dropped first.
+
+    Safe to use from several threads (the web chat answers concurrently).
+    """
+
+    def __init__(self, db_path: Path | str, ids: Iterable[str], cache_size: int = CACHE_SIZE):
+        if cache_size < 1:
+            raise ValueError("cache_size must be >= 1")
+        self.db_path = db_path
+        self._ids = frozenset(ids)
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, Article] = OrderedDict()
+        self._lock = threading.Lock()
+        self._store = None
+
+    def _db(self):
+        if self._store is None:
+            from corpusqa.corpus.store import CorpusStore
+
+            self._store = CorpusStore(self.db_path)
+        return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def prefetch(self, ids: Iterable[str]) -> None:
+        """Read the given articles that are not cached yet, in one query."""
+        with self._lock:
+            missing = [i for i in dict.fromkeys(ids) if i in self._ids and i not in self._cache]
+            if missing:
+                for aid, art in self._db().get_articles(missing).items():
+                    self._cache[aid] = art
+            for i in ids:
+                if i in self._cache:
+                    self._cache.move_to_end(i)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    def __getitem__(self, article_id: str) -> Article:
+        with self._lock:
+            art = self._cache.get(article_id)
+            if art is not None:
+                self._cache.move_to_end(article_id)
+                return art
+        if article_id not in self._ids:
+            raise KeyError(article_id)
+        self.prefetch([article_id])
+        with self._lock:
+            art = self._cache.get(article_id)
+        if art is None:  # deleted from the database since the assistant was opened
+            raise KeyError(article_id)
+        return art
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def cached(self) -> int:
+        """How many articles are in memory now."""
+        return len(self._cache)

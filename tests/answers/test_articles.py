@@ -1,0 +1,111 @@
+"""The answer path reads article texts by id, through a bounded cache; the stale check
+compares text hashes kept by the index with the corpus's."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from corpusqa.answers.articles import MemoryArticles, StoreArticles
+from corpusqa.answers.assistant import AskConfig, Assistant
+from corpusqa.corpus.store import CorpusStore
+from corpusqa.errors import IndexError_
+from corpusqa.index.builder import IndexBuilder
+from corpusqa.index.store import open_index
+from corpusqa.models import text_hash
+from corpusqa.settings import Settings
+from tests.retrieval.conftest import ARTICLES
+
+
+def _store(settings, articles):
+    with CorpusStore(settings.db_path) as store:
+        by_source = {}
+        for a in articles:
+            by_source.setdefault(a.source, []).append(a)
+        for name, arts in by_source.items():
+            store.replace_source({"name": name, "sha256": name},
+                                 [replace(a, position=i) for i, a in enumerate(arts)])
+
+
+@pytest.fixture()
+def home(tmp_path):
+    settings = Settings(home=tmp_path, encoder="hash:32", progress=False)
+    _store(settings, ARTICLES)
+    IndexBuilder(settings.index_dir, settings).build(ARTICLES)
+    return settings
+
+
+def test_store_articles_fetch_by_id_and_keep_only_cache_size(home):
+    src = StoreArticles(home.db_path, [a.id for a in ARTICLES], cache_size=2)
+    assert src.cached == 0 and len(src) == len(ARTICLES) and ARTICLES[0].id in src
+    for a in ARTICLES:
+        assert src[a.id].text == a.text
+        assert src.cached <= 2
+    with pytest.raises(KeyError):
+        src["no-such-article"]
+    assert src.get("no-such-article") is None
+    src.close()
+
+
+def test_memory_articles_is_a_mapping_with_filter_meta():
+    src = MemoryArticles(ARTICLES)
+    assert src[ARTICLES[0].id] is ARTICLES[0]
+    assert src.meta()[ARTICLES[0].id]["title"] == ARTICLES[0].title
+
+
+def test_assistant_opens_without_reading_article_texts_and_answers(home):
+    a = Assistant(home, AskConfig(threshold=0.3)).load()
+    assert isinstance(a.articles, StoreArticles) and a.articles.cached == 0
+    ans = a.ask("全区建成了多少个一站式党群服务中心？")
+    assert not ans.abstained and "14542" in ans.answer
+    c = ans.citations[0]
+    assert a.articles[c.doc_id].text[c.start:c.end] == c.quote
+    assert 0 < a.articles.cached <= len(ARTICLES)
+    a.close()
+
+
+def test_index_keeps_the_text_hash_of_every_article(home):
+    index = open_index(home.index_dir, home)
+    assert index.article_hashes() == {a.id: text_hash(a.text) for a in ARTICLES}
+
+
+def test_text_changed_under_the_same_id_is_a_stale_index(home):
+    edited = [replace(a, text=a.text.replace("14542", "14543")) if "14542" in a.text else a
+              for a in ARTICLES]
+    assert edited != ARTICLES
+    with CorpusStore(home.db_path) as store:
+        for name in {a.source for a in ARTICLES}:
+            store.remove_source(name)
+    _store(home, edited)
+    with pytest.raises(IndexError_) as exc:
+        Assistant(home).load()
+    assert "corpusqa index update" in exc.value.message("zh")
+
+
+def test_an_index_without_hashes_falls_back_to_slicing(home):
+    index = open_index(home.index_dir, home)
+    rows = index.path / "article_rows.json"
+    data = json.loads(rows.read_text())
+    rows.write_text(json.dumps({"ids": data["ids"], "counts": data["counts"]}))
+    manifest = json.loads((index.path / "manifest.json").read_text())
+    manifest["files"]["article_rows.json"] = rows.stat().st_size  # as an older build wrote it
+    (index.path / "manifest.json").write_text(json.dumps(manifest))
+    assert open_index(home.index_dir, home).article_hashes() is None
+    assert not Assistant(home, AskConfig(threshold=0.3)).load().ask("全区建成了多少个一站式党群服务中心？").abstained
+
+
+def test_a_version_1_database_gains_text_hashes(tmp_path):
+    db = tmp_path / "corpus.db"
+    with CorpusStore(db) as store:
+        store.replace_source({"name": ARTICLES[0].source, "sha256": "x"},
+                             [replace(a, position=i) for i, a in enumerate(ARTICLES)
+                              if a.source == ARTICLES[0].source])
+        store.db.execute("UPDATE articles SET text_sha = NULL")
+        store.db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        store.db.conn.commit()
+    with CorpusStore(db) as store:
+        meta = store.article_meta()
+    assert meta and all(m["text_sha"] == text_hash(a.text) for a in ARTICLES if a.id in meta
+                        for m in [meta[a.id]])
