@@ -50,7 +50,7 @@ bench: $(STAMP)
 # 20 simulated users for 60 s against `corpusqa serve` (started on a free port over $CORPUSQA_HOME)
 loadtest: $(STAMP)
 	$(VENV)/bin/corpusqa index build --if-missing
-	OMP_NUM_THREADS=1 $(PY) -m corpusqa.ui.loadtest --users 20 --seconds 60
+	OMP_NUM_THREADS=1 $(VENV)/bin/corpusqa bench load --users 20 --seconds 60
 
 # Synthetic corpora of 10k, 100k and 1M chunks (the 1M size takes about an hour here).
 bench-scale: $(STAMP)

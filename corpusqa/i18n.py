@@ -25,6 +25,7 @@ _CATALOG_MODULES = (
     "corpusqa.answers.messages",
     "corpusqa.ui.messages",
     "corpusqa.eval.messages",
+    "corpusqa.bench.messages",
 )
 
 LANGUAGES = ("zh", "en")

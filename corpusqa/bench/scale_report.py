@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from corpusqa.eval.scale import run_child
+from corpusqa.bench.scale import run_child
+from corpusqa.eval.report import md_table
 
 QUICK_SIZES = (1_000, 4_000)
 
@@ -51,40 +52,42 @@ def load_results(paths: list[Path]) -> dict:
 
 def format_tables(result: dict) -> str:
     """Markdown: build, ask and FAISS tables."""
-    lines = ["Build (seconds; ratio = stage / extrapolated pure embedding time)", "",
-             "| chunks | cleaning | SQLite | chunking | BM25 | FAISS | embedding (extrap.) | overhead / embedding "
-             "| chunks/s w/o embedding | peak RSS MB | index MB | add 1 article s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    build = []
     for r in result["rows"]:
         b = r["build"]
         rate = b["chunks"] / b["overhead_s"] if b["overhead_s"] else 0
-        lines.append(f"| {b['chunks']:,} | {b['cleaning_s']:.1f} | {b['sqlite_s']:.1f} | {b['chunking_s']:.1f} | "
-                     f"{b['lexical_s']:.1f} | {b['faiss_s']:.1f} ({b['faiss']}) | {b['embed_s']:,.0f} "
-                     f"({b['embed_chunk_rate']:.1f} chunks/s) | {b['overhead_ratio']:.3f} | {rate:,.0f} | "
-                     f"{b['peak_rss_mb']:,.0f} | {b['index_mb'] + b['db_mb']:,.0f} | "
-                     f"{_add_cell(b)} |")
-    lines += ["", "Ask (ms, p50 / p95; ratio = ask p50 / one query embedding p50)", "",
-              "| chunks | query embedding | BM25 | FAISS | retrieve | extract | ask total | ratio | "
-              "ANN recall@10 | load s | RSS MB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        build.append((f"{b['chunks']:,}", f"{b['cleaning_s']:.1f}", f"{b['sqlite_s']:.1f}", f"{b['chunking_s']:.1f}",
+                      f"{b['lexical_s']:.1f}", f"{b['faiss_s']:.1f} ({b['faiss']})",
+                      f"{b['embed_s']:,.0f} ({b['embed_chunk_rate']:.1f} chunks/s)", f"{b['overhead_ratio']:.3f}",
+                      f"{rate:,.0f}", f"{b['peak_rss_mb']:,.0f}", f"{b['index_mb'] + b['db_mb']:,.0f}",
+                      _add_cell(b)))
+    lines = ["Build (seconds; ratio = stage / extrapolated pure embedding time)", "",
+             md_table(["chunks", "cleaning", "SQLite", "chunking", "BM25", "FAISS", "embedding (extrap.)",
+                       "overhead / embedding", "chunks/s w/o embedding", "peak RSS MB", "index MB",
+                       "add 1 article s"], build)]
+    ask = []
     for r in result["rows"]:
         a, ms = r["ask"], r["ask"]["ms"]
 
         def f(k):
             return f"{ms[k]['p50']:.1f} / {ms[k]['p95']:.1f}" if k in ms else "–"
         rec = "exact" if a.get("ann_recall10") is None else f"{a['ann_recall10']:.3f} ({a['faiss']})"
-        lines.append(f"| {r['build']['chunks']:,} | {f('query_embedding')} | {f('lexical_search')} | "
-                     f"{f('dense_search')} | {f('ask_retrieve')} | {f('ask_extract')} | {f('ask_total')} | "
-                     f"{a['ask_ratio_p50']:.2f} | {rec} | {a['load_s']:.1f} | {a['peak_rss_mb']:,.0f} |")
+        ask.append((f"{r['build']['chunks']:,}", f("query_embedding"), f("lexical_search"), f("dense_search"),
+                    f("ask_retrieve"), f("ask_extract"), f("ask_total"), f"{a['ask_ratio_p50']:.2f}", rec,
+                    f"{a['load_s']:.1f}", f"{a['peak_rss_mb']:,.0f}"))
+    lines += ["", "Ask (ms, p50 / p95; ratio = ask p50 / one query embedding p50)", "",
+              md_table(["chunks", "query embedding", "BM25", "FAISS", "retrieve", "extract", "ask total", "ratio",
+                        "ANN recall@10", "load s", "RSS MB"], ask)]
     ann = [(r["build"]["chunks"], x) for r in result["rows"] for x in (r.get("ann") or {}).get("rows", [])]
     if ann:
-        lines += ["", "FAISS kinds on the same vectors (recall@10 against exact search)", "",
-                  "| vectors | kind | setting | build s | MB | p50 / p95 ms | recall@10 |",
-                  "|---|---|---|---|---|---|---|"]
+        rows = []
         for n, x in ann:
             setting = (f"efSearch {x['ef_search']}" if "ef_search" in x
                        else f"nlist {x['nlist']}, nprobe {x['nprobe']}" if "nprobe" in x else "exact")
-            lines.append(f"| {n:,} | {x['kind']} | {setting} | {x['build_s']:.2f} | {x['faiss_mb']:.0f} | "
-                         f"{x['p50_ms']:.2f} / {x['p95_ms']:.2f} | {x['recall10']:.3f} |")
+            rows.append((f"{n:,}", x["kind"], setting, f"{x['build_s']:.2f}", f"{x['faiss_mb']:.0f}",
+                         f"{x['p50_ms']:.2f} / {x['p95_ms']:.2f}", f"{x['recall10']:.3f}"))
+        lines += ["", "FAISS kinds on the same vectors (recall@10 against exact search)", "",
+                  md_table(["vectors", "kind", "setting", "build s", "MB", "p50 / p95 ms", "recall@10"], rows)]
     return "\n".join(lines)
 
 

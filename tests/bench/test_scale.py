@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpusqa.eval.scale import parse_size
-from corpusqa.eval.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
+from corpusqa.bench.scale import parse_size
+from corpusqa.bench.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
 from corpusqa.index.encoders import HashEncoder
 
 BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks"
@@ -38,14 +38,14 @@ def test_synthetic_articles_are_deterministic_wrapped_and_perturbed(tmp_path):
 
 
 def test_without_benchmarks_the_bundled_pages_and_gold_questions_are_used(tmp_path):
-    from corpusqa.eval.scale import load_questions
+    from corpusqa.bench.scale import question_texts
 
     files = default_passage_files(None)
     assert files and all(p.suffix == ".txt" for p in files)
     corpus = SyntheticCorpus(files).load()
     assert len(corpus.sentences) > 100 and list(corpus.raw_articles(20))
-    qs = load_questions(tmp_path, 5)
-    assert len(qs) == 5 and "一站式党群服务中心" in "".join(load_questions(None, 300))
+    qs = question_texts(tmp_path, 5)
+    assert len(qs) == 5 and "一站式党群服务中心" in "".join(question_texts(None, 300))
 
 
 def test_synthetic_encoder_mixes_real_vectors_and_keeps_real_queries():
@@ -62,7 +62,7 @@ def test_synthetic_encoder_mixes_real_vectors_and_keeps_real_queries():
 
 
 def test_faiss_kinds_are_compared_against_exact_search(tmp_path):
-    from corpusqa.eval.ann import compare_kinds
+    from corpusqa.bench.ann import compare_kinds
     from corpusqa.index.encoders import normalize
 
     rng = np.random.default_rng(1)
@@ -122,7 +122,7 @@ def test_bench_scale_rejects_bad_sizes(tmp_path):
 
 
 def test_embed_bench_reports_rates_and_ratios():
-    from corpusqa.eval.embedbench import format_table, measure
+    from corpusqa.bench.embed import format_table, measure
 
     texts = [f"第{i}段文字，包含数字{i * 7}。" for i in range(40)]
     rows = measure("hash:16", texts, batches=[1, 32], threads=[1])
@@ -134,7 +134,7 @@ def test_embed_bench_reports_rates_and_ratios():
 
 @pytest.mark.integration
 def test_embed_bench_int8_is_measured_against_float_vectors():
-    from corpusqa.eval.embedbench import measure
+    from corpusqa.bench.embed import measure
 
     texts = SyntheticCorpus(default_passage_files(None)).load().sentences[:8]  # the bundled pages
     rows = measure("m3e-small", texts, batches=[8], threads=[1], int8=True)
@@ -144,7 +144,7 @@ def test_embed_bench_int8_is_measured_against_float_vectors():
 
 
 def test_thread_bench_rows_have_ratios_to_the_first_setting():
-    from corpusqa.eval.threadbench import bm25_workers, faiss_threads, format_table
+    from corpusqa.bench.threads import bm25_workers, faiss_threads, format_table
 
     texts = [f"全区建成党群服务中心{i}个，覆盖率达到98.9%。" for i in range(300)]
     rows = bm25_workers(texts, [1]) + faiss_threads(3000, [1], queries=5, dim=16)

@@ -1,34 +1,13 @@
 """The benchmark helpers run end to end on a tiny split (the real numbers are in the report)."""
 
-import json
-
 import pytest
 
-from corpusqa.index.bench import bench_build, sweep_chunking
-from corpusqa.index.lexbench import format_table, passages_as_articles, run_lexbench
+from corpusqa.bench.index import bench_build, sweep_chunking
+from corpusqa.bench.lexical import format_table, run_lexbench
+from corpusqa.bench.splits import passages_as_articles
+from tests.bench.conftest import QUESTIONS
 
 pytestmark = pytest.mark.usefixtures("shared_jieba")
-
-PASSAGES = [
-    {"pid": "P1", "title": "党群服务中心", "text": "全区建成一站式党群服务中心14542个，覆盖率达到98.9%以上。"},
-    {"pid": "P2", "title": "草原保护", "text": "锡林郭勒盟推进草原生态保护，禁牧面积达到1.2亿亩。"},
-    {"pid": "P3", "title": "那达慕", "text": "呼伦贝尔市举办那达慕大会，吸引游客20万人次。"},
-]
-QUESTIONS = [
-    {"qid": "Q1", "question": "全区建成多少个党群服务中心？", "gold_pids": ["P1"],
-     "answers": [{"text": "14542个", "answer_start": 13}]},
-    {"qid": "Q2", "question": "锡林郭勒盟禁牧面积达到多少？", "gold_pids": ["P2"],
-     "answers": [{"text": "1.2亿亩", "answer_start": 20}]},
-]
-
-
-@pytest.fixture
-def split(tmp_path):
-    prefix = tmp_path / "tiny"
-    for suffix, rows in ((".passages.jsonl", PASSAGES), (".questions.jsonl", QUESTIONS)):
-        with open(f"{prefix}{suffix}", "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    return prefix
 
 
 def test_passages_become_articles(split):
@@ -57,7 +36,7 @@ def test_bench_build_times_a_build(split, tmp_path):
 
 
 def test_dense_retrieval_check_scores_a_split(split):
-    from corpusqa.eval.embedbench import retrieval_check
+    from corpusqa.bench.embed import retrieval_check
 
     (row,) = retrieval_check("hash:64", split)  # no sentence-transformers model: no int8 row
     assert row["backend"] == "float" and row["chunks"] >= 3 and row["questions"] == len(QUESTIONS)

@@ -1,8 +1,8 @@
 """Load test of the web chat over loopback: simulated users asking gold questions.
 
-    python -m corpusqa.ui.loadtest --users 20 --seconds 60 [--url URL | --home DIR]
+    corpusqa bench load --users 20 --seconds 60 [--url URL | --home DIR]
 
-With ``--home`` the app is started (``corpusqa serve`` in a subprocess, on a free
+Without ``--url`` the app is started (``corpusqa serve`` in a subprocess, on a free
 port) and stopped afterwards; with ``--url`` a running app is targeted. Each user is
 a ``gradio_client.Client`` with its own session: it starts a new conversation, asks
 the turns of one gold question (follow-ups after their first turn) exactly as the
@@ -16,10 +16,7 @@ conversation step answered differently by two users. Exit status 1 on any error.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import sys
 import threading
 import time
 import urllib.parse
@@ -28,7 +25,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Sequence
 
-from corpusqa.ui.server_proc import cpu_seconds, free_port, listening_pid, rss_mb, start_server, stop_server
+from corpusqa.bench.server_proc import cpu_seconds, free_port, listening_pid, rss_mb, start_server, stop_server
+from corpusqa.eval.metrics import percentile
+from corpusqa.eval.report import md_table
 
 ANSWER_API = ("/chat_start", "/chat_answer", "/chat_new")
 
@@ -201,15 +200,6 @@ def consistency_errors(results: Sequence[Result]) -> list[Result]:
     return bad
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, int(-(-q * len(ordered) // 100)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
 def summarize(results: Sequence[Result], users: int, seconds: float, stats: ServerStats) -> dict:
     """The figures of a run (latencies in ms, memory in MB)."""
     errors = [r for r in results if r.error] + consistency_errors(results)
@@ -244,8 +234,7 @@ def format_table(s: dict) -> str:
         rows.append(("server CPU time (per question)", f"{s['server_cpu_s']} s ({s['server_cpu_ms_per_question']} ms)"))
     if s.get("client_cpu_s") is not None:
         rows.append(("load generator CPU time (gradio_client)", f"{s['client_cpu_s']} s"))
-    lines = ["| measure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
-    lines += [f"error: {e}" for e in s["error_samples"]]
+    lines = [md_table(["measure", "value"], rows)] + [f"error: {e}" for e in s["error_samples"]]
     return "\n".join(lines)
 
 
@@ -286,44 +275,20 @@ def run_load(url: str, users: int, seconds: float, conversations: Sequence[tuple
     return summarize(results, users, elapsed, stats)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--users", type=int, default=20, help="simulated users at once (default 20)")
-    ap.add_argument("--seconds", type=float, default=60.0, help="how long to keep asking (default 60)")
-    where = ap.add_mutually_exclusive_group()
-    where.add_argument("--url", help="a running app, e.g. http://127.0.0.1:7860/")
-    where.add_argument("--home", help="start `corpusqa serve` over this data directory "
-                                      "(default: $CORPUSQA_HOME or ~/.local/share/corpusqa)")
-    ap.add_argument("--gold", help="gold JSONL whose questions are asked (default: the bundled set)")
-    ap.add_argument("--auth", help="user:password when the app asks for a login")
-    ap.add_argument("--json", dest="json_path", help="also write the figures to this JSON file")
-    args = ap.parse_args(argv)
-    if args.users < 1 or args.seconds <= 0:
-        ap.error("--users and --seconds must be positive")
-    auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    conversations = gold_conversations(args.gold)
+def run(users: int, seconds: float, url: str | None = None, home: Path | str | None = None,
+        gold: str | Path | None = None, auth: tuple[str, str] | None = None) -> dict:
+    """Load ``url``, or a ``corpusqa serve`` started over ``home`` on a free port (stopped after)."""
+    conversations = gold_conversations(gold)
     proc = None
-    if args.url:
-        url = args.url if args.url.endswith("/") else args.url + "/"
-        port = urllib.parse.urlparse(url).port or 80
-        pid = listening_pid(port)
+    if url:
+        url = url if url.endswith("/") else url + "/"
+        pid = listening_pid(urllib.parse.urlparse(url).port or 80)
     else:
-        from corpusqa.settings import Settings
-
-        home = args.home or Settings.from_env().home  # as `corpusqa serve` would use
         port = free_port()
         proc = start_server(home, port)
         url, pid = f"http://127.0.0.1:{port}/", proc.pid
     try:
-        summary = run_load(url, args.users, args.seconds, conversations, pid, auth)
+        return run_load(url, users, seconds, conversations, pid, auth)
     finally:
         if proc is not None:
             stop_server(proc)
-    print(format_table(summary))
-    if args.json_path:
-        Path(args.json_path).write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    return 1 if summary["errors"] else 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

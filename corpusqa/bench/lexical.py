@@ -5,46 +5,29 @@ each chunk) of a ``*.passages.jsonl`` split and answers its ``*.questions.jsonl`
 Reported: index time (tokenizing excluded: it is shared), query latency p50/p95
 (tokenizing included), and passage Recall@1/@10 (chunks collapsed to their passage).
 
-Run: ``python -m corpusqa.index.lexbench [--split PATH_PREFIX]``.
+Run: ``corpusqa bench lexical [--split PATH_PREFIX]``. bm25s and tantivy come with the
+``bench`` extra (``pip install 'corpusqa[bench]'``).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import importlib.util
 import sqlite3
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
+from corpusqa.bench.splits import load_questions, passages_as_articles
+from corpusqa.errors import InputError
+from corpusqa.eval.metrics import percentile
+from corpusqa.eval.report import md_table
 from corpusqa.index.chunking import Chunker
 from corpusqa.index.lexical import LexicalIndex
 from corpusqa.index.tokenizer import ChineseTokenizer
-from corpusqa.models import Article, Paragraph
 
-DEFAULT_SPLIT = Path(__file__).resolve().parents[2].parent / "shared/benchmarks/cmrc2018/trial"
 _POOL = 50  # chunks fetched per query before collapsing to passages
-
-
-def passages_as_articles(path: Path) -> Iterator[Article]:
-    """Articles from a ``{pid, title, text}`` JSON-lines file (id = pid)."""
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            d = json.loads(line)
-            text = d["text"]
-            paras, pos = [], 0
-            for j, para in enumerate(text.split("\n")):
-                paras.append(Paragraph(j, pos, pos + len(para)))
-                pos += len(para) + 1
-            yield Article(id=d["pid"], source=path.name, position=i, title=d.get("title", ""), text=text,
-                          paragraphs=tuple(paras))
-
-
-def load_questions(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
 
 
 def _ours(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int], list[int]]:
@@ -119,9 +102,20 @@ def _tantivy(docs: list[list[str]], tok: ChineseTokenizer) -> Callable[[str, int
 
 
 ENGINES = {"corpusqa-bm25": _ours, "bm25s": _bm25s, "sqlite-fts5": _fts5, "tantivy": _tantivy}
+_PACKAGES = {"bm25s": "bm25s", "tantivy": "tantivy"}  # engines that need the ``bench`` extra
 
 
-def run_lexbench(split: Path = DEFAULT_SPLIT, chunk_size: int | None = None, chunk_overlap: int | None = None,
+def check_engines(engines: tuple[str, ...]) -> None:
+    """Refuse, before any work, an unknown engine or one whose package is not installed."""
+    for name in engines:
+        if name not in ENGINES:
+            raise ValueError(f"unknown engine {name!r} (known: {', '.join(ENGINES)})")
+        package = _PACKAGES.get(name)
+        if package and importlib.util.find_spec(package) is None:
+            raise InputError("bench.engine_missing", engine=name, package=package)
+
+
+def run_lexbench(split: Path, chunk_size: int | None = None, chunk_overlap: int | None = None,
                  bigrams: bool = True, engines: tuple[str, ...] = tuple(ENGINES), repeat: int = 1) -> list[dict]:
     """Measure each engine on ``split`` (path prefix of ``.passages.jsonl``/``.questions.jsonl``).
 
@@ -129,6 +123,7 @@ def run_lexbench(split: Path = DEFAULT_SPLIT, chunk_size: int | None = None, chu
     answers) to compare how index time and build memory grow; ``build_peak_mb`` is the
     peak of memory allocated while indexing (tracemalloc; numpy allocations included).
     """
+    check_engines(engines)
     split = Path(split)
     tok = ChineseTokenizer(bigrams=bigrams).load()
     chunker = Chunker(**{k: v for k, v in (("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v})
@@ -161,12 +156,12 @@ def run_lexbench(split: Path = DEFAULT_SPLIT, chunk_size: int | None = None, chu
             gold = set(q["gold_pids"])
             r1 += bool(gold & set(ranked[:1]))
             r10 += bool(gold & set(ranked[:10]))
-        lat_ms = np.array(lat) * 1000
+        lat_ms = [x * 1000 for x in lat]
         results.append({"engine": name, "chunks": len(docs), "questions": len(questions),
                         "tokenize_s": round(tok_s, 2), "index_s": round(index_s, 3),
                         "build_peak_mb": round(build_peak, 1),
-                        "query_p50_ms": round(float(np.percentile(lat_ms, 50)), 2),
-                        "query_p95_ms": round(float(np.percentile(lat_ms, 95)), 2),
+                        "query_p50_ms": round(percentile(lat_ms, 50), 2),
+                        "query_p95_ms": round(percentile(lat_ms, 95), 2),
                         "recall@1": round(r1 / len(questions), 4), "recall@10": round(r10 / len(questions), 4)})
     return results
 
@@ -175,23 +170,4 @@ def format_table(results: list[dict]) -> str:
     """A Markdown table of :func:`run_lexbench` results."""
     cols = ["engine", "chunks", "questions", "tokenize_s", "index_s", "build_peak_mb", "query_p50_ms",
             "query_p95_ms", "recall@1", "recall@10"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in results]
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", type=Path, default=DEFAULT_SPLIT, help="path prefix, e.g. .../cmrc2018/trial")
-    ap.add_argument("--no-bigrams", action="store_true", help="jieba words only")
-    ap.add_argument("--repeat", type=int, default=1, help="index the chunks N times (scale test)")
-    ap.add_argument("--engines", default=",".join(ENGINES))
-    args = ap.parse_args(argv)
-    print(format_table(run_lexbench(args.split, bigrams=not args.no_bigrams, repeat=args.repeat,
-                                    engines=tuple(args.engines.split(",")))))
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
-
+    return md_table(cols, [[r[c] for c in cols] for r in results])

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from corpusqa.eval.metrics import percentile
+from corpusqa.eval.report import md_table
 
 
 def bm25_workers(texts: list[str], workers: list[int]) -> list[dict]:
@@ -63,7 +64,7 @@ def faiss_threads(n: int, threads: list[int], queries: int = 200, dim: int = 384
 
 def query_threads(spec: str, threads: list[int], questions: list[str]) -> list[dict]:
     """One query embedding per OpenMP/torch thread count (p50 ms)."""
-    from corpusqa.eval.embedbench import set_threads
+    from corpusqa.bench.embed import set_threads
     from corpusqa.index.encoders import load_encoder
 
     enc = load_encoder(spec).load()
@@ -92,6 +93,6 @@ def _ratios(rows: list[dict], higher_is_better: bool) -> list[dict]:
 
 
 def format_table(rows: list[dict]) -> str:
-    lines = ["| task | setting | value | unit | speed vs first setting |", "|---|---|---|---|---|"]
-    lines += [f"| {r['task']} | {r['setting']} | {r['value']} | {r['unit']} | {r['ratio']:.2f}× |" for r in rows]
-    return "\n".join(lines)
+    """A Markdown table of the rows, each with its speed relative to the first setting."""
+    return md_table(["task", "setting", "value", "unit", "speed vs first setting"],
+                    [(r["task"], r["setting"], r["value"], r["unit"], f"{r['ratio']:.2f}×") for r in rows])

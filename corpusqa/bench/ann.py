@@ -1,7 +1,7 @@
 """FAISS index kinds compared on one corpus's vectors: build time, size, latency, recall.
 
 Recall@10 is measured against exact inner-product search over the same vectors, with
-real query vectors (``python -m corpusqa.eval.scale ann``; called by the scale bench).
+real query vectors (the ``ann`` phase of ``corpusqa bench scale``).
 """
 
 from __future__ import annotations

