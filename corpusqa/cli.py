@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "corpusqa.ui.commands",
     "corpusqa.eval.commands",
     "corpusqa.eval.train_commands",
+    "corpusqa.eval.data_commands",
     "corpusqa.bench.commands",
 )
 

@@ -26,7 +26,7 @@ class InputError(CorpusQAError):
     """Bad input from the user: an empty or huge question, an unreadable file."""
 
 
-class IndexError_(CorpusQAError):
+class SearchIndexError(CorpusQAError):
     """A missing, corrupted, stale or incompatible index."""
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from corpusqa.answers.assistant import AskConfig
 from corpusqa.corpus.ingest import Ingestor
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.settings import Settings
 from corpusqa.workspace import Workspace
 
@@ -105,7 +105,7 @@ def test_a_changed_file_is_re_ingested_and_only_its_new_text_embedded(workspace,
 
 def test_check_index_says_how_to_build_a_missing_index(workspace, news):
     workspace.ingest([news])
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         workspace.check_index()
     assert exc.value.key == "index.missing" and "corpusqa index build" in exc.value.message("en")
     assert not workspace.index_usable()
@@ -118,7 +118,7 @@ def test_a_home_whose_files_all_failed_is_not_indexed_with_the_sample(workspace,
     empty.write_text("", encoding="utf-8")
     report = workspace.ingest([empty])
     assert report.counts()["error"] == 1
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         workspace.build_index()
     assert exc.value.key == "index.no_articles"
     assert workspace.corpus_stats()["articles"] == 0

@@ -152,7 +152,7 @@ class Assistant:
 
         Raises:
             CorpusError: the corpus is empty.
-            IndexError_: the index is missing, damaged or was built from other article texts.
+            SearchIndexError: the index is missing, damaged or was built from other article texts.
         """
         if index is None:
             from corpusqa.index.store import open_index
@@ -237,18 +237,18 @@ class Assistant:
         the corpus's. An index written before the hashes were kept is checked the old way:
         every chunk must slice its article exactly.
         """
-        from corpusqa.errors import IndexError_
+        from corpusqa.errors import SearchIndexError
 
         indexed = getattr(self.index, "article_hashes", lambda: None)()
         if indexed is not None and all(hashes.get(a) is not None for a in indexed):
             if any(hashes.get(a) != h for a, h in indexed.items()):
-                raise IndexError_("answers.index_stale")
+                raise SearchIndexError("answers.index_stale")
             return
         for c in self.index.chunks:
             if c.article_id not in self.articles:
-                raise IndexError_("answers.index_stale")
+                raise SearchIndexError("answers.index_stale")
             if self.articles[c.article_id].text[c.start:c.end] != c.text:
-                raise IndexError_("answers.index_stale")
+                raise SearchIndexError("answers.index_stale")
 
     def _retriever(self):
         mode = self.config.mode

@@ -285,9 +285,10 @@ def unit_kind(unit: str) -> str | None:
     return _UNITS.get(unit)
 
 
-def normalize_for_match(text: str) -> str:
-    """NFKC, all whitespace removed, casefolded: the form used to compare answers."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+def normalize_for_match(text: str | None) -> str:
+    """NFKC, all whitespace removed, casefolded: the form used to compare answers (the
+    highlight check in ``spans``, answer matching in ``corpusqa.eval.metrics``). None gives ""."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).casefold()
 
 
 _UNIT_SYNONYMS = [frozenset(_PEOPLE), frozenset(["个百分点", "百分点"])]

@@ -58,14 +58,16 @@ class IngestReport:
     canonical_articles: int
     duplicates: int
     elapsed_s: float = field(default=0.0, compare=False)
+    removed: tuple[str, ...] = ()  # sources pruned because their file is gone (``ingest --prune``)
+    index: dict[str, Any] | None = None  # the index update the pruning ran, if any
 
     def counts(self) -> dict[str, int]:
         return {s: sum(f.status == s for f in self.files) for s in STATUSES}
 
     @property
     def changed(self) -> bool:
-        """True when a file was added or updated (the index needs an update)."""
-        return any(f.status in ("added", "updated") for f in self.files)
+        """True when a file was added, updated or pruned (the index needs an update)."""
+        return bool(self.removed) or any(f.status in ("added", "updated") for f in self.files)
 
     @property
     def ok(self) -> bool:
@@ -74,7 +76,8 @@ class IngestReport:
     def to_dict(self) -> dict[str, Any]:
         return {"files": [f.to_dict() for f in self.files], "counts": self.counts(), "changed": self.changed,
                 "articles": self.articles, "canonical_articles": self.canonical_articles,
-                "duplicates": self.duplicates, "elapsed_s": round(self.elapsed_s, 3)}
+                "duplicates": self.duplicates, "removed": list(self.removed), "index": self.index,
+                "elapsed_s": round(self.elapsed_s, 3)}
 
 
 def default_corpus_paths() -> list[Path]:
@@ -126,8 +129,11 @@ class Ingestor:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def ingest(self, paths: Iterable[Path | str], progress: bool | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[Path | str], progress: bool | None = None,
+               allow_empty: bool = False) -> IngestReport:
         """Ingest files and folders; never raises for a bad file (see the report).
+
+        ``allow_empty``: an empty folder is no error (``--prune`` of a folder emptied on purpose).
 
         Raises:
             InputError: no path names a file that could be ingested.
@@ -152,7 +158,7 @@ class Ingestor:
                 seen_names[name] = str(file)
                 todo.append((file, name))
         self.store.set_meta(REQUESTED, "1")
-        if not todo:
+        if not todo and not allow_empty:
             raise InputError("corpus.ingest.nothing", supported=SUPPORTED)
         results = self._ingest_all(todo, progress)
         # Links span all files; "stale" also covers a run killed before it got here.

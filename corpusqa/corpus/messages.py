@@ -129,6 +129,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "语料库 {path} 无法打开（{detail}）。请删除该文件后重新入库。",
         "en": "The corpus {path} cannot be opened ({detail}). Delete it and ingest again.",
     },
+    "corpus.home.busy": {
+        "zh": "{home} 正在被另一个任务写入（入库、建索引或删除），已等待 {seconds} 秒。请稍后再试，本次没有做任何改动。",
+        "en": "Another job is writing to {home} (ingest, index or removal); waited {seconds} s. "
+              "Try again shortly; nothing was changed.",
+    },
+    # corpus remove / ingest --prune
+    "corpus.remove.unknown": {
+        "zh": "没有名为 {target} 的来源文件，也没有这个编号的文章。可用 corpusqa corpus stats --json 查看来源，"
+              "corpusqa corpus list 查看编号。",
+        "en": "No source file named {target} and no article with that id. See sources with "
+              "`corpusqa corpus stats --json` and ids with `corpusqa corpus list`.",
+    },
+    "corpus.remove.done": {
+        "zh": "已删除 {sources} 个来源文件、共 {articles} 篇文章。",
+        "en": "Removed {sources} source files, {articles} articles in all.",
+    },
+    "corpus.remove.index_updated": {
+        "zh": "索引已更新（现有 {chunks} 个片段），删除的文章不会再被检索或引用。",
+        "en": "The index was updated ({chunks} chunks now); removed articles are never retrieved or cited again.",
+    },
+    "corpus.remove.index_retired": {
+        "zh": "语料库已空，索引已停用。",
+        "en": "The corpus is empty now; the index was taken down.",
+    },
+    "corpus.remove.no_index": {
+        "zh": "还没有索引，无需更新。",
+        "en": "There is no index yet; nothing to update.",
+    },
+    "corpus.ingest.pruned": {
+        "zh": "{status}  {name}（文件已不在文件夹中）",
+        "en": "{status}  {name} (the file is gone from the folder)",
+    },
+    "corpus.status.removed": {"zh": "删除", "en": "removed"},
     # corpus stats / list / show
     "corpus.stats.text": {
         "zh": "文章 {articles} 篇（去重后 {canonical_articles} 篇，近似重复 {duplicates} 篇）\n"

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS duplicates (
 """
 _ARTICLE_COLUMNS = ("id, source, position, title, byline, date, section, page, continued_from, text, extra")
 _STALE = "duplicates_stale"  # meta key: sources changed since the last set_duplicates
+_PENDING = "pending_removal"  # meta key: articles being removed (the index goes first, see remove.py)
 BUSY_TIMEOUT_S = 5.0
 
 
@@ -176,6 +177,46 @@ class CorpusStore:
         with busy_as_error(self.path), self.db.atomic():
             self.db.execute("DELETE FROM sources WHERE name = ?", [name])
             self._mark_stale()
+
+    def remove(self, sources: Iterable[str] = (), article_ids: Iterable[str] = ()) -> None:
+        """Delete whole sources and single articles, and clear the pending removal, in one transaction.
+
+        A source that loses some of its articles keeps its row (with its file hash), so
+        ingesting the unchanged file again does not bring the removed articles back.
+        """
+        sources, article_ids = list(dict.fromkeys(sources)), list(dict.fromkeys(article_ids))
+        with busy_as_error(self.path), self.db.atomic():
+            self.db.conn.executemany("DELETE FROM sources WHERE name = ?", [(n,) for n in sources])
+            self.db.conn.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in article_ids])
+            self.db.execute("UPDATE sources SET n_articles = (SELECT count(*) FROM articles "
+                            "WHERE articles.source = sources.name)")
+            self.db.execute("DELETE FROM meta WHERE key = ?", [_PENDING])
+            self._mark_stale()
+
+    def pending_removal(self) -> dict[str, list[str]] | None:
+        """The removal begun and not finished (``{"sources", "articles"}``), or None."""
+        raw = self.get_meta(_PENDING)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return {"sources": list(data.get("sources") or []), "articles": list(data.get("articles") or [])}
+
+    def set_pending_removal(self, plan: dict[str, list[str]] | None) -> None:
+        """Record (or, with None, forget) a removal whose index update is running."""
+        with busy_as_error(self.path), self.db.atomic():
+            if plan is None:
+                self.db.execute("DELETE FROM meta WHERE key = ?", [_PENDING])
+            else:
+                self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                [_PENDING, json.dumps(plan, ensure_ascii=False)])
+
+    def source_articles(self, names: Iterable[str]) -> list[str]:
+        """Ids of the articles of these sources, in source order."""
+        found = []
+        for name in names:
+            found += [r[0] for r in self.db.execute(
+                "SELECT id FROM articles WHERE source = ? ORDER BY position", [name]).fetchall()]
+        return found
 
     def _mark_stale(self) -> None:
         # Committed with the source change, cleared with the new links: a process

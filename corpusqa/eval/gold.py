@@ -7,7 +7,7 @@ per line with ``qid``, ``question``, ``gold_pids`` (document ids) and ``answers`
 the answer sentence), ``source``, ``type`` and ``tags``.
 
 Article ids are content hashes, so the bundled set is written with ``evidence``
-and resolved to ids by ``resolve`` (``python -m corpusqa.eval.gold``); a test
+and resolved to ids by ``resolve`` (``corpusqa data resolve-gold``); a test
 checks that the shipped ids still match the current segmentation.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -132,11 +131,56 @@ def resolve(raw_items: Sequence[dict], articles: Sequence[Article]
     return out, problems, skipped
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Resolve the bundled raw gold set against the bundled sample corpus."""
-    from corpusqa.workspace import default_corpus_paths
+def read_jsonl(path: str | Path, required: Sequence[str] = ()) -> list[dict]:
+    """The JSON objects of a JSONL file, one per non-blank line.
+
+    Raises:
+        InputError: the file is missing, or a line is not a JSON object or lacks one of
+            the ``required`` fields.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("data.file_missing", path=str(p))
+    rows = []
+    for n, line in enumerate(p.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise InputError("data.bad_line", file=p.name, line=n, detail=str(exc)[:120]) from None
+        if not isinstance(row, dict):
+            raise InputError("data.bad_line", file=p.name, line=n, detail="not a JSON object")
+        missing = [k for k in required if k not in row]
+        if missing:
+            raise InputError("data.bad_line", file=p.name, line=n, detail="no " + ", ".join(missing))
+        rows.append(row)
+    return rows
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
+    """Write ``rows`` as JSONL (Chinese kept readable), creating the folder; returns the count."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(p, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def resolve_bundled(out: str | Path | None = None) -> tuple[Path, int, list[str], list[str]]:
+    """Resolve the bundled raw gold set against the bundled sample corpus and write it to
+    ``out`` (default: rewrite the bundled ``data/gold.jsonl``; ``corpusqa data resolve-gold``).
+
+    Returns:
+        (file written, questions written, problems: evidence not found, skipped: evidence
+        only in metadata).
+    """
     from corpusqa.corpus.loaders import load_path
     from corpusqa.corpus.segment import build_article, segment_page
+    from corpusqa.workspace import default_corpus_paths
 
     articles: list[Article] = []
     for path in default_corpus_paths():
@@ -145,18 +189,9 @@ def main(argv: list[str] | None = None) -> int:
                 drafts = segment_page(page, loaded.name)
                 articles += [build_article(d, loaded.name, i) for i, d in enumerate(drafts)]
     base = Path(__file__).parent
-    raw = [json.loads(x) for x in (base / BUNDLED_RAW).read_text(encoding="utf-8").splitlines()
-           if x.strip()]
-    items, problems, skipped = resolve(raw, articles)
-    with open(base / BUNDLED_GOLD, "w", encoding="utf-8") as fh:
-        for item in items:
-            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
-    for p in skipped + problems:
-        print(p, file=sys.stderr)
-    print(f"{len(items)} questions written, {len(skipped)} skipped (metadata only), "
-          f"{len(problems)} unresolved", file=sys.stderr)
-    return 1 if problems else 0
-
+    items, problems, skipped = resolve(read_jsonl(base / BUNDLED_RAW), articles)
+    target = Path(out) if out is not None else base / BUNDLED_GOLD
+    return target, write_jsonl(target, items), problems, skipped
 
 
 def gold_passages() -> tuple[dict[str, dict], list]:
@@ -186,7 +221,3 @@ def gold_passages() -> tuple[dict[str, dict], list]:
                 break
         items.append((QAItem(g.qid, g.question, pid, g.answers, start, "gold"), g.answerable))
     return arts, items
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -36,4 +36,42 @@ MESSAGES = {
               "which made {made_unanswerable} questions unanswerable; {unanswerable} of {questions} "
               "questions are unanswerable.",
     },
+    "data.file_missing": {
+        "zh": "找不到文件：{path}。请检查路径。",
+        "en": "File not found: {path}. Check the path.",
+    },
+    "data.bad_line": {
+        "zh": "{file} 第 {line} 行不是有效的 JSON 记录：{detail}",
+        "en": "{file} line {line} is not a valid JSON record: {detail}",
+    },
+    "data.corpus_missing": {
+        "zh": "找不到语料路径：{path}。请检查 --corpus 参数。",
+        "en": "Corpus path not found: {path}. Check --corpus.",
+    },
+    "data.copy_nothing": {
+        "zh": "没有要转换的文件：请给出 --passages、--questions 或两者。",
+        "en": "Nothing to convert: give --passages, --questions or both.",
+    },
+    "data.bad_drop": {
+        "zh": "--drop {drop} 超出范围：应在 0（不删词）与 1 之间（不含 1）。",
+        "en": "--drop {drop} is out of range: use a share from 0 (keep every word) up to, not including, 1.",
+    },
+    "data.bad_limit": {
+        "zh": "--limit {limit} 无效：请给出正整数。",
+        "en": "--limit {limit} is invalid: give a positive number.",
+    },
+    "data.written": {
+        "zh": "已写入 {n} 个问题：{path}",
+        "en": "{n} questions written to {path}",
+    },
+    "data.gold_resolved": {
+        "zh": "已写入 {written} 个问题：{path}；跳过 {skipped} 个（证据只在署名或标题中），{unresolved} 个未能对应到文章。",
+        "en": "{written} questions written to {path}; {skipped} skipped (evidence only in a byline or title), "
+              "{unresolved} unresolved.",
+    },
+    "data.gold_unresolved": {
+        "zh": "{n} 个问题的证据在样例语料中找不到（见上方列表）：请修改 gold_raw.jsonl 中的 evidence。",
+        "en": "The evidence of {n} questions is not in the sample corpus (listed above): fix their evidence "
+              "in gold_raw.jsonl.",
+    },
 }

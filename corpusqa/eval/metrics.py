@@ -3,7 +3,8 @@
 EM/F1 follow the CMRC 2018 evaluation script: text is split into CJK characters
 and Latin/digit words, punctuation is removed, and the best score over the gold
 answers is taken. Answer containment uses ``normalize`` (NFKC, whitespace
-removed, case folded).
+removed, case folded): the answers layer's ``normalize_for_match``, so the evaluation
+matches answers exactly as the product compares them.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ import unicodedata
 from collections import Counter
 from typing import Iterable, Sequence
 
+from corpusqa.answers.numbers import normalize_for_match as normalize
+
 _PUNCT = set("-:_*^/\\~`+=，。：？！“”；’《》……·、「」（）－～『』")
-
-
-def normalize(text: str) -> str:
-    """NFKC, whitespace removed, case folded: the form used for answer matching."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).casefold()
 
 
 # -- retrieval -----------------------------------------------------------------

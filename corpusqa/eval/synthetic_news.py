@@ -21,19 +21,15 @@ for word, and a set whose questions quote their sentence is solved by any lexica
 
 The output is the gold JSONL format of :mod:`corpusqa.eval.gold`, tagged ``synthetic``::
 
-    python -m corpusqa.eval.synthetic_news --out bench-output/synthetic-news.jsonl
+    corpusqa data news-questions --out bench-output/synthetic-news.jsonl
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
-import sys
 import tempfile
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -437,33 +433,3 @@ def corpus_articles(paths: Sequence[Path] | None = None) -> list[Article]:
         workspace = Workspace(Settings(home=Path(home), encoder="none", progress=False))
         workspace.ingest(paths, progress=False)
         return workspace.articles()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m corpusqa.eval.synthetic_news",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="gold JSONL file to write")
-    parser.add_argument("--corpus", type=Path, action="append",
-                        help="corpus file or folder (repeatable; default: the bundled sample)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the --limit sample")
-    parser.add_argument("--limit", type=int, help="at most N questions")
-    parser.add_argument("--drop", type=float, default=DROP,
-                        help=f"share of words left out of each question (default {DROP})")
-    args = parser.parse_args(argv)
-    for p in args.corpus or ():
-        if not p.exists():
-            parser.error(f"no such corpus path: {p}")
-    records = build_questions(corpus_articles(args.corpus), seed=args.seed, limit=args.limit,
-                              drop=args.drop)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    kinds = Counter(r["tags"][1] for r in records)
-    print(json.dumps({"questions": len(records), "by_kind": dict(sorted(kinds.items())),
-                      "out": str(args.out)}, ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,21 +5,20 @@ texts; ids, ``gold_pids`` and ``answer_start`` are kept (OpenCC keeps the length
 texts; an answer that no longer sits at its offset is counted and reported). Either file
 may be converted alone, so Simplified questions can be asked of a Traditional copy:
 
-    python -m corpusqa.eval.variants_copy --to traditional \\
-        --passages trial.passages.jsonl --questions trial.questions.jsonl OUT_DIR
+    corpusqa data script-copy OUT_DIR --to traditional \\
+        --passages trial.passages.jsonl --questions trial.questions.jsonl
 
 writes ``OUT_DIR/trial.passages.jsonl`` and ``OUT_DIR/trial.questions.jsonl``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Callable, Iterable
 
 from corpusqa.answers.variants import to_simplified, to_traditional
+from corpusqa.errors import InputError
+from corpusqa.eval.gold import read_jsonl, write_jsonl
 
 CONVERTERS: dict[str, Callable[[str], str]] = {"traditional": to_traditional, "simplified": to_simplified}
 
@@ -57,17 +56,6 @@ def misplaced_answers(passages: Iterable[dict], questions: Iterable[dict]) -> in
     return bad
 
 
-def _read(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-
-
-def _write(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-
-
 def copy_set(out_dir: Path, to: str = "traditional", passages: Path | None = None,
              questions: Path | None = None) -> dict[str, int]:
     """Write converted copies of ``passages`` and/or ``questions`` into ``out_dir``.
@@ -75,37 +63,22 @@ def copy_set(out_dir: Path, to: str = "traditional", passages: Path | None = Non
     Returns:
         Counts: ``passages``, ``questions`` written and ``misplaced`` answers (only when
         both files are given: answers whose offset no longer points at their text).
+
+    Raises:
+        InputError: neither file is given, or one is missing or malformed.
     """
+    if passages is None and questions is None:
+        raise InputError("data.copy_nothing")
     convert = CONVERTERS[to]
+    # both files are read (and checked) before either copy is written
+    prows = None if passages is None else [convert_passage(r, convert) for r in read_jsonl(passages)]
+    qrows = None if questions is None else [convert_question(r, convert)
+                                            for r in read_jsonl(questions, ("question",))]
     counts = {"passages": 0, "questions": 0}
-    prows = qrows = None
-    if passages is not None:
-        prows = [convert_passage(r, convert) for r in _read(Path(passages))]
-        _write(Path(out_dir) / Path(passages).name, prows)
-        counts["passages"] = len(prows)
-    if questions is not None:
-        qrows = [convert_question(r, convert) for r in _read(Path(questions))]
-        _write(Path(out_dir) / Path(questions).name, qrows)
-        counts["questions"] = len(qrows)
+    if prows is not None:
+        counts["passages"] = write_jsonl(Path(out_dir) / Path(passages).name, prows)
+    if qrows is not None:
+        counts["questions"] = write_jsonl(Path(out_dir) / Path(questions).name, qrows)
     if prows is not None and qrows is not None:
         counts["misplaced"] = misplaced_answers(prows, qrows)
     return counts
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m corpusqa.eval.variants_copy",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--to", choices=sorted(CONVERTERS), default="traditional")
-    parser.add_argument("--passages", type=Path)
-    parser.add_argument("--questions", type=Path)
-    args = parser.parse_args(argv)
-    if args.passages is None and args.questions is None:
-        parser.error("give --passages, --questions or both")
-    counts = copy_set(args.out_dir, args.to, args.passages, args.questions)
-    print(json.dumps(counts, ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

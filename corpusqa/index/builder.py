@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.index import manifest as mf
 from corpusqa.index import store as st
 from corpusqa.index.append import ARTICLE_ROWS, append_version, can_append, read_article_rows, write_article_rows
@@ -140,7 +140,7 @@ class IndexBuilder:
     def add(self, articles: Iterable[Article]) -> BuildReport:
         """Append new ``articles`` to the live index (the corpus gained them; nothing else changed).
 
-        Raises IndexError_ when the live index cannot be extended (none yet, another
+        Raises SearchIndexError when the live index cannot be extended (none yet, another
         encoder or chunking): run ``update`` then.
         """
         return self._run(articles, reuse=True, append_only=True)
@@ -167,7 +167,7 @@ class IndexBuilder:
                         new = [a for a in articles if a.id not in have]
                         manifest = self._append(tmp, live, old, rows, new, t0)
                     elif append_only:
-                        raise IndexError_("index.cannot_append", command=mf.UPDATE_COMMAND)
+                        raise SearchIndexError("index.cannot_append", command=mf.UPDATE_COMMAND)
                     else:
                         manifest = self._write(tmp, articles, self._chunker(prev), live, prev, t0)
                 else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.index.sentences import CLAUSE_END, SENTENCE_END, clip_spans, split_sentences
 from corpusqa.models import Article, Chunk, content_id
 
@@ -37,7 +37,7 @@ class Chunker:
     def __init__(self, chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
                  title_prefix: bool = True):
         if chunk_size < 50 or not 0 <= chunk_overlap < chunk_size / 2:
-            raise IndexError_("index.bad_chunking", size=chunk_size, overlap=chunk_overlap)
+            raise SearchIndexError("index.bad_chunking", size=chunk_size, overlap=chunk_overlap)
         self.chunk_size = int(chunk_size)
         self.chunk_overlap = int(chunk_overlap)
         self.title_prefix = bool(title_prefix)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from corpusqa import __version__
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 
 SCHEMA_VERSION = 2  # 2: streamed lexical postings (corpusqa-bm25)
 MANIFEST = "manifest.json"
@@ -48,22 +48,22 @@ def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
-    """Read and sanity-check a version's manifest; IndexError_ when missing or damaged."""
+    """Read and sanity-check a version's manifest; SearchIndexError when missing or damaged."""
     try:
         manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexError_("index.corrupt", detail=f"{MANIFEST} missing", command=BUILD_COMMAND)
+        raise SearchIndexError("index.corrupt", detail=f"{MANIFEST} missing", command=BUILD_COMMAND)
     except (OSError, ValueError) as exc:
-        raise IndexError_("index.corrupt", detail=f"{MANIFEST}: {exc}", command=BUILD_COMMAND)
+        raise SearchIndexError("index.corrupt", detail=f"{MANIFEST}: {exc}", command=BUILD_COMMAND)
     if not isinstance(manifest, dict):
-        raise IndexError_("index.corrupt", detail=f"{MANIFEST} is not an object", command=BUILD_COMMAND)
+        raise SearchIndexError("index.corrupt", detail=f"{MANIFEST} is not an object", command=BUILD_COMMAND)
     found = manifest.get("schema_version")
     if found != SCHEMA_VERSION:
-        raise IndexError_("index.schema_mismatch", found=found, expected=SCHEMA_VERSION, command=BUILD_COMMAND)
+        raise SearchIndexError("index.schema_mismatch", found=found, expected=SCHEMA_VERSION, command=BUILD_COMMAND)
     for name, size in (manifest.get("files") or {}).items():
         path = directory / name
         if not path.is_file() or path.stat().st_size != size:
-            raise IndexError_("index.corrupt", detail=f"{name} missing or truncated", command=BUILD_COMMAND)
+            raise SearchIndexError("index.corrupt", detail=f"{name} missing or truncated", command=BUILD_COMMAND)
     return manifest
 
 
@@ -77,7 +77,7 @@ def check_encoder(manifest: dict[str, Any], wanted: str) -> None:
     """Refuse an index built with another encoder than the configured one."""
     built = encoder_name(manifest)
     if built != wanted:
-        raise IndexError_("index.encoder_mismatch", built=built, wanted=wanted,
+        raise SearchIndexError("index.encoder_mismatch", built=built, wanted=wanted,
                           command=f"{UPDATE_COMMAND} --encoder {wanted}")
 
 
@@ -86,11 +86,11 @@ def check_tokenizer(manifest: dict[str, Any], current: dict[str, Any]) -> None:
     saved = manifest.get("tokenizer") or {}
     diff = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
     if diff:
-        raise IndexError_("index.tokenizer_mismatch", what=", ".join(diff), command=UPDATE_COMMAND)
+        raise SearchIndexError("index.tokenizer_mismatch", what=", ".join(diff), command=UPDATE_COMMAND)
 
 
 def check_fingerprint(manifest: dict[str, Any], fingerprint: str) -> None:
     """Refuse to mix query vectors of one model with document vectors of another."""
     enc = manifest.get("encoder") or {}
     if enc.get("fingerprint") != fingerprint:
-        raise IndexError_("index.fingerprint_mismatch", encoder=enc.get("name"), command=UPDATE_COMMAND)
+        raise SearchIndexError("index.fingerprint_mismatch", encoder=enc.get("name"), command=UPDATE_COMMAND)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.index import manifest as mf
 from corpusqa.index.dense import DenseIndex
 from corpusqa.index.encoders import Encoder, load_encoder
@@ -64,12 +64,12 @@ def open_index(index_dir: Path, settings: Any, *, check_encoder: bool = True,
         tokenizer: a (loaded) tokenizer to reuse; it must match the saved settings.
 
     Raises:
-        IndexError_: missing, corrupt, or incompatible index (the message names the fix).
+        SearchIndexError: missing, corrupt, or incompatible index (the message names the fix).
     """
     index_dir = Path(index_dir)
     live = current_dir(index_dir)
     if live is None:
-        raise IndexError_("index.missing", path=str(index_dir), command=mf.BUILD_COMMAND)
+        raise SearchIndexError("index.missing", path=str(index_dir), command=mf.BUILD_COMMAND)
     manifest = mf.read_manifest(live)
     if check_encoder:
         wanted = load_encoder(settings.encoder, device=getattr(settings, "device", None))
@@ -81,7 +81,7 @@ def open_index(index_dir: Path, settings: Any, *, check_encoder: bool = True,
     try:
         return LoadedIndex(live, manifest, tokenizer, device=getattr(settings, "device", None))
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise IndexError_("index.corrupt", detail=f"{type(exc).__name__}: {exc}"[:200], command=mf.BUILD_COMMAND)
+        raise SearchIndexError("index.corrupt", detail=f"{type(exc).__name__}: {exc}"[:200], command=mf.BUILD_COMMAND)
 
 
 def _check_vectors(dense: DenseIndex, probes: int = 8) -> None:
@@ -183,14 +183,14 @@ class LoadedIndex:
     def dense_search(self, query_vec: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Cosine top ``k`` as ``(row, score)`` for a query vector from :attr:`encoder`."""
         if self.dense is None:
-            raise IndexError_("index.dense_unavailable")
+            raise SearchIndexError("index.dense_unavailable")
         return self.dense.search(query_vec, k, rows)
 
     @property
     def encoder(self) -> Encoder | None:
         """The encoder the index was built with, loaded on first use (None if lexical-only).
 
-        Raises IndexError_ when its weights differ from those recorded in the manifest.
+        Raises SearchIndexError when its weights differ from those recorded in the manifest.
         """
         spec = self.manifest.get("encoder")
         if not spec:
@@ -213,7 +213,7 @@ class LoadedIndex:
         """The query vector ``(dim,)`` for :meth:`dense_search`."""
         enc = self.encoder
         if enc is None:
-            raise IndexError_("index.dense_unavailable")
+            raise SearchIndexError("index.dense_unavailable")
         return enc.encode_queries([text])[0]
 
     def sentence_vectors(self, chunk_row: int) -> np.ndarray | None:

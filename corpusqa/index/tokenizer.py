@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from corpusqa.chinese_script import converter_version, to_simplified
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class ChineseTokenizer:
         self.bigrams = bool(bigrams)
         self.user_dict = Path(user_dict) if user_dict else None
         if self.user_dict is not None and not self.user_dict.is_file():
-            raise IndexError_("index.user_dict_missing", path=str(self.user_dict))
+            raise SearchIndexError("index.user_dict_missing", path=str(self.user_dict))
         self._dicts = [bundled_user_dict()]
         if self.user_dict is not None:
             self._dicts.append(self.user_dict.read_bytes())

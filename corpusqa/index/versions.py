@@ -27,7 +27,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class BuildLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise IndexError_("index.busy", path=str(self.index_dir))
+            raise SearchIndexError("index.busy", path=str(self.index_dir))
         self._fd = fd
         return self
 
@@ -119,6 +119,19 @@ def publish(index_dir: Path, tmp: Path) -> Path:
     _fsync_dir(index_dir)
     gc(index_dir, keep=(final, previous))
     return final
+
+
+def retire(index_dir: Path) -> None:
+    """Take the live version down (its corpus is empty): ``CURRENT`` goes first, then the versions.
+
+    Readers that already resolved ``CURRENT`` keep their memory-mapped files; new ones
+    find no index.
+    """
+    with BuildLock(index_dir):
+        (index_dir / CURRENT).unlink(missing_ok=True)
+        _fsync_dir(index_dir)
+        for p in versions(index_dir):
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def gc(index_dir: Path, keep: tuple[Path | None, ...] = ()) -> list[str]:

@@ -6,7 +6,7 @@ chat and the evaluation go through it (see ``home.py``). ``commands/`` holds the
 """
 
 from corpusqa.workspace.home import (FAISS_KINDS, SENTENCE_MODES, SUPPORTED_SUFFIXES, BuildReport, HomeStats,
-                                     IndexInfo, IngestReport, Workspace, default_corpus_paths)
+                                     IndexInfo, IngestReport, RemoveReport, Workspace, default_corpus_paths)
 
-__all__ = ["BuildReport", "FAISS_KINDS", "HomeStats", "IndexInfo", "IngestReport", "SENTENCE_MODES",
-           "SUPPORTED_SUFFIXES", "Workspace", "default_corpus_paths"]
+__all__ = ["BuildReport", "FAISS_KINDS", "HomeStats", "IndexInfo", "IngestReport", "RemoveReport",
+           "SENTENCE_MODES", "SUPPORTED_SUFFIXES", "Workspace", "default_corpus_paths"]

@@ -6,9 +6,12 @@ A home is a data directory (``settings.home``)::
     index/        versions of the search index (index/)
     feedback.db   ratings given in the web chat (ui/)
     uploads/      files added through the web chat (ui/)
+    .write.lock   held by the one process writing (``lock.py``)
 
 Ingest files into the corpus, bring the index up to date with the corpus, open an
 ``Assistant`` over both: this module is the only one that ties those stages together.
+Every write (ingest, index build/update, removal) holds the home's write lock, so two
+processes (two CLI runs, or a web upload during a CLI update) never interleave.
 The CLI, the web chat and the evaluation call it and never reach into the stages'
 internals (``[tool.importlinter]`` in pyproject.toml checks that).
 """
@@ -16,26 +19,29 @@ internals (``[tool.importlinter]`` in pyproject.toml checks that).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from corpusqa.corpus.ingest import IngestReport, Ingestor, default_corpus_paths, ensure_corpus
 from corpusqa.corpus.loaders import FORMATS
+from corpusqa.corpus.remove import RemovalPlan, apply_removal, gone_sources, resolve_targets
 from corpusqa.corpus.store import CorpusStore
-from corpusqa.errors import CorpusQAError, IndexError_
+from corpusqa.errors import CorpusQAError, SearchIndexError
 from corpusqa.index.builder import SENTENCE_MODES, BuildReport, IndexBuilder
 from corpusqa.index.dense import KINDS as FAISS_KINDS
 from corpusqa.index.manifest import encoder_name, read_manifest
 from corpusqa.index.versions import current_dir, dir_size
 from corpusqa.models import Article
 from corpusqa.settings import Settings
+from corpusqa.workspace.lock import WRITE_WAIT_S, HomeLock
+from corpusqa.workspace.removal import RemoveReport, reindex_without
 
 if TYPE_CHECKING:
     from corpusqa.answers.assistant import AskConfig, Assistant
 
-__all__ = ["BuildReport", "FAISS_KINDS", "HomeStats", "IndexInfo", "IngestReport", "SENTENCE_MODES",
-           "SUPPORTED_SUFFIXES", "Workspace", "default_corpus_paths"]
+__all__ = ["BuildReport", "FAISS_KINDS", "HomeStats", "IndexInfo", "IngestReport", "RemoveReport",
+           "SENTENCE_MODES", "SUPPORTED_SUFFIXES", "Workspace", "default_corpus_paths"]
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +103,17 @@ class Workspace:
 
     Args:
         settings: the home, encoder, language and progress switch.
+        lock_timeout: seconds a write waits for another writer of the home before it
+            fails with ``corpus.home.busy`` (see ``lock.py``).
     """
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, lock_timeout: float = WRITE_WAIT_S):
         self.settings = settings
+        self.lock_timeout = float(lock_timeout)
+
+    def writing(self) -> HomeLock:
+        """The home's write lock (``with workspace.writing():``); every write method takes it."""
+        return HomeLock(self.home, self.lock_timeout)
 
     @property
     def home(self) -> Path:
@@ -108,18 +121,86 @@ class Workspace:
 
     # -- corpus ----------------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[Path | str], progress: bool | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[Path | str], progress: bool | None = None,
+               prune: bool = False) -> IngestReport:
         """Add files and folders to the corpus (see ``Ingestor.ingest``).
 
         Unchanged files (same name, same bytes) are skipped, so ingesting a file twice
         changes nothing; ``report.changed`` says whether the index needs an update.
 
+        Args:
+            paths: files and folders.
+            progress: progress bar on stderr (None: the settings' switch).
+            prune: also remove the sources whose file is gone from a folder in ``paths``,
+                and update the index at once (as :meth:`remove` does).
+
         Raises:
             InputError: no path names a file that could be ingested.
-            CorpusError: the database is broken or locked by another program.
+            CorpusError: the database is broken or locked by another program, or another
+                writer kept the home busy (``corpus.home.busy``).
         """
-        with self.corpus() as store:  # opened first: a broken database is reported before any file
-            return Ingestor(self.settings, store).ingest(paths, progress=progress)
+        paths = list(paths)
+        with self.writing():
+            with self.corpus() as store:  # opened first: a broken database is reported before any file
+                report = Ingestor(self.settings, store).ingest(paths, progress=progress, allow_empty=prune)
+                gone = gone_sources(store, paths) if prune else []
+                plan = resolve_targets(store, gone) if gone else None
+            if not plan:
+                return report
+            removed = self._remove(plan, progress)
+            with self.corpus() as store:
+                stats = store.stats()
+        return replace(report, removed=removed.sources, articles=stats["articles"],
+                       canonical_articles=stats["canonical_articles"], duplicates=stats["duplicates"],
+                       index=removed.index.to_dict() if removed.index else None)
+
+    def remove(self, targets: Iterable[str], progress: bool | None = None) -> RemoveReport:
+        """Remove source files (by name) and single articles (by id or a unique id prefix).
+
+        The live index is updated first, then the articles leave the database, so a removed
+        article is never retrieved or cited again. Killed at any point, the home serves the
+        old state or the new one: the removal is recorded as pending, the next index update
+        finishes it.
+
+        Raises:
+            CorpusError: a target names no source and no article; the home is busy.
+            InputError: an id prefix matches several articles.
+        """
+        with self.writing():
+            with self.corpus() as store:
+                plan = resolve_targets(store, targets)
+            return self._remove(plan, progress)
+
+    def _remove(self, plan: RemovalPlan, progress: bool | None) -> RemoveReport:
+        """Run a removal plan (with the write lock held): pending mark, index, database."""
+        with self.corpus() as store:
+            store.set_pending_removal(plan.to_dict())
+        try:
+            index, retired = reindex_without(self, set(plan.articles), progress)
+        except Exception:
+            with self.corpus() as store:  # nothing was published: forget the removal
+                store.set_pending_removal(None)
+            raise
+        with self.corpus() as store:
+            apply_removal(store, plan)
+        return RemoveReport(plan.sources, plan.articles, index, retired)
+
+    def _index_articles(self) -> tuple[list[Article], RemovalPlan]:
+        """The articles to index (a pending removal's left out) and that pending removal."""
+        articles = self.load_articles()
+        with self.corpus() as store:
+            pending = RemovalPlan.from_dict(store.pending_removal())
+        if pending:
+            gone = set(pending.articles)
+            articles = [a for a in articles if a.id not in gone]
+            if not articles:
+                raise SearchIndexError("index.no_articles")
+        return articles, pending
+
+    def _finish_removal(self, pending: RemovalPlan) -> None:
+        if pending:
+            with self.corpus() as store:
+                apply_removal(store, pending)
 
     def corpus(self) -> CorpusStore:
         """The corpus database, open: use it as ``with workspace.corpus() as store:``."""
@@ -150,12 +231,12 @@ class Workspace:
         A home nobody has ingested into gets the bundled sample corpus first.
 
         Raises:
-            IndexError_: the corpus holds no article (``index.no_articles``).
+            SearchIndexError: the corpus holds no article (``index.no_articles``).
         """
         ensure_corpus(self.settings)
         articles = self.articles()
         if not articles:
-            raise IndexError_("index.no_articles")
+            raise SearchIndexError("index.no_articles")
         return articles
 
     # -- index -----------------------------------------------------------------------
@@ -165,17 +246,26 @@ class Workspace:
                     progress: bool | None = None) -> BuildReport:
         """Index every stored article from scratch (every vector is computed again)."""
         builder = self._builder(chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress)
-        return builder.build(self.load_articles())
+        with self.writing():
+            articles, pending = self._index_articles()
+            report = builder.build(articles)
+            self._finish_removal(pending)
+        return report
 
     def update_index(self, *, chunk_size: int | None = None, chunk_overlap: int | None = None,
                      sentence_vectors: str = "auto", faiss_kind: str = "auto",
                      progress: bool | None = None) -> BuildReport:
         """Bring the index up to date with the corpus: only new or changed text is embedded.
 
-        Chunking left at None keeps the live index's settings.
+        Chunking left at None keeps the live index's settings. A removal killed after it
+        began (``remove``) is finished here: its articles are left out.
         """
         builder = self._builder(chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress)
-        return builder.update(self.load_articles())
+        with self.writing():
+            articles, pending = self._index_articles()
+            report = builder.update(articles)
+            self._finish_removal(pending)
+        return report
 
     def _builder(self, chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress) -> IndexBuilder:
         # Built before the articles are read: a bad encoder spec fails before the
@@ -188,7 +278,7 @@ class Workspace:
         """Open the live index with every check the assistant makes (encoder, tokenizer, files).
 
         Raises:
-            IndexError_: missing (``index.missing``), damaged or built with other settings;
+            SearchIndexError: missing (``index.missing``), damaged or built with other settings;
                 the message says which command rebuilds it.
         """
         from corpusqa.index.store import open_index
@@ -200,7 +290,7 @@ class Workspace:
         """Whether ``check_index`` passes (a tokenizer, dictionary or encoder change fails it)."""
         try:
             self.check_index()
-        except IndexError_:
+        except SearchIndexError:
             return False
         return True
 
@@ -208,7 +298,7 @@ class Workspace:
         """The live version's manifest (not opened nor checked against the settings); None if none.
 
         Raises:
-            IndexError_: the manifest is missing, damaged or of another schema.
+            SearchIndexError: the manifest is missing, damaged or of another schema.
         """
         live = current_dir(self.settings.index_dir)
         if live is None:
@@ -251,7 +341,7 @@ class Workspace:
             config: answer-path knobs; None = the calibrated defaults for the index's encoder.
 
         Raises:
-            IndexError_: no usable index, or one built from other article texts.
+            SearchIndexError: no usable index, or one built from other article texts.
             CorpusError: the corpus is empty.
         """
         from corpusqa.answers.assistant import Assistant

@@ -11,7 +11,7 @@ import pytest
 from corpusqa.answers.articles import MemoryArticles, StoreArticles
 from corpusqa.answers.assistant import AskConfig, Assistant
 from corpusqa.corpus.store import CorpusStore
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.index.builder import IndexBuilder
 from corpusqa.index.store import open_index
 from corpusqa.models import text_hash
@@ -79,7 +79,7 @@ def test_text_changed_under_the_same_id_is_a_stale_index(home):
         for name in {a.source for a in ARTICLES}:
             store.remove_source(name)
     _store(home, edited)
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         Assistant(home).load()
     assert "corpusqa index update" in exc.value.message("zh")
 

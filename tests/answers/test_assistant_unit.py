@@ -92,14 +92,14 @@ def test_invariants_reject_a_tampered_answer(assistant):
 def test_an_index_built_from_other_article_texts_is_refused(tmp_path):
     from dataclasses import replace
 
-    from corpusqa.errors import IndexError_
+    from corpusqa.errors import SearchIndexError
 
     settings = Settings(home=tmp_path, encoder="hash:32", progress=False)
     IndexBuilder(settings.index_dir, settings).build(ARTICLES)
     index = open_index(settings.index_dir, settings)
     edited = [replace(a, text=a.text.replace("14542", "14543")) if a.id == "a1" else a
               for a in ARTICLES]
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         Assistant(settings).load(index, edited, CANONICAL)
     assert "corpusqa index update" in exc.value.message("zh")
 

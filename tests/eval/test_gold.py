@@ -45,7 +45,7 @@ def test_gold_ids_match_current_segmentation(articles):
     assert problems == []
     expected = {i["qid"]: sorted(i["gold_pids"]) for i in resolved}
     shipped = {i.qid: sorted(i.gold_pids) for i in load_gold()}
-    assert shipped == expected, "segmentation changed: run `python -m corpusqa.eval.gold`"
+    assert shipped == expected, "segmentation changed: run `corpusqa data resolve-gold`"
 
 
 def test_every_answer_is_verbatim_in_a_gold_article(articles):

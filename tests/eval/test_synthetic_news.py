@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from click.testing import CliRunner
 
+from corpusqa.cli import cli
 from corpusqa.eval.gold import GoldItem, load_gold
-from corpusqa.eval.synthetic_news import build_questions, corpus_articles, main
+from corpusqa.eval.synthetic_news import build_questions, corpus_articles
 from corpusqa.models import Article, Paragraph
 
 
@@ -113,9 +115,10 @@ def test_the_bundled_sample_gives_a_set_whose_answers_are_in_their_gold_articles
         assert r["answers"][0] not in r["question"]  # the question never gives the answer away
 
 
-def test_command_writes_a_gold_file_eval_can_read(tmp_path, capsys):
+def test_command_writes_a_gold_file_eval_can_read(tmp_path):
     out = tmp_path / "syn.jsonl"
-    assert main(["--out", str(out), "--limit", "20", "--seed", "7"]) == 0
+    res = CliRunner().invoke(cli, ["data", "news-questions", "--out", str(out), "--limit", "20", "--seed", "7"])
+    assert res.exit_code == 0, res.output
     items = load_gold(out)
     assert len(items) == 20 and all("synthetic" in i.tags for i in items)
-    assert json.loads(capsys.readouterr().out)["questions"] == 20
+    assert json.loads(res.output)["questions"] == 20

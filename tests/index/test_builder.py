@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.index.builder import IndexBuilder
 from corpusqa.index.chunking import Chunker
 from corpusqa.index.encoders import HashEncoder
@@ -118,7 +118,7 @@ def test_lexical_only_index_has_no_faiss_and_says_so(settings, articles):
     assert idx.manifest["encoder"] is None and not idx.has_dense and idx.encoder is None
     assert idx.lexical_search(QUESTION, 1)
     assert idx.sentence_vectors(0) is None
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         idx.dense_search(np.ones(32, np.float32), 3)
     assert exc.value.key == "index.dense_unavailable" and "--encoder" in exc.value.message("zh")
 
@@ -160,14 +160,14 @@ def test_filters_restrict_both_searches(settings, articles):
 
 
 def test_missing_index_names_the_build_command(settings):
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         load(settings)
     assert exc.value.key == "index.missing" and "corpusqa index build" in exc.value.message("zh")
 
 
 def test_other_encoder_is_refused_with_the_update_command(settings, articles):
     build(settings, articles)
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         load(settings.with_(encoder="hash:48"))
     assert exc.value.key == "index.encoder_mismatch"
     assert "corpusqa index update --encoder hash:48" in exc.value.message("en")
@@ -177,7 +177,7 @@ def test_other_tokenizer_settings_are_refused(settings, articles, tmp_path):
     build(settings, articles)
     extra = tmp_path / "extra.txt"
     extra.write_text("乌拉盖管理区 100 ns\n", encoding="utf-8")
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         open_index(settings.index_dir, settings.with_(user_dict=extra))
     assert exc.value.key == "index.tokenizer_mismatch" and "dict_hash" in exc.value.message("en")
 
@@ -196,7 +196,7 @@ def _edit_manifest(settings, **changes):
 def test_other_schema_is_refused_with_the_build_command(settings, articles):
     build(settings, articles)
     _edit_manifest(settings, schema_version=SCHEMA_VERSION + 1)
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         load(settings)
     assert exc.value.key == "index.schema_mismatch" and "corpusqa index build" in exc.value.message("zh")
 
@@ -206,7 +206,7 @@ def test_changed_model_weights_are_refused_when_the_encoder_loads(settings, arti
     _edit_manifest(settings, encoder={"fingerprint": "hash-v1:other"})
     idx = load(settings)
     assert idx.lexical_search(QUESTION, 1)  # lexical search needs no model
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         idx.encode_query(QUESTION)
     assert exc.value.key == "index.fingerprint_mismatch" and "corpusqa index update" in exc.value.message("zh")
 
@@ -215,7 +215,7 @@ def test_truncated_file_is_reported_as_corrupt(settings, articles):
     build(settings, articles)
     vectors = current_dir(settings.index_dir) / "chunk_vectors.npy"
     vectors.write_bytes(vectors.read_bytes()[:100])
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         load(settings)
     assert exc.value.key == "index.corrupt" and "chunk_vectors.npy" in exc.value.message("en")
 
@@ -258,11 +258,11 @@ def test_a_changed_article_falls_back_to_a_full_update(settings, articles):
 
 
 def test_add_appends_and_refuses_without_a_compatible_index(settings, articles):
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK).add(articles[:1])
     assert "corpusqa index update" in exc.value.message("en")
     build(settings, articles[:2])
     report = IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK).add(articles[2:])
     assert report.articles == 3 and load(settings).article_ids[-1] == articles[2].id
-    with pytest.raises(IndexError_):
+    with pytest.raises(SearchIndexError):
         IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(16), tokenizer=TOK).add(articles[:1])

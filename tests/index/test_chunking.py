@@ -1,6 +1,6 @@
 import pytest
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.index.chunking import Chunker
 from corpusqa.index.sentences import split_sentences
 from tests.index.conftest import ARTICLES, make_article
@@ -93,6 +93,6 @@ def test_empty_article_has_no_chunks():
 
 @pytest.mark.parametrize("size,overlap", [(10, 0), (100, 60), (100, -1)])
 def test_bad_chunk_settings_are_refused(size, overlap):
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         Chunker(size, overlap)
     assert exc.value.key == "index.bad_chunking"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.index.builder import IndexBuilder
 from corpusqa.index.encoders import HashEncoder
 from corpusqa.index.store import open_index
@@ -67,7 +67,7 @@ def test_leftover_of_a_killed_build_is_ignored_then_removed(settings, articles):
 
 def test_a_second_concurrent_build_is_refused(settings, articles):
     with BuildLock(settings.index_dir):
-        with pytest.raises(IndexError_) as exc:
+        with pytest.raises(SearchIndexError) as exc:
             build(settings, articles)
     assert exc.value.key == "index.busy"
     build(settings, articles)  # the lock is released afterwards
@@ -76,7 +76,7 @@ def test_a_second_concurrent_build_is_refused(settings, articles):
 def test_a_dangling_current_pointer_means_missing(settings, articles):
     settings.index_dir.mkdir(parents=True)
     (settings.index_dir / CURRENT).write_text("v-gone\n")
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         open_index(settings.index_dir, settings, tokenizer=TOK)
     assert exc.value.key == "index.missing"
 

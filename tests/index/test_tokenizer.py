@@ -1,6 +1,6 @@
 import pytest
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.index.tokenizer import ChineseTokenizer
 
 
@@ -64,7 +64,7 @@ def test_extra_user_dictionary_changes_segmentation_and_settings(tmp_path, tok):
 
 
 def test_missing_user_dictionary_is_a_clear_error(tmp_path):
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         ChineseTokenizer(user_dict=tmp_path / "nope.txt")
     assert exc.value.key == "index.user_dict_missing"
     assert "nope.txt" in exc.value.message("zh")
@@ -180,7 +180,7 @@ def test_an_index_tokenized_before_folding_is_refused_with_the_update_command(tr
     for key in ("fold", "opencc"):
         m["tokenizer"].pop(key)
     manifest.write_text(json.dumps(m))
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(SearchIndexError) as exc:
         open_index(old.index_dir, old)
     assert exc.value.key == "index.tokenizer_mismatch"
     assert "version" in exc.value.message("en") and "corpusqa index update" in exc.value.message("zh")

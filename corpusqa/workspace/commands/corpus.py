@@ -1,4 +1,4 @@
-"""``corpusqa ingest`` and ``corpusqa corpus stats|list|show``: thin wrappers over ``Workspace``."""
+"""``corpusqa ingest`` and ``corpusqa corpus stats|list|show|remove``: thin wrappers over ``Workspace``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Article
-from corpusqa.workspace.home import IngestReport, Workspace
+from corpusqa.workspace.home import IngestReport, RemoveReport, Workspace
 
 MAX_WARNINGS = 3  # per file in human output; --json has them all
 
@@ -27,16 +27,19 @@ def _echo_json(data: Any) -> None:
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True,
+              help="Also remove the sources whose file is gone from the folders, and update the index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def ingest(obj, paths: tuple[Path, ...], as_json: bool) -> None:
+def ingest(obj, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
     """Add files or folders (.txt .md .html .docx .pdf .jsonl) to the corpus.
 
     Unchanged files are skipped, changed files replace their articles, and a
-    file that cannot be read is reported and skipped (exit code 1).
+    file that cannot be read is reported and skipped (exit code 1). With --prune,
+    files deleted from a folder leave the corpus and the index too.
     """
     settings = obj.settings
-    report = Workspace(settings).ingest(paths, progress=settings.progress)
+    report = Workspace(settings).ingest(paths, progress=settings.progress, prune=prune)
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -59,6 +62,10 @@ def _print_report(obj, report: IngestReport) -> None:
             click.echo(f"    ! {w.text(lang)}")
         if len(f.warnings) > MAX_WARNINGS:
             click.echo(f"    ! {obj.msg('corpus.ingest.more_warnings', n=len(f.warnings) - MAX_WARNINGS)}")
+    for name in report.removed:
+        click.echo(obj.msg("corpus.ingest.pruned", status=obj.msg("corpus.status.removed"), name=name))
+    if report.index is not None:
+        click.echo(obj.msg("corpus.remove.index_updated", chunks=report.index["chunks"]))
     counts = report.counts()
     click.echo(obj.msg("corpus.ingest.summary", files=len(report.files), added=counts["added"],
                        updated=counts["updated"], unchanged=counts["unchanged"], errors=counts["error"],
@@ -67,7 +74,7 @@ def _print_report(obj, report: IngestReport) -> None:
 
 @click.group("corpus")
 def corpus() -> None:
-    """Look at the stored articles: stats, list, show."""
+    """Look at the stored articles (stats, list, show) and remove some."""
 
 
 @corpus.command("stats")
@@ -171,3 +178,31 @@ def _print_article(obj, a: Article, canonical_id: str | None, also_in: list[str]
     click.echo(obj.msg("corpus.show.paragraphs"))
     for p in a.paragraphs:
         click.echo(f"[{p.index}] {p.start}-{p.end}  {a.text[p.start:p.end]}")
+
+
+@corpus.command("remove")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def remove(obj, targets: tuple[str, ...], as_json: bool) -> None:
+    """Remove source files (by name) or articles (by id) from the corpus and the index.
+
+    The index is updated at once: a removed article is never retrieved or cited again.
+    """
+    report = Workspace(obj.settings).remove(targets, progress=obj.settings.progress)
+    if as_json:
+        _echo_json(report.to_dict())
+        return
+    _print_removal(obj, report)
+
+
+def _print_removal(obj, report: RemoveReport) -> None:
+    for name in report.sources:
+        click.echo(f"{obj.msg('corpus.status.removed')}  {name}")
+    click.echo(obj.msg("corpus.remove.done", sources=len(report.sources), articles=len(report.articles)))
+    if report.index is not None:
+        click.echo(obj.msg("corpus.remove.index_updated", chunks=report.index.chunks))
+    elif report.index_retired:
+        click.echo(obj.msg("corpus.remove.index_retired"))
+    else:
+        click.echo(obj.msg("corpus.remove.no_index"))

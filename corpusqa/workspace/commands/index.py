@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from corpusqa.errors import IndexError_
+from corpusqa.errors import SearchIndexError
 from corpusqa.workspace.home import FAISS_KINDS, SENTENCE_MODES, BuildReport, Workspace
 
 
@@ -55,7 +55,7 @@ def build(obj, if_missing: bool, encoder_spec, chunk_size, chunk_overlap, senten
     if if_missing:
         try:
             live = workspace.check_index()
-        except IndexError_ as exc:
+        except SearchIndexError as exc:
             if exc.key != "index.missing":
                 click.echo(obj.msg("index.rebuilding", reason=exc.message(settings.language)), err=True)
                 incremental = True  # reuse whatever vectors still match
@@ -91,7 +91,7 @@ def stats(obj, as_json: bool) -> None:
     """What the live index holds and how it was built."""
     info = Workspace(obj.settings).index_info()
     if info is None:
-        raise IndexError_("index.missing", path=str(obj.settings.index_dir), command="corpusqa index build")
+        raise SearchIndexError("index.missing", path=str(obj.settings.index_dir), command="corpusqa index build")
     if as_json:
         _echo_json(info.to_dict())
         return
