@@ -21,6 +21,7 @@ CORE_MESSAGES: dict[str, dict[str, str]] = {
 _CATALOG_MODULES = (
     "corpusqa.corpus.messages",
     "corpusqa.index.messages",
+    "corpusqa.index.milvus_messages",
     "corpusqa.retrieval.messages",
     "corpusqa.answers.messages",
     "corpusqa.ui.messages",
