@@ -19,7 +19,11 @@ import click
               help="File of user:password lines for the login. Env: CORPUSQA_AUTH_FILE (or CORPUSQA_AUTH).")
 @click.pass_obj
 def serve_command(obj, host, port, share, auth_file):
-    """Open the web chat (http://127.0.0.1:7860 by default)."""
+    """Open the web chat and the HTTP API (http://127.0.0.1:7860, API under /api, docs at /docs).
+
+    The running server follows the home: an `ingest` + `index update` made by another
+    process is answered within seconds, without a restart.
+    """
     from corpusqa.netguard import install_from_env
 
     install_from_env()  # CORPUSQA_NETGUARD=1: refuse any connection beyond loopback
@@ -34,18 +38,27 @@ def serve_command(obj, host, port, share, auth_file):
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from corpusqa.ui.app import build_app, launch
     from corpusqa.ui.auth import is_local, load_credentials, make_checker
+    from corpusqa.ui.server import serve
     from corpusqa.ui.service import ChatService
 
     settings = obj.settings.with_(progress=False)
     auth = make_checker(load_credentials(os.environ, auth_file))
+    token = os.environ.get("CORPUSQA_API_TOKEN") or None
     if auth is None and not is_local(host):
         click.echo(obj.msg("ui.serve.no_auth", host=host), err=True)
     service = ChatService(settings)
     service.assistant()  # load now: a missing index is reported here, not at the first question
     service.warm_up()    # the encoder loads on first use; do it before the first user waits
     app = build_app(settings, service=service)
-    click.echo(obj.msg("ui.serve.open", url=f"http://{host}:{port}"), err=True)
-    launch(app, host=host, port=port, share=share, auth=auth, language=settings.language, quiet=True)
+    url = f"http://{host}:{port}"
+    click.echo(obj.msg("ui.serve.open", url=url), err=True)
+    if share:  # a gradio.live link needs Gradio's own server: the chat only
+        click.echo(obj.msg("ui.serve.share_no_api"), err=True)
+        service.watch()
+        launch(app, host=host, port=port, share=share, auth=auth, language=settings.language, quiet=True)
+        return
+    click.echo(obj.msg("ui.serve.api", url=url), err=True)
+    serve(app, service, host=host, port=port, checker=auth, token=token)
 
 
 @click.group("feedback")

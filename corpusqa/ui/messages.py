@@ -146,4 +146,33 @@ MESSAGES = {
         "zh": "已导出 {n} 条反馈到 {path}",
         "en": "Exported {n} feedback record(s) to {path}",
     },
+    "ui.serve.api": {
+        "zh": "HTTP 接口：{url}/api/ask（说明文档：{url}/docs）",
+        "en": "HTTP API at {url}/api/ask (documentation: {url}/docs)",
+    },
+    "ui.serve.share_no_api": {
+        "zh": "注意：使用 --share 时只提供问答页面，HTTP 接口（/api）不可用。",
+        "en": "Note: with --share only the chat is served; the HTTP API (/api) is not available.",
+    },
+    "api.bad_json": {
+        "zh": "请求体不是有效的 JSON。请发送形如 {\"question\": \"…\"} 的 JSON 对象。",
+        "en": "The request body is not valid JSON. Send a JSON object such as {\"question\": \"…\"}.",
+    },
+    "api.bad_field": {
+        "zh": "请求字段 {field} 不正确：{detail}。格式见 /docs。",
+        "en": "Bad request field {field}: {detail}. See /docs for the format.",
+    },
+    "api.too_large": {
+        "zh": "请求体太大（上限 {max_kb} KB）。请只发送一个问题。",
+        "en": "The request body is too large (limit {max_kb} KB). Send one question at a time.",
+    },
+    "api.no_article": {
+        "zh": "找不到文章 {id}。请使用答案引用中的 doc_id。",
+        "en": "No article {id}. Use the doc_id of a citation in an answer.",
+    },
+    "api.unauthorized": {
+        "zh": "需要登录：请用问答页面的用户名和密码（HTTP Basic），或 Authorization: Bearer 令牌（CORPUSQA_API_TOKEN）。",
+        "en": "Login required: use the chat's user name and password (HTTP Basic), "
+              "or Authorization: Bearer with the token (CORPUSQA_API_TOKEN).",
+    },
 }

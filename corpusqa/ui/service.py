@@ -1,30 +1,32 @@
 """What the web chat does, without Gradio: ask, rate, comment, upload, describe the corpus.
 
-``ChatService`` is shared by all browser sessions; it holds only the loaded
-assistant (read-only while answering) and the ``Workspace`` of its home. Conversation
-state is passed in and returned (a list of ``Turn``), so each session keeps its own.
+``ChatService`` is shared by all browser sessions and the HTTP API; it holds only the
+live assistant (read-only while answering, swapped when the home changes) and the
+``Workspace`` of its home. Conversation state is passed in and returned (a list of
+``Turn``), so each session keeps its own.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import replace
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from corpusqa.errors import CorpusQAError
 from corpusqa.i18n import t
-from corpusqa.models import Article
+from corpusqa.models import Answer, Article
 from corpusqa.settings import Settings
 from corpusqa.ui.feedback import FeedbackStore
 from corpusqa.ui.session import Turn, history_for, parse_filters, replace_turn
 from corpusqa.workspace import Workspace
+from corpusqa.workspace.live import DEFAULT_INTERVAL_S, LiveAssistant
 
 log = logging.getLogger(__name__)
 
 AssistantFactory = Callable[[Settings], Any]
 IndexUpdater = Callable[[Settings], None]
+WARM_UP_QUESTION = "全区建成了多少个一站式党群服务中心？"
 
 
 def default_assistant_factory(settings: Settings):
@@ -37,48 +39,69 @@ def default_index_updater(settings: Settings) -> None:
     Workspace(settings).update_index(progress=False)
 
 
+def _warm(assistant, question: str = WARM_UP_QUESTION) -> None:
+    """Answer one question so lazily loaded parts load now, not in a user's wait."""
+    try:
+        assistant.ask(question)
+    except Exception:  # a failed warm-up only costs time later
+        log.warning("warm-up question failed", exc_info=True)
+
+
 class ChatService:
-    """Shared back end of the web chat.
+    """Shared back end of the web chat and the HTTP API.
+
+    The assistant follows its home (``LiveAssistant``): an index version published or a
+    corpus written by another process (``corpusqa ingest`` + ``corpusqa index update``)
+    is swapped in within ``reload_interval`` seconds, or on the next question after it.
 
     Args:
         settings: data directory, language, encoder.
         assistant_factory: builds a loaded assistant (``ask(question, filters, history)``).
         index_updater: updates the index after uploads; None disables uploads' indexing.
+        reload_interval: seconds between two checks of the home for changes made elsewhere.
     """
 
     def __init__(self, settings: Settings, assistant_factory: AssistantFactory = default_assistant_factory,
-                 index_updater: IndexUpdater | None = default_index_updater):
+                 index_updater: IndexUpdater | None = default_index_updater,
+                 reload_interval: float = DEFAULT_INTERVAL_S):
         self.settings = settings
         self.language = settings.language
         self.workspace = Workspace(settings)
         self.feedback = FeedbackStore(settings.feedback_db_path)
-        self._factory = assistant_factory
         self._updater = index_updater
-        self._assistant = None
-        self._lock = threading.Lock()
+        self.live = LiveAssistant(settings, assistant_factory, interval=reload_interval, warm=_warm)
 
     # -- the assistant -----------------------------------------------------------
     def assistant(self):
-        """The loaded assistant (built on first use; errors reach the caller)."""
-        with self._lock:
-            if self._assistant is None:
-                self._assistant = self._factory(self.settings)
-            return self._assistant
+        """The current assistant (built on first use; errors reach the caller)."""
+        return self.live.get()
 
-    def warm_up(self, question: str = "全区建成了多少个一站式党群服务中心？") -> None:
+    def warm_up(self, question: str = WARM_UP_QUESTION) -> None:
         """Load the assistant and answer one question, so models load before the first user."""
-        assistant = self.assistant()  # loading errors (no index...) reach the caller
-        try:
-            assistant.ask(question)
-        except Exception:  # a failed warm-up only costs time later
-            log.warning("warm-up question failed", exc_info=True)
+        with self.live.use() as assistant:  # loading errors (no index...) reach the caller
+            _warm(assistant, question)
 
     def reload(self) -> None:
-        """Load a fresh assistant (after the corpus or index changed); old one serves until then."""
-        fresh = self._factory(self.settings)
-        with self._lock:
-            self._assistant = fresh
-        self.warm_up()
+        """Load a fresh assistant now (after an upload); the old one serves until it is ready."""
+        self.live.refresh(force=True)
+
+    def watch(self) -> None:
+        """Follow changes made by other processes in the background (``corpusqa serve``)."""
+        self.live.start()
+
+    def close(self) -> None:
+        """Stop following the home."""
+        self.live.stop()
+
+    def ask(self, question: str, filters: Mapping[str, Any] | None = None,
+            history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
+        """One answer on the version current when the question starts (the HTTP API's path).
+
+        Raises:
+            CorpusQAError: bad input (empty or too long question) or no usable index.
+        """
+        with self.live.use() as assistant:
+            return assistant.ask(question, filters=filters, history=list(history) if history else None)
 
     # -- asking ------------------------------------------------------------------
     @staticmethod
@@ -108,7 +131,7 @@ class ChatService:
         started = time.perf_counter()
         try:
             filters = parse_filters(date_from, date_to, sources)
-            answer = self.assistant().ask(turn.question, filters=filters, history=history or None)
+            answer = self.ask(turn.question, filters=filters, history=history or None)
         except CorpusQAError as exc:
             return replace(turn, error=exc.message(self.language))
         except Exception as exc:  # never show a traceback in the chat
