@@ -29,6 +29,7 @@ from corpusqa.answers.variants import to_simplified
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Answer, Article, text_hash
 from corpusqa.retrieval.filters import Filters
+from corpusqa.retrieval.fusion import LEXICAL_GATE
 from corpusqa.retrieval.rerank import load_reranker
 from corpusqa.retrieval.retrievers import (DenseRetriever, HybridRetriever, LexicalRetriever,
                                            SearchContext)
@@ -96,6 +97,7 @@ class AskConfig:
     depth: int = 50
     threshold: float = 0.5    # abstain below this confidence
     dense_weight: float = 1.0  # RRF weight of the dense run (lexical is 1.0)
+    lexical_gate: float | None = LEXICAL_GATE  # a clear BM25 first hit stays first (None: off)
     weights: Weights = Weights()
     confidence: Confidence = Confidence()
     answer_model: Any = None   # AnswerModel; None = the bundled one (with the verifier)
@@ -189,7 +191,8 @@ class Assistant:
             raise EncoderError("retrieval.no_dense")
         self.hybrid = HybridRetriever(self.lexical, self.dense, rrf_k=self.config.rrf_k,
                                       depth=self.config.depth,
-                                      weights=(1.0, self.config.dense_weight))
+                                      weights=(1.0, self.config.dense_weight),
+                                      lexical_gate=self.config.lexical_gate)
         from corpusqa.index.tokenizer import ChineseTokenizer
 
         self._words = ChineseTokenizer.from_settings(self.settings, bigrams=False).load()

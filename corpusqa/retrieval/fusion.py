@@ -50,3 +50,31 @@ def rrf(
             best_rank[item] = min(best_rank.get(item, rank), rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], best_rank[kv[0]], str(kv[0])))
 
+
+
+#: A lexical top hit scoring at least this many times the second one keeps rank 1 in
+#: hybrid retrieval (see :func:`lexical_anchor`).
+LEXICAL_GATE = 1.2
+
+
+def lexical_anchor(scores: Sequence[float], gate: float | None = LEXICAL_GATE) -> bool:
+    """Whether the lexical run is sure enough of its first hit to keep it first.
+
+    BM25 scores are not comparable across questions, but their ratio within one run is:
+    a first hit scoring ``gate`` times the second stands out from the rest, and a dense
+    vote (weaker on news: Recall@1 0.78 against 0.88 for BM25 on the bundled gold set)
+    should not displace it. Measured on the dumped lexical and dense runs of the bundled
+    gold set, XQuAD zh, CMRC trial and its Traditional copy (README, "Fusion").
+
+    Args:
+        scores: the lexical run's scores, best first.
+        gate: the ratio; None or <= 1 never anchors.
+    """
+    if gate is None or gate <= 1.0 or not scores:
+        return False
+    if len(scores) == 1:
+        return True
+    first, second = float(scores[0]), float(scores[1])
+    if first <= 0.0:
+        return False
+    return second <= 0.0 or first >= gate * second

@@ -21,7 +21,7 @@ from corpusqa.errors import EncoderError
 from corpusqa.models import Hit
 from corpusqa.retrieval import lexical_boost as lb
 from corpusqa.retrieval.filters import Filters, allowed_rows
-from corpusqa.retrieval.fusion import RRF_K, rrf
+from corpusqa.retrieval.fusion import RRF_K, lexical_anchor, rrf
 
 log = logging.getLogger(__name__)
 
@@ -244,17 +244,22 @@ class DenseRetriever(_IndexRetriever):
 class HybridRetriever:
     """Lexical and dense candidates fused with weighted reciprocal rank fusion.
 
+    With ``lexical_gate``, a lexical first hit that scores ``lexical_gate`` times the
+    second stays first whatever the dense run says (:func:`fusion.lexical_anchor`).
+
     Args:
         lexical, dense: the two retrievers (dense may be None: lexical only).
         rrf_k: RRF constant.
         depth: candidates taken from each retriever before fusion.
         weights: (lexical, dense) weights in RRF.
+        lexical_gate: see above; None: plain weighted RRF.
     """
 
     name = "hybrid"
 
     def __init__(self, lexical: LexicalRetriever, dense: DenseRetriever | None,
-                 rrf_k: int = RRF_K, depth: int = 50, weights: tuple[float, float] = (1.0, 1.0)):
+                 rrf_k: int = RRF_K, depth: int = 50, weights: tuple[float, float] = (1.0, 1.0),
+                 lexical_gate: float | None = None):
         if depth < 1:
             raise ValueError("depth must be >= 1")
         self.lexical = lexical
@@ -262,6 +267,7 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.depth = depth
         self.weights = weights
+        self.lexical_gate = lexical_gate
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         if k <= 0:
@@ -277,6 +283,10 @@ class HybridRetriever:
             for h in run:
                 by_id.setdefault(h.chunk_id, h)
         fused = rrf([[h.chunk_id for h in run] for run in runs], k=self.rrf_k, weights=weights)
+        if len(runs) > 1 and lexical_anchor([h.score for h in runs[0][:2]], self.lexical_gate):
+            # a clear lexical first hit keeps rank 1; the dense vote orders the rest
+            top = runs[0][0].chunk_id
+            fused = [f for f in fused if f[0] == top] + [f for f in fused if f[0] != top]
         hits = [
             Hit(cid, by_id[cid].article_id, score, rank, self.name, by_id[cid].start,
                 by_id[cid].end, by_id[cid].text, by_id[cid].also_in)

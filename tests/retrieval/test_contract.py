@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corpusqa.retrieval.filters import Filters
+from corpusqa.retrieval.retrievers import DenseRetriever, HybridRetriever, LexicalRetriever
 from tests.retrieval.conftest import build_context, make_article, make_retriever
 
 KINDS = ["lexical", "dense", "hybrid"]
@@ -82,3 +83,22 @@ def test_lexical_finds_exact_figure(ctx):
 def test_empty_index(tmp_path, kind):
     ctx = build_context(tmp_path, [])
     assert make_retriever(kind, ctx).retrieve("党群服务中心", k=5) == []
+
+
+def test_hybrid_keeps_a_clear_lexical_first_hit(ctx):
+    """With a lexical gate, a dense run that disagrees cannot push a clear BM25 winner down."""
+    lexical, dense = LexicalRetriever(ctx), DenseRetriever(ctx)
+    q = "那达慕大会吸引了多少游客？"
+    lex = lexical.retrieve(q, 10)
+    assert lex[0].article_id == "a3"
+    # a dense run that ranks the lexical winner last, twice over
+    fake = [h for h in dense.retrieve(q, 10) if h.article_id != "a3"]
+    fake += [h for h in dense.retrieve(q, 10) if h.article_id == "a3"]
+    dense.retrieve = lambda query, k, filters=None: fake[:k]
+    plain = HybridRetriever(lexical, dense, rrf_k=1, depth=10, weights=(1.0, 3.0))
+    gated = HybridRetriever(lexical, dense, rrf_k=1, depth=10, weights=(1.0, 3.0),
+                            lexical_gate=1.2)
+    assert len(lex) == 1 or lex[0].score >= 1.2 * lex[1].score
+    assert plain.retrieve(q, 3)[0].article_id != "a3"
+    top = gated.retrieve(q, 3)
+    assert top[0].article_id == "a3" and [h.rank for h in top] == [1, 2, 3]

@@ -42,3 +42,16 @@ def test_rrf_empty():
     assert rrf([]) == []
     assert rrf([[], []]) == []
 
+
+
+def test_lexical_anchor_needs_a_clear_first_hit():
+    from corpusqa.retrieval.fusion import lexical_anchor
+
+    assert lexical_anchor([12.0, 9.0], 1.2)          # 1.33x
+    assert not lexical_anchor([10.0, 9.0], 1.2)      # 1.11x: too close, fuse
+    assert lexical_anchor([3.0], 1.2)                # the only lexical hit
+    assert not lexical_anchor([], 1.2)
+    assert not lexical_anchor([12.0, 9.0], None)     # off
+    assert not lexical_anchor([12.0, 9.0], 1.0)
+    assert not lexical_anchor([0.0, 0.0], 1.2)
+    assert lexical_anchor([2.0, 0.0], 1.2)
