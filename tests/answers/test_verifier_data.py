@@ -87,3 +87,18 @@ def test_answer_model_round_trips_and_uses_standardised_features():
     add_verifier_features(feats, [1.5, 0.5])
     p = m.probability(feats)
     assert abs(p[0] - 1 / (1 + 2.718281828 ** -(2.0 * 1.0 - 1.0))) < 1e-6 and p[0] > p[1]
+
+
+def test_questions_without_chinese_get_their_own_verifier_weight():
+    from corpusqa.answers.answer_model import is_latin_question
+
+    assert is_latin_question("How many points did the Panthers defense surrender?") == 1.0
+    assert is_latin_question("黑豹队的防守丢了多少分？") == 0.0
+    assert is_latin_question("What is 党群服务中心?") == 0.0
+    en = [{"ver": 2.0, "latin": 1.0}, {"ver": -1.0, "latin": 1.0}]
+    zh = [{"ver": 2.0, "latin": 0.0}, {"ver": -1.0, "latin": 0.0}]
+    add_verifier_features(en, [2.0, -1.0])
+    add_verifier_features(zh, [2.0, -1.0])
+    assert [f["ver_latin"] for f in en] == [2.0, -1.0]
+    assert [f["ver_latin"] for f in zh] == [0.0, 0.0]
+    assert en[0]["ver_gap"] == zh[0]["ver_gap"] == 3.0

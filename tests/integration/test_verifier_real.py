@@ -42,7 +42,8 @@ def test_shipped_weights_load_offline_and_match_their_card(verified):
 
     assert (bundled_dir() / card["file"]).stat().st_size == card["bytes"] <= 40 * 2**20
     assert file_sha256(bundled_dir() / card["file"]) == card["sha256"]
-    assert "--limit" in card["train_command"] and card["hyperparameters"]["limit"]
+    limit = card["hyperparameters"].get("limit")
+    assert ("--limit" in card["train_command"]) == bool(limit)  # the card's command is the run's
     assert verified.verifier.card["sha256"] == card["sha256"]
     assert card["held_out_metrics"] and card["data"]["outputs"]["train.jsonl"]["sha256"]
     assert verified.answer_model is not None and verified.answer_model.meta.get("sources")
@@ -51,12 +52,12 @@ def test_shipped_weights_load_offline_and_match_their_card(verified):
 # (question, answer) pairs in wordings the verifier never saw
 ANSWERED = [
     ("自2018年起，全区一共整顿了多少个软弱涣散的基层党组织？", "2734个"),
-    ("鄂尔多斯为了创城花了多少钱？", "1亿元"),
-    ("How many one-stop party and public service centres has the region built?", "14542个"),
+    pytest.param("鄂尔多斯为了创城花了多少钱？", "1亿元", marks=WEAK),
+    pytest.param("How many one-stop party and public service centres has the region built?", "14542个",
+                 marks=WEAK),
 ]
 
 
-@WEAK
 @pytest.mark.parametrize("question,gold", ANSWERED)
 def test_verifier_answers_with_the_sentence_that_holds_the_answer(verified, question, gold):
     ans = verified.ask(question)

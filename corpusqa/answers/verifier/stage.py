@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from corpusqa.answers.answer_model import AnswerModel, add_verifier_features
+from corpusqa.answers.answer_model import AnswerModel, add_verifier_features, is_latin_question
 from corpusqa.answers.extract import Candidate
 from corpusqa.answers.verifier.inputs import CONTEXT_CHARS, candidate_text
 
@@ -41,7 +41,8 @@ def verify(question: str, ranked: Sequence[Candidate], model: AnswerModel,
         title, text = article(c.article_id)
         texts.append(candidate_text(c.text, title, previous_tail(text, c.start)))
     logits = score(question, texts)
-    feats = [dict(c.features, cheap_rank=i) for i, c in enumerate(top)]
+    latin = is_latin_question(question)
+    feats = [dict(c.features, cheap_rank=i, latin=latin) for i, c in enumerate(top)]
     add_verifier_features(feats, logits)
     probs = model.probability(feats)
     scored = [replace(c, features=f, score=float(p), confidence=float(p))
