@@ -9,28 +9,43 @@ from corpusqa.cli import cli
 
 
 def test_serve_defaults_local_no_share_and_reads_login(monkeypatch, tmp_path):
+    import corpusqa.ui.server as server_mod
+    from corpusqa.ui.service import ChatService
+
+    served = {}
+    monkeypatch.setattr(ChatService, "assistant", lambda self: object())
+    monkeypatch.setattr(ChatService, "warm_up", lambda self: None)
+    monkeypatch.setattr(server_mod, "serve", lambda app, service, **kw: served.update(kw, app=app))
+    monkeypatch.setenv("CORPUSQA_AUTH", "editor:pw")
+    monkeypatch.delenv("CORPUSQA_API_TOKEN", raising=False)
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "serve"])
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"], served["token"]) == ("127.0.0.1", 7860, None)
+    assert served["checker"]("editor", "pw") and not served["checker"]("editor", "nope")
+    assert "127.0.0.1:7860" in result.output and "/api" in result.output
+
+
+def test_serve_share_uses_gradios_own_server_for_the_chat_only(monkeypatch, tmp_path):
     import corpusqa.ui.app as app_mod
     from corpusqa.ui.service import ChatService
 
     launched = {}
     monkeypatch.setattr(ChatService, "assistant", lambda self: object())
     monkeypatch.setattr(ChatService, "warm_up", lambda self: None)
-    monkeypatch.setattr(app_mod, "launch", lambda app, **kw: launched.update(kw, app=app))
-    monkeypatch.setenv("CORPUSQA_AUTH", "editor:pw")
-    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "serve"])
+    monkeypatch.setattr(ChatService, "watch", lambda self: None)
+    monkeypatch.setattr(app_mod, "launch", lambda app, **kw: launched.update(kw))
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "serve", "--share"])
     assert result.exit_code == 0, result.output
-    assert (launched["host"], launched["port"], launched["share"]) == ("127.0.0.1", 7860, False)
-    assert launched["auth"]("editor", "pw") and not launched["auth"]("editor", "nope")
-    assert "127.0.0.1:7860" in result.output
+    assert launched["share"] is True
 
 
 def test_serve_warns_when_open_to_the_network_without_login(monkeypatch, tmp_path):
-    import corpusqa.ui.app as app_mod
+    import corpusqa.ui.server as server_mod
     from corpusqa.ui.service import ChatService
 
     monkeypatch.setattr(ChatService, "assistant", lambda self: object())
     monkeypatch.setattr(ChatService, "warm_up", lambda self: None)
-    monkeypatch.setattr(app_mod, "launch", lambda app, **kw: None)
+    monkeypatch.setattr(server_mod, "serve", lambda app, service, **kw: None)
     monkeypatch.delenv("CORPUSQA_AUTH", raising=False)
     monkeypatch.delenv("CORPUSQA_AUTH_FILE", raising=False)
     result = CliRunner().invoke(cli, ["--home", str(tmp_path), "serve", "--host", "0.0.0.0", "--port", "8080"])
