@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from corpusqa.answers.extract import (Candidate, Confidence, Weights, content_units, key_words,
+from corpusqa.answers.extract import (Confidence, SentenceCandidate, Weights, content_units, key_words,
                                       rank_candidates, sentence_features)
 from corpusqa.answers.articles import MemoryArticles, StoreArticles
 from corpusqa.answers.compose import compose
@@ -267,7 +267,7 @@ class Assistant:
 
     def explain(self, question: str, filters: Filters | Mapping | None = None,
                 history: Sequence[Mapping[str, Any]] | None = None
-                ) -> tuple[Answer, list[Candidate]]:
+                ) -> tuple[Answer, list[SentenceCandidate]]:
         """Answer ``question`` and also return the ranked candidate sentences.
 
         Args:
@@ -302,7 +302,7 @@ class Assistant:
         return answer, ranked
 
     def _answer(self, q: str, rewritten: str, filters: Filters | None,
-                timings: dict[str, float]) -> tuple[Answer, list[Candidate]]:
+                timings: dict[str, float]) -> tuple[Answer, list[SentenceCandidate]]:
         """One reading of the question: retrieve, rank, verify, compose."""
         t0 = time.perf_counter()
         match_q = to_simplified(rewritten)
@@ -380,6 +380,6 @@ class Assistant:
                 })
         return out
 
-    def _compose(self, question, rewritten, qtype, ranked: list[Candidate], hits) -> Answer:
+    def _compose(self, question, rewritten, qtype, ranked: list[SentenceCandidate], hits) -> Answer:
         return compose(question, rewritten, qtype, ranked, hits, self.articles,
                        self.config.threshold, self.config.passages_k)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from corpusqa.answers.extract import Candidate
+from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.models import Answer, Article, Citation, Passage, Span
 
 
-def citation(c: Candidate, articles: Mapping[str, Article]) -> Citation:
+def citation(c: SentenceCandidate, articles: Mapping[str, Article]) -> Citation:
     """The citation of one candidate sentence."""
     a = articles[c.article_id]
     return Citation(a.id, a.title, a.date, a.source, a.paragraph_at(c.start), c.start, c.end,
@@ -27,7 +27,7 @@ def passage(h, rank: int, articles: Mapping[str, Article]) -> Passage:
                    h.start, h.end, h.also_in)
 
 
-def compose(question: str, rewritten: str, qtype, ranked: Sequence[Candidate], hits: Sequence,
+def compose(question: str, rewritten: str, qtype, ranked: Sequence[SentenceCandidate], hits: Sequence,
             articles: Mapping[str, Article], threshold: float, passages_k: int) -> Answer:
     """The answer (best candidate, plus a second sentence of the same article for a
     question that asks for several things), or an abstention below ``threshold``."""

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from corpusqa.answers.numbers import Quantity, find_quantities
 
 
-class Candidate(NamedTuple):
+class TypedSpan(NamedTuple):
     """A typed span: ``sentence[start:end] == text``; a tuple, so ``c[0], c[1]`` work too.
 
     ``kind`` is a quantity kind (count, percent, money, duration, ...) or one of
@@ -33,17 +33,17 @@ class Candidate(NamedTuple):
         return dict(self._asdict())
 
 
-def from_quantity(q: Quantity) -> Candidate:
+def from_quantity(q: Quantity) -> TypedSpan:
     """A candidate for a quantity (dates and years become kind ``date``)."""
     kind = "date" if q.kind in ("date", "year") else q.kind
-    return Candidate(q.start, q.end, q.text, kind, q.value, q.unit or None, q.approx)
+    return TypedSpan(q.start, q.end, q.text, kind, q.value, q.unit or None, q.approx)
 
 
-def _cand(s: str, start: int, end: int, kind: str) -> Candidate:
-    return Candidate(start, end, s[start:end], kind)
+def _cand(s: str, start: int, end: int, kind: str) -> TypedSpan:
+    return TypedSpan(start, end, s[start:end], kind)
 
 
-def _merge(s: str, cands: list[Candidate], joiner: str, kind: str) -> list[Candidate]:
+def _merge(s: str, cands: list[TypedSpan], joiner: str, kind: str) -> list[TypedSpan]:
     """Add spans covering runs of candidates separated by ``joiner`` (regex, may be empty)."""
     cands = sorted(cands, key=lambda c: (c.start, -c.end))
     out = list(cands)
@@ -69,7 +69,7 @@ _MONTH_ONLY = re.compile(r"(?<![\d.])(?:1[0-2]|0?[1-9])\s*月(?:份|初|底|中�
 _DAY_TAIL = re.compile(r"\s*(?:—|–|－|-|~|至|到)+\s*(?:3[01]|[12]\d|0?[1-9])\s*[日号]")
 
 
-def find_dates(s: str) -> list[Candidate]:
+def find_dates(s: str) -> list[TypedSpan]:
     """Dates in ``s``: 2021年, 6月28日, 2018年以来, 6月24日—7月24日, 6月24日至26日, 今年, 近日."""
     found = [from_quantity(q) for q in find_quantities(s) if q.kind in ("date", "year")]
     taken = {(c.start, c.end) for c in found}
@@ -134,7 +134,7 @@ def _name_at(s: str, i: int) -> int | None:
     return end
 
 
-def find_persons(s: str) -> list[Candidate]:
+def find_persons(s: str) -> list[TypedSpan]:
     """Person names: after a title (书记 毕力夫, 村民刘国良), before 说/认为/介绍, photo credits,
     and transliterated names joined by a middle dot."""
     spans: set[tuple[int, int]] = set()
@@ -240,7 +240,7 @@ def _place_stem(s: str, m: re.Match, ends: set[int]) -> int | None:
     return None
 
 
-def find_places(s: str) -> list[Candidate]:
+def find_places(s: str) -> list[TypedSpan]:
     """Places: known names (通辽, 赤峰市) and names with an administrative suffix.
 
     Chains such as 乌兰察布市集宁区泉山街道 are returned whole and in parts.
@@ -257,7 +257,7 @@ def find_places(s: str) -> list[Candidate]:
     return _dedupe(_merge(s, cands, "", "place"))
 
 
-def find_orgs(s: str) -> list[Candidate]:
+def find_orgs(s: str) -> list[TypedSpan]:
     """Organisations ending in 党委/检察院/水利厅/中心/公司/协会... (自治区水利厅)."""
     known = [(m.start(), m.end()) for m in _KNOWN_RE.finditer(s)]
     out = []
@@ -277,8 +277,8 @@ def find_orgs(s: str) -> list[Candidate]:
     return _dedupe(out)
 
 
-def _dedupe(cands: list[Candidate]) -> list[Candidate]:
-    seen: dict[tuple[int, int], Candidate] = {}
+def _dedupe(cands: list[TypedSpan]) -> list[TypedSpan]:
+    seen: dict[tuple[int, int], TypedSpan] = {}
     for c in sorted(cands, key=lambda c: (c.start, -c.end)):
         seen.setdefault((c.start, c.end), c)
     return list(seen.values())

@@ -80,7 +80,7 @@ class Confidence:
 
 
 @dataclass(frozen=True)
-class Candidate:
+class SentenceCandidate:
     """One scored sentence; ``start``/``end`` are offsets into its article text."""
 
     article_id: str
@@ -161,7 +161,7 @@ def _rescale(values: list[float]) -> list[float]:
 
 def sentence_features(question: str, qtype: QuestionType, units: set[str],
                       sentences: list[dict], query_vec: np.ndarray | None,
-                      keywords: list[str] = ()) -> list[Candidate]:
+                      keywords: list[str] = ()) -> list[SentenceCandidate]:
     """Candidates with their features (unscored), in input order.
 
     Args:
@@ -195,7 +195,7 @@ def sentence_features(question: str, qtype: QuestionType, units: set[str],
                  "type": _type_score(qtype, span), "retr": 1.0 / math.sqrt(s["retr_rank"]),
                  "kw_sent": _share(keywords, s["simp_title"] + simp),
                  "kw_art": _share(keywords, s["simp_article"])}
-        out.append(Candidate(s["article_id"], s["chunk_row"], s["start"], s["end"], text,
+        out.append(SentenceCandidate(s["article_id"], s["chunk_row"], s["start"], s["end"], text,
                              s["retr_rank"], feats,
                              span=(span[0], span[1]) if span is not None else None))
     return out
@@ -214,14 +214,14 @@ def _type_score(qtype: QuestionType, span) -> float:
     return 1.0
 
 
-def rank_candidates(cands: list[Candidate], weights: Weights = Weights(),
-                    confidence: Confidence = Confidence()) -> list[Candidate]:
+def rank_candidates(cands: list[SentenceCandidate], weights: Weights = Weights(),
+                    confidence: Confidence = Confidence()) -> list[SentenceCandidate]:
     """Score, attach confidence, and sort best first (deterministic tie-break)."""
     w = weights.vector()
     scored = []
     for c in cands:
         x = np.array([c.features.get(f, 0.0) for f in FEATURES])
-        scored.append(Candidate(c.article_id, c.chunk_row, c.start, c.end, c.text, c.retr_rank,
+        scored.append(SentenceCandidate(c.article_id, c.chunk_row, c.start, c.end, c.text, c.retr_rank,
                                 c.features, float(w @ x), confidence(c.features), c.span))
     scored.sort(key=lambda c: (-c.score, c.retr_rank, c.article_id, c.start))
     return scored

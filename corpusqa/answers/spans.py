@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from corpusqa.answers.entities import (
-    Candidate,
+    TypedSpan,
     find_dates,
     find_orgs,
     find_persons,
@@ -22,14 +22,14 @@ from corpusqa.answers.numbers import find_quantities, normalize_for_match
 from corpusqa.answers.qtype import QuestionType, focus_terms
 from corpusqa.answers.variants import to_simplified
 
-__all__ = ["Candidate", "best_span", "candidate_spans"]
+__all__ = ["TypedSpan", "best_span", "candidate_spans"]
 
 _CLAUSE_BREAK = re.compile(r"[，,;；。：:！？!?\n]")
 _LIST_JOINER = r"[ \u3000]*(?:、|，|,|和|及|与|以及|[ \u3000])[ \u3000]*"
 _PEOPLE_UNITS = frozenset(["人", "名", "位"])
 
 
-def candidate_spans(sentence: str, qtype: QuestionType) -> list[Candidate]:
+def candidate_spans(sentence: str, qtype: QuestionType) -> list[TypedSpan]:
     """Typed spans in ``sentence`` that could answer a question of type ``qtype``.
 
     Number, percent and time-span questions get quantities (dates left out for the
@@ -63,17 +63,17 @@ def candidate_spans(sentence: str, qtype: QuestionType) -> list[Candidate]:
     return sorted(out, key=lambda c: (c.start, -c.end))
 
 
-def _with_ranges(sentence: str, cands: list[Candidate]) -> list[Candidate]:
+def _with_ranges(sentence: str, cands: list[TypedSpan]) -> list[TypedSpan]:
     """Add ranges such as ``300米至2,000米`` and ``55－71cm`` (unit taken from the upper end)."""
     out = list(cands)
     for a, b in zip(cands, cands[1:]):
         if (re.fullmatch(r"\s*(?:-|－|–|—|~|～|至|到)\s*", sentence[a.end:b.start])
                 and a.kind in ("number", b.kind) and a.unit in (None, b.unit)):
-            out.append(Candidate(a.start, b.end, sentence[a.start:b.end], b.kind, None, b.unit, a.approx or b.approx))
+            out.append(TypedSpan(a.start, b.end, sentence[a.start:b.end], b.kind, None, b.unit, a.approx or b.approx))
     return out
 
 
-def best_span(sentence: str, qtype: QuestionType, question: str) -> Candidate | None:
+def best_span(sentence: str, qtype: QuestionType, question: str) -> TypedSpan | None:
     """The candidate span that answers ``question`` in ``sentence``, or None.
 
     Ranking: fit to the asked measure word or kind (多少个 prefers ``…个``), then
@@ -99,7 +99,7 @@ def best_span(sentence: str, qtype: QuestionType, question: str) -> Candidate | 
     clauses = _clause_ids(sentence)
     q_norm = normalize_for_match(q)
 
-    def score(c: Candidate) -> tuple[float, int, int]:
+    def score(c: TypedSpan) -> tuple[float, int, int]:
         s = _type_fit(c, qtype, sentence)
         if normalize_for_match(c.text) in q_norm:
             s -= 3.0
@@ -117,7 +117,7 @@ def best_span(sentence: str, qtype: QuestionType, question: str) -> Candidate | 
     return best
 
 
-def _type_fit(c: Candidate, qtype: QuestionType, sentence: str) -> float:
+def _type_fit(c: TypedSpan, qtype: QuestionType, sentence: str) -> float:
     """How well a candidate's kind and unit fit what the question asks."""
     if qtype.kind == "date":
         if re.match(r"讯|电", sentence[c.end:c.end + 1]) and "本报" in sentence[max(0, c.start - 8):c.start]:
@@ -163,7 +163,7 @@ def _clause_ids(sentence: str) -> list[int]:
     return ids
 
 
-def _run_after(sentence: str, cands: list[Candidate], first: Candidate) -> list[Candidate]:
+def _run_after(sentence: str, cands: list[TypedSpan], first: TypedSpan) -> list[TypedSpan]:
     """``first`` and the candidates that follow it joined by 、/和/及."""
     run = [first]
     for c in cands:
@@ -175,7 +175,7 @@ def _run_after(sentence: str, cands: list[Candidate], first: Candidate) -> list[
     return run
 
 
-def _enumeration(sentence: str, cands: list[Candidate], best: Candidate) -> Candidate:
+def _enumeration(sentence: str, cands: list[TypedSpan], best: TypedSpan) -> TypedSpan:
     """The whole list ``X、Y、Z`` that ``best`` belongs to (``best`` itself if none)."""
     same = [c for c in cands if c.kind == best.kind]
     for start in same:
@@ -184,11 +184,11 @@ def _enumeration(sentence: str, cands: list[Candidate], best: Candidate) -> Cand
         run = _run_after(sentence, same, start)
         if len(run) > 1 and any(c == best for c in run):
             a, b = run[0].start, run[-1].end
-            return Candidate(a, b, sentence[a:b], best.kind, None, best.unit, any(c.approx for c in run))
+            return TypedSpan(a, b, sentence[a:b], best.kind, None, best.unit, any(c.approx for c in run))
     return best
 
 
-def _respectively(sentence: str, cands: list[Candidate], question: str) -> Candidate | None:
+def _respectively(sentence: str, cands: list[TypedSpan], question: str) -> TypedSpan | None:
     """For ``A、B、C…分别X、Y、Z``: the value paired with the item the question names."""
     for m in re.finditer(r"分别", sentence):
         after = [c for c in cands if c.start >= m.end()]

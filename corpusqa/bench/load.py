@@ -56,7 +56,7 @@ class Result:
 
 @dataclass
 class ServerStats:
-    """The server's memory (MB) sampled from /proc while the load runs, its CPU time and the load generator's (s)."""
+    """The server's memory (MB) sampled (psutil) while the load runs, its CPU time and the load generator's (s)."""
 
     before: float | None = None
     after: float | None = None

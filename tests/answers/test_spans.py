@@ -6,7 +6,7 @@ import pytest
 
 from corpusqa.answers.entities import find_dates, find_orgs, find_persons, find_places
 from corpusqa.answers.qtype import classify
-from corpusqa.answers.spans import Candidate, best_span, candidate_spans
+from corpusqa.answers.spans import TypedSpan, best_span, candidate_spans
 
 CENTRES = ("去年,各旗县市(区)、街道、社区、居民小区花心血下力气,建成一站式党群服务中心14542个,"
            "覆盖率达到98.9%以上,真正把服务办到家门口")
@@ -90,7 +90,7 @@ def test_candidates_are_typed_for_the_question():
 
 def test_candidate_is_frozen_and_serialisable():
     c = candidate_spans(CENTRES, classify("建成多少个？"))[0]
-    assert isinstance(c, Candidate) and c.to_dict()["text"] == "14542个"
+    assert isinstance(c, TypedSpan) and c.to_dict()["text"] == "14542个"
     with pytest.raises(AttributeError):
         c.start = 0  # type: ignore[misc]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from corpusqa.answers.answer_model import AnswerModel, add_verifier_features
-from corpusqa.answers.extract import Candidate
+from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.answers.verifier.data import (PairBuilder, QAItem, near_miss, positive_index,
                                             sentences_of, split_of)
 from corpusqa.answers.verifier.inputs import candidate_text
@@ -65,7 +65,7 @@ def test_candidate_text_keeps_the_sentence_first():
 
 
 def _cand(i, cheap):
-    return Candidate("a", 0, i * 10, i * 10 + 5, f"s{i}", 1, {"cov": cheap}, cheap, cheap)
+    return SentenceCandidate("a", 0, i * 10, i * 10 + 5, f"s{i}", 1, {"cov": cheap}, cheap, cheap)
 
 
 def test_verify_reranks_the_cheap_top_by_the_answer_model():

@@ -18,20 +18,16 @@ def test_md_table_is_the_markdown_users_paste():
     assert md_table(["a"], []) == "| a |\n|---|"
 
 
-def test_peak_rss_grows_with_what_the_process_holds():
-    # a fresh process: in a test worker the peak may already sit above what a block adds
-    import subprocess
-    import sys
+def test_peak_rss_covers_what_the_process_holds_now():
+    # The peak can only be compared with the current RSS: a test worker's (or a forked
+    # child's, which inherits it) peak may sit far above anything a test allocates.
+    import psutil
 
-    code = ("from corpusqa.bench.report import peak_rss_mb\n"
-            "before = peak_rss_mb()\n"
-            "block = bytearray(512 * 2**20)\n"
-            "block[::4096] = b'x' * len(block[::4096])  # touch every page so it is resident\n"
-            "print(before, peak_rss_mb())\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    before, after = map(float, out.stdout.split())
-    assert before > 10 and after > before and after >= 500  # the block alone is 512 MiB
-    assert peak_rss_mb() > 10
+    block = bytearray(64 * 2**20)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page so it is resident
+    now_mb = psutil.Process().memory_info().rss / 2**20
+    assert now_mb > 64 and peak_rss_mb() >= now_mb - 1
+    del block
 
 
 def test_bench_lexical_prints_one_row_per_engine(split):

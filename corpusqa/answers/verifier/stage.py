@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from corpusqa.answers.answer_model import AnswerModel, add_verifier_features, is_latin_question
-from corpusqa.answers.extract import Candidate
+from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.answers.verifier.inputs import CONTEXT_CHARS, candidate_text
 
 
@@ -21,9 +21,9 @@ def previous_tail(article_text: str, start: int) -> str:
     return article_text[max(0, start - CONTEXT_CHARS - 8):start].rstrip()[-CONTEXT_CHARS:]
 
 
-def verify(question: str, ranked: Sequence[Candidate], model: AnswerModel,
+def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerModel,
            score: Callable[[str, list[str]], Sequence[float]],
-           article: Callable[[str], tuple[str, str]]) -> list[Candidate]:
+           article: Callable[[str], tuple[str, str]]) -> list[SentenceCandidate]:
     """Candidates re-ranked by the answer model (best first).
 
     Args:
@@ -53,7 +53,7 @@ def verify(question: str, ranked: Sequence[Candidate], model: AnswerModel,
     return scored + rest
 
 
-def order_hits(hits: Sequence, ranked: Sequence[Candidate], row_of: Callable[[str], int]) -> list:
+def order_hits(hits: Sequence, ranked: Sequence[SentenceCandidate], row_of: Callable[[str], int]) -> list:
     """Passages re-ordered by the best verified sentence they hold (the verifier as reranker).
 
     Hits holding a verified candidate come first, by its probability; the others keep
