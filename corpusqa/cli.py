@@ -52,12 +52,16 @@ class Context:
               help="Device for sentence-transformers encoders: cpu, cuda, cuda:1, mps (default: auto). "
                    "Env: CORPUSQA_DEVICE.")
 @click.option("--verifier", envvar="CORPUSQA_VERIFIER",
-              help="Answer verifier: none (default: the cheap ranker alone), bundled, or st:NAME_OR_PATH (a cross-encoder). "
+              help="Answer verifier: bundled (default: the shipped cross-encoder), none (the cheap ranker alone), "
+                   "or st:NAME_OR_PATH (a cross-encoder). "
                    "Env: CORPUSQA_VERIFIER.")
+@click.option("--index-uri", envvar="CORPUSQA_INDEX_URI",
+              help="Milvus index instead of the embedded one: PATH.db (milvus-lite) or http://host:19530 "
+                   "(a server; credentials in CORPUSQA_INDEX_TOKEN). Env: CORPUSQA_INDEX_URI.")
 @click.option("--silent", is_flag=True, help="No progress bars.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details and show tracebacks.")
 @click.pass_context
-def cli(ctx: click.Context, home, encoder, lang, device, verifier, silent, verbose) -> None:
+def cli(ctx: click.Context, home, encoder, lang, device, verifier, index_uri, silent, verbose) -> None:
     """corpusqa: ask questions of a newspaper corpus, get cited verbatim answers."""
     from pathlib import Path
 
@@ -65,6 +69,7 @@ def cli(ctx: click.Context, home, encoder, lang, device, verifier, silent, verbo
         home=Path(home) if home else None,
         encoder=encoder or None,
         language=lang or None,
+        index_uri=index_uri or None,
     )
     if silent:
         settings = settings.with_(progress=False)

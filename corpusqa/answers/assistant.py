@@ -7,6 +7,7 @@ and every citation satisfies ``quote == article.text[start:end]``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -18,13 +19,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from corpusqa.answers.extract import (Confidence, SentenceCandidate, Weights, content_units, key_words,
+from corpusqa.answers.extract import (Confidence, SentenceCandidate, Weights, content_units, coverage, key_words,
                                       rank_candidates, sentence_features)
 from corpusqa.answers.articles import MemoryArticles, StoreArticles
 from corpusqa.answers.compose import compose
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
 from corpusqa.answers.qtype import classify
+from corpusqa.answers.scope import demote_out_of_scope, demote_without_figure, question_places, scope_text
 from corpusqa.answers.variants import to_simplified
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Answer, Article, text_hash
@@ -84,6 +86,12 @@ class Query:
     simplified: str
     qtype: Any
     vector: np.ndarray | None = None
+
+
+#: Follow-up rewrites whose typed question may also stand on its own (测试站点有几个？ after
+#: a question about 党群服务中心): both readings are answered and compared. Ellipses
+#: (那通辽呢？) and pronouns (这个, 它) always need the previous turn.
+CONTEXT_FREE_READINGS = frozenset({"missing_topic", "missing_noun", "missing_subject"})
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,11 @@ class Assistant:
             CorpusError: the corpus is empty.
             SearchIndexError: the index is missing, damaged or was built from other article texts.
         """
-        if index is None:
+        if index is None and getattr(self.settings, "index_uri", None):
+            from corpusqa.index.milvus import MilvusIndex
+
+            index = MilvusIndex.from_settings(self.settings).load()
+        elif index is None:
             from corpusqa.index.store import open_index
 
             index = open_index(self.settings.index_dir, self.settings)
@@ -290,11 +302,13 @@ class Assistant:
         rw = rewrite(q, list(history or []))
         rewritten = clean_question(rw.text) or q
         answer, ranked = self._answer(q, rewritten, filters, timings)
-        if rw.changed and self.verifier is not None:
+        if rw.changed and self.verifier is not None and rw.reason in CONTEXT_FREE_READINGS:
             # A follow-up or a new question? Answer both readings and keep the one that
-            # answers; when both do, the question as typed wins.
+            # answers; when both do, the question as typed wins. The rewritten reading
+            # only counts as answering when its article holds what the user typed.
+            # (那通辽呢？ or 这个… cannot stand alone: those rewrites are not raced.)
             typed, typed_ranked = self._answer(q, q, filters, {})
-            if not typed.abstained or answer.abstained:
+            if not typed.abstained or answer.abstained or not self._holds_typed_words(q, answer):
                 answer, ranked = typed, typed_ranked
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         answer = replace(answer, timings_ms=timings)
@@ -332,12 +346,32 @@ class Assistant:
             from corpusqa.answers.verifier.stage import order_hits, verify
 
             t4 = time.perf_counter()
+            absent = self.answer_model.absent_features(
+                self.encoder_name if query.vector is not None else None)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
-                            lambda aid: (self.articles[aid].title, self.articles[aid].text))
+                            lambda aid: (self.articles[aid].title, self.articles[aid].text),
+                            absent)
             if self.config.rerank_passages:
-                hits = order_hits(hits, ranked, self.index.chunk_row)
+                hits = order_hits(hits, ranked, self._row_of)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
+        if self.verifier is not None:  # the cheap ranker weighs the type feature itself
+            ranked = demote_without_figure(qtype, ranked)
+        places = question_places(match_q)
+        if places:
+            ranked = demote_out_of_scope(places, ranked, self._scope_text)
         return self._compose(q, rewritten, qtype, ranked, hits), ranked
+
+    def _holds_typed_words(self, typed: str, answer: Answer) -> bool:
+        """At least half of the typed turn's content (words, bigrams) is in the cited
+        article: 那覆盖率呢？ is, 测试站点有几个？ is not (its rewrite borrowed the topic)."""
+        simp = to_simplified(typed)
+        units = content_units(simp, self.index.tokenize(simp))
+        if not units or not answer.citations:
+            return True
+        return coverage(units, self._scope_text(answer.citations[0].doc_id), simplified=True) >= 0.5
+
+    def _scope_text(self, article_id: str) -> str:
+        return self._simp(scope_text(self.articles[article_id]))
 
     def _retrieve(self, match_q: str, filters: Filters | None):
         """Hits for the simplified question (the lexical index folds both scripts)."""
@@ -354,13 +388,23 @@ class Assistant:
             out = self._simp_cache[text] = to_simplified(text).lower()
         return out
 
+    def _row_of(self, chunk_id: str) -> int:
+        """A chunk's key in ``SentenceCandidate.chunk_row``: its row in the embedded index;
+        a remote index has no rows, so a stable number from the chunk id stands in."""
+        chunk_row = getattr(self.index, "chunk_row", None)
+        if chunk_row is not None:
+            return chunk_row(chunk_id)
+        return int.from_bytes(hashlib.blake2b(chunk_id.encode("utf-8"), digest_size=8).digest(), "big")
+
     def _sentences(self, hits) -> list[dict]:
         out, seen = [], set()
+        backend = self.ctx.backend
+        chunks = backend.get_chunks([h.chunk_id for h in hits])  # one round trip for a remote index
         for rank, h in enumerate(hits, start=1):
-            row = self.index.chunk_row(h.chunk_id)
-            chunk = self.index.chunks[row]
+            chunk = chunks[h.chunk_id]
+            row = self._row_of(h.chunk_id)
             article = self.articles[chunk.article_id]
-            vecs = self.index.sentence_vectors(row)
+            vecs = backend.sentence_vectors(h.chunk_id)
             simp_title = self._simp(article.title)
             simp_ctx = simp_title + " " + self._simp(chunk.text)
             simp_article = simp_title + " " + self._simp(article.text)

@@ -75,11 +75,14 @@ def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress
                    "the answerable questions and abstention on the rest.")
 @click.option("--mixed-seed", type=int, metavar="N",
               help="Seed of the --mixed removal (default 0); same seed, same articles removed.")
+@click.option("--index-uri", help="Evaluate on a Milvus index: PATH.db (milvus-lite) or http://host:19530 (as the "
+                                  "global --index-uri). The collection there is brought to the evaluated corpus: "
+                                  "use one for evaluation only.")
 @click.option("--min-contained", type=float, help="Fail (exit 1) if answer-contained@1 is below.")
 @click.option("--min-abstention-f1", type=float, help="Fail (exit 1) if abstention F1 is below.")
 @click.pass_obj
 def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, baseline, cache_dir,
-                 calibrate, calibration_out, threshold, mixed, mixed_seed, min_contained,
+                 calibrate, calibration_out, threshold, mixed, mixed_seed, index_uri, min_contained,
                  min_abstention_f1):
     """Evaluate configurations side by side on a gold question set.
 
@@ -90,7 +93,7 @@ def eval_command(obj, gold_path, corpus, configs, limit, as_json, report_dir, ba
     from corpusqa.eval.report import diff_runs, markdown_table, write_report
     from corpusqa.eval.runner import EvalConfig
 
-    settings = obj.settings
+    settings = obj.settings.with_(index_uri=index_uri)
     if mixed_seed is not None and mixed is None:
         raise InputError("eval.mixed_seed_alone")
     items = load_gold(gold_path, limit)

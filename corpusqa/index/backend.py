@@ -58,7 +58,10 @@ class IndexBackend(Protocol):
     results are best first, at most ``k``, each chunk once; a query without any known
     token (punctuation only) gives no lexical hits; filters that match nothing give [];
     an undated article never passes a date filter; ``get_chunks`` returns the exact
-    chunk (offsets slice the stored article text).
+    chunk (offsets slice the stored article text); ``lede_chunks`` gives each article's
+    first chunk (the lexical re-scoring looks for places there); ``sentence_vectors`` are
+    aligned with ``chunk.sentences`` (None when the index has no encoder, or the embedded
+    index did not precompute them).
     """
 
     manifest: dict[str, Any]
@@ -80,6 +83,8 @@ class IndexBackend(Protocol):
                      filters: FilterSpec | None = None) -> list[ChunkHit]: ...
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]: ...
+
+    def lede_chunks(self, article_ids: Sequence[str]) -> dict[str, Chunk]: ...
 
     def sentence_vectors(self, chunk_id: str) -> np.ndarray | None: ...
 
@@ -135,6 +140,7 @@ class EmbeddedBackend:
         self.article_meta = article_meta or {}
         self.manifest = index.manifest
         self.version = index.version
+        self._first: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self.index)
@@ -180,6 +186,17 @@ class EmbeddedBackend:
             except KeyError:
                 continue
         return out
+
+    def lede_chunks(self, article_ids: Sequence[str]) -> dict[str, Chunk]:
+        """Each article's first chunk (the one starting earliest); missing articles left out."""
+        chunks = self.index.chunks
+        if self._first is None:
+            first: dict[str, int] = {}
+            for row, c in enumerate(chunks):
+                if c.article_id not in first or c.start < chunks[first[c.article_id]].start:
+                    first[c.article_id] = row
+            self._first = first
+        return {a: chunks[self._first[a]] for a in article_ids if a in self._first}
 
     def sentence_vectors(self, chunk_id: str) -> np.ndarray | None:
         return self.index.sentence_vectors(self.index.chunk_row(chunk_id))

@@ -25,11 +25,14 @@ reopen the collection is not loaded, so ``load`` loads it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -55,6 +58,8 @@ METRICS = ("IP", "COSINE")
 MAX_TOPK = 16_384  # Milvus' limit on one search
 _VARCHAR_MAX = 65_535
 _OUT = ["chunk_id", "article_id", "ordinal", "start", "end", "text", "sentences"]
+_LITE_GRPC = {"grpc.keepalive_permit_without_calls": 0, "grpc.keepalive_time_ms": 2**31 - 1}
+CACHE_CHUNKS = 4096  # chunks (and their sentence vectors) kept for the answer stage
 
 
 def escape_token(token: str) -> str:
@@ -111,6 +116,22 @@ def _clip(text: str | None, max_bytes: int) -> str:
     return text or "" if len(data) <= max_bytes else data[:max_bytes].decode("utf-8", "ignore")
 
 
+def _guarded(method):
+    """A write method whose server failures (pymilvus, gRPC, sockets) become the one-line error."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            mod = type(exc).__module__ or ""
+            if isinstance(exc, (ConnectionError, TimeoutError)) or mod.startswith(("pymilvus", "grpc")):
+                raise _connection_error(self.uri, exc) from exc
+            raise
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class MilvusReport:
     """What a build, add or delete did."""
@@ -123,6 +144,8 @@ class MilvusReport:
     chunks: int
     encoder: str
     seconds: float
+    embedded: int = 0  # chunks embedded and written by this call (the rest were kept)
+    deleted: int = 0   # articles deleted by this call
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -170,6 +193,17 @@ class MilvusIndex:
         self.version = ""
         self.manifest: dict[str, Any] = {}
         self._encoder: Encoder | None = None
+        self._lock = threading.Lock()
+        self._chunks: OrderedDict[str, Chunk] = OrderedDict()
+        self._sent_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: Any, **kwargs) -> "MilvusIndex":
+        """The index at ``settings.index_uri`` with ``settings.index_token`` (not connected yet)."""
+        uri = str(settings.index_uri)
+        if is_lite(uri):
+            uri = str(Path(uri).expanduser().absolute())
+        return cls(uri, settings, token=getattr(settings, "index_token", None), **kwargs)
 
     # -- connection ----------------------------------------------------------------------
     def client(self):
@@ -183,20 +217,24 @@ class MilvusIndex:
         if is_lite(self.uri):
             Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._client = MilvusClient(uri=self.uri, token=self.token or "", timeout=10)
+            # lite's in-process server refuses pymilvus' idle keepalive pings (every 10 s)
+            # with GOAWAY "too_many_pings", which gRPC logs to stderr: no idle pings for lite
+            extra = {"grpc_options": _LITE_GRPC} if is_lite(self.uri) else {}
+            self._client = MilvusClient(uri=self.uri, token=self.token or "", timeout=10, **extra)
         except Exception as exc:  # pymilvus raises MilvusException or grpc errors
             if is_lite(self.uri) and "Open local milvus failed" in str(exc):
                 raise SearchIndexError("milvus.lite_locked", uri=self.uri)
             raise _connection_error(self.uri, exc)
         return self._client
 
-    def close(self) -> None:
+    def close(self, release: bool = True) -> None:
         """Close the connection; for milvus-lite also stop its in-process server.
 
         Lite serves a ``.db`` from inside the process that opened it and holds a file lock
         until that server stops, so another process (a CLI run beside ``serve``) can open
         the file only after ``close``. Every MilvusIndex of this process on the same file
-        is closed with it.
+        is closed with it, unless ``release`` is False (a short look at the index while an
+        assistant of the same process keeps searching it).
         """
         if self._client is None:
             return
@@ -204,7 +242,7 @@ class MilvusIndex:
             self._client.close()
         finally:
             self._client = None
-            if is_lite(self.uri):
+            if release and is_lite(self.uri):
                 from milvus_lite.server_manager import server_manager_instance
 
                 server_manager_instance.release_server(self.uri)
@@ -253,6 +291,18 @@ class MilvusIndex:
             raise _connection_error(self.uri, exc)
         self.collection, self.version, self.manifest = name, name, manifest
         return self
+
+    def describe(self) -> tuple[str, dict[str, Any]] | None:
+        """(collection, manifest) the alias points at, unchecked and not loaded; None if none."""
+        name = self.live_collection()
+        if name is None:
+            return None
+        try:
+            return name, self._read_manifest(name)
+        except SearchIndexError:
+            raise
+        except Exception as exc:
+            raise _connection_error(self.uri, exc)
 
     def _read_manifest(self, name: str) -> dict[str, Any]:
         props = self.client().describe_collection(name).get("properties") or {}
@@ -335,36 +385,108 @@ class MilvusIndex:
         return hits
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
-        """The chunks with these ids (missing ids are left out)."""
+        """The chunks with these ids (missing ids are left out); recent ones come from a cache."""
         ids = list(dict.fromkeys(chunk_ids))
         if not ids:
             return {}
-        try:
-            rows = self.client().get(self._live(), ids=ids, output_fields=_OUT)
-        except Exception as exc:
-            raise _connection_error(self.uri, exc)
-        return {r["chunk_id"]: _chunk(r) for r in rows}
+        with self._lock:
+            out = {i: self._chunks[i] for i in ids if i in self._chunks}
+        wanted = [i for i in ids if i not in out]
+        if wanted:
+            rows = self._call(lambda c: c.get(self._live(), ids=wanted, output_fields=_OUT))
+            fetched = {r["chunk_id"]: _chunk(r) for r in rows}
+            self._remember(fetched.values())
+            out.update(fetched)
+        return {i: out[i] for i in ids if i in out}
+
+    def lede_chunks(self, article_ids: Sequence[str]) -> dict[str, Chunk]:
+        """Each article's first chunk (ordinal 0); missing articles are left out."""
+        ids = list(dict.fromkeys(article_ids))
+        out: dict[str, Chunk] = {}
+        for b in range(0, len(ids), 500):
+            expr = "ordinal == 0 and article_id in [" + ", ".join(quote(a) for a in ids[b:b + 500]) + "]"
+            rows = self._call(lambda c: c.query(self._live(), filter=expr, output_fields=_OUT))
+            out.update({r["article_id"]: _chunk(r) for r in rows})
+        return out
 
     def sentence_vectors(self, chunk_id: str) -> np.ndarray | None:
-        """Not stored in Milvus yet: the answer stage falls back to its other features."""
-        return None
+        """``(n_sentences, dim)`` passage vectors of the chunk's sentences, None without an encoder.
+
+        Not stored in Milvus: computed on demand, for the few chunks the answer stage
+        reads, with the encoder the collection was built with (the embedded index
+        precomputes the same vectors), and cached.
+        """
+        with self._lock:
+            vecs = self._sent_vecs.get(chunk_id)
+        if vecs is not None or not self.has_dense:
+            return vecs
+        chunk = self.get_chunks([chunk_id]).get(chunk_id)
+        if chunk is None:
+            return None
+        texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in chunk.sentences]
+        encoder = self.encoder
+        if encoder is None or not texts:
+            return None
+        vecs = np.asarray(encoder.encode_passages(texts), dtype=np.float32)
+        with self._lock:
+            self._sent_vecs[chunk_id] = vecs
+            while len(self._sent_vecs) > CACHE_CHUNKS:
+                self._sent_vecs.popitem(last=False)
+        return vecs
+
+    def _remember(self, chunks: Iterable[Chunk]) -> None:
+        with self._lock:
+            for c in chunks:
+                self._chunks[c.id] = c
+                self._chunks.move_to_end(c.id)
+            while len(self._chunks) > CACHE_CHUNKS:
+                self._chunks.popitem(last=False)
+
+    def _call(self, fn):
+        """``fn(client)``, with a lost server turned into the one-line error."""
+        try:
+            return fn(self.client())
+        except SearchIndexError:
+            raise
+        except Exception as exc:
+            raise _connection_error(self.uri, exc)
 
     def article_hashes(self) -> dict[str, str] | None:
         """Article id -> hash of the text it was indexed from (a full scan: open time only)."""
         out: dict[str, str] = {}
-        for batch in self._scan(["article_id", "article_sha"]):
-            for r in batch:
-                out[r["article_id"]] = r["article_sha"]
+        try:
+            for batch in self._scan(["article_id", "article_sha"]):
+                for r in batch:
+                    out[r["article_id"]] = r["article_sha"]
+        except SearchIndexError:
+            raise
+        except Exception as exc:
+            raise _connection_error(self.uri, exc)
         return out
 
-    def _scan(self, fields: list[str], expr: str = "") -> Iterator[list[dict]]:
-        it = self.client().query_iterator(self._live(), batch_size=1000, filter=expr, output_fields=fields)
+    def _scan(self, fields: list[str], expr: str = "", batch: int = 1000) -> Iterator[list[dict]]:
+        """Every row matching ``expr``, in pages of ``batch``.
+
+        A server pages with pymilvus' query iterator; lite pages by offset (it has no
+        query window limit, and the iterator's timestamp request makes lite log a warning).
+        """
+        c, name = self.client(), self._live()
+        if is_lite(self.uri):
+            offset = 0
+            while True:
+                rows = c.query(name, filter=expr, output_fields=fields, limit=batch, offset=offset)
+                if rows:
+                    yield rows
+                if len(rows) < batch:
+                    return
+                offset += batch
+        it = c.query_iterator(name, batch_size=batch, filter=expr, output_fields=fields)
         try:
             while True:
-                batch = it.next()
-                if not batch:
+                rows = it.next()
+                if not rows:
                     return
-                yield batch
+                yield rows
         finally:
             it.close()
 
@@ -465,13 +587,14 @@ class MilvusIndex:
             lexical={"engine": "milvus-bm25", "k1": K1, "b": B, "method": "lucene", "analyzer": "standard",
                      "token_escape": TOKEN_ESCAPE},
             dense=dense if encoder is not None else None,
-            sentence_vectors={"enabled": False, "reason": "not stored in Milvus"},
+            sentence_vectors={"enabled": False, "reason": "not stored in Milvus: computed for the top chunks"},
             counts={"articles": counts["articles"], "chunks": counts["chunks"], "sentences": 0},
             timings={}, seconds=seconds)
         manifest["backend"] = {"kind": "milvus", "lite": is_lite(self.uri), "alias": self.alias,
                                "previous": previous}
         return manifest
 
+    @_guarded
     def build(self, articles: Iterable[Article], canonical: Mapping[str, str] | None = None) -> MilvusReport:
         """A fresh collection from ``articles``, published by moving the alias.
 
@@ -489,7 +612,11 @@ class MilvusIndex:
         chunker = self._chunker()
         counts = {"articles": 0, "chunks": 0}
         try:
-            c.create_collection(name, schema=schema, index_params=index_params)
+            # indexes created without waiting: the wait asks for a timestamp lite does not
+            # serve (its gRPC server then logs a traceback); lite indexes at once anyway
+            c.create_collection(name, schema=schema)
+            c.create_index(name, index_params, sync=False)
+            c.load_collection(name)
             for rows in self._rows(articles, chunker, encoder, canonical or {}, counts):
                 c.insert(name, rows)
             manifest = self._make_manifest(encoder, chunker, counts, previous, time.perf_counter() - t0)
@@ -510,9 +637,12 @@ class MilvusIndex:
         self._drop_stale(keep={name, previous})
         self.collection, self.version, self.manifest = name, name, manifest
         self._encoder = encoder
+        self._forget()
         return MilvusReport(self.uri, name, self.alias, previous, counts["articles"], counts["chunks"],
-                            encoder.name if encoder else "none", round(time.perf_counter() - t0, 2))
+                            encoder.name if encoder else "none", round(time.perf_counter() - t0, 2),
+                            embedded=counts["chunks"])
 
+    @_guarded
     def add(self, articles: Iterable[Article], canonical: Mapping[str, str] | None = None) -> MilvusReport:
         """Upsert the chunks of ``articles`` into the live collection (new or changed articles).
 
@@ -532,8 +662,39 @@ class MilvusIndex:
             c.upsert(name, rows)
         self._update_counts(name, chunks=counts["chunks"], articles=counts["articles"])
         return MilvusReport(self.uri, name, self.alias, None, counts["articles"], counts["chunks"],
-                            encoder.name if encoder else "none", round(time.perf_counter() - t0, 2))
+                            encoder.name if encoder else "none", round(time.perf_counter() - t0, 2),
+                            embedded=counts["chunks"])
 
+    @_guarded
+    def sync(self, articles: Iterable[Article], canonical: Mapping[str, str] | None = None) -> MilvusReport:
+        """Make the live collection hold exactly ``articles``: new and changed ones upserted
+        (only their chunks embedded), articles no longer given deleted.
+
+        Returns:
+            a report whose ``articles``/``chunks`` are the collection's totals afterwards.
+        """
+        t0 = time.perf_counter()
+        name = self._live()
+        indexed = self.article_hashes() or {}
+        articles = list(articles)
+        wanted = {a.id for a in articles}
+        changed = [a for a in articles if indexed.get(a.id) != text_hash(a.text)]
+        gone = [a for a in indexed if a not in wanted]
+        deleted = self.delete(gone) if gone else 0
+        added = self.add(changed, canonical) if changed else None
+        counts = self.manifest.get("counts") or {}
+        spec = (self.manifest.get("encoder") or {}).get("name") or "none"
+        return MilvusReport(self.uri, name, self.alias, None, int(counts.get("articles", 0)),
+                            int(counts.get("chunks", 0)), spec, round(time.perf_counter() - t0, 2),
+                            embedded=added.embedded if added else 0, deleted=deleted)
+
+    def _forget(self) -> None:
+        """Drop cached chunks and vectors (after a write)."""
+        with self._lock:
+            self._chunks.clear()
+            self._sent_vecs.clear()
+
+    @_guarded
     def delete(self, article_ids: Iterable[str]) -> int:
         """Delete every chunk of these articles from the live collection; returns the articles found."""
         name = self._live()
@@ -550,6 +711,7 @@ class MilvusIndex:
             c.delete(name, filter=expr)
         if chunks:
             self._update_counts(name, chunks=-chunks, articles=-found)
+            self._forget()
         return found
 
     def _update_counts(self, name: str, chunks: int, articles: int) -> None:

@@ -41,7 +41,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Hashable, Iterable, Sequence
 
 #: Candidates re-scored (the lexical top ``depth``).
 DEPTH = 50
@@ -152,11 +152,11 @@ def exact_share(ev: Evidence, text: str, article_text: str = "") -> float:
     return found / wanted
 
 
-def rescore(candidates: Sequence[tuple[int, float]], texts: Sequence[str],
+def rescore(candidates: Sequence[tuple[Hashable, float]], texts: Sequence[str],
             article_texts: Sequence[str], forms: Sequence[Evidence],
             proximity_weight: float = PROXIMITY_WEIGHT, exact_weight: float = EXACT_WEIGHT
-            ) -> list[tuple[int, float]]:
-    """Candidates ``(row, bm25)`` re-ranked by BM25 share + proximity + exact match.
+            ) -> list[tuple[Hashable, float]]:
+    """Candidates ``(key, bm25)`` (a chunk id or row) re-ranked by BM25 share + proximity + exact match.
 
     Args:
         candidates: the lexical top list, best first.
@@ -167,7 +167,7 @@ def rescore(candidates: Sequence[tuple[int, float]], texts: Sequence[str],
         proximity_weight, exact_weight: bonus weights (0 turns a bonus off).
 
     Returns:
-        ``(row, new score)`` best first; equal scores keep the BM25 order.
+        ``(key, new score)`` best first; equal scores keep the BM25 order.
     """
     if not candidates or not forms or all(f.empty for f in forms):
         return list(candidates)

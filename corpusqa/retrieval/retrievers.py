@@ -1,9 +1,10 @@
-"""Lexical, dense and hybrid retrievers over one loaded index.
+"""Lexical, dense and hybrid retrievers over one index backend.
 
-All three share the ``Retriever`` protocol and the same post-processing: filters
-become allowed chunk rows before searching, and near-duplicate articles are
-collapsed afterwards (the canonical copy is shown, the others kept in
-``Hit.also_in``).
+All three share the ``Retriever`` protocol and the same post-processing: the backend
+applies the filters and returns chunk references (ids and scores, never a backend's row
+numbers), the chunks are fetched by id, and near-duplicate articles are collapsed
+afterwards (the canonical copy is shown, the others kept in ``Hit.also_in``). The
+embedded index (``LoadedIndex``) and Milvus (``MilvusIndex``) go through the same code.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import numpy as np
 
 from corpusqa.chinese_script import to_simplified, to_traditional
 from corpusqa.errors import EncoderError
-from corpusqa.models import Hit
+from corpusqa.index.backend import ChunkHit, EmbeddedBackend, IndexBackend
+from corpusqa.models import Chunk, Hit
 from corpusqa.retrieval import lexical_boost as lb
-from corpusqa.retrieval.filters import Filters, allowed_rows
+from corpusqa.retrieval.filters import Filters
 from corpusqa.retrieval.fusion import RRF_K, lexical_anchor, rrf
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,9 @@ class SearchContext:
     """What every retriever needs besides the index itself.
 
     Attributes:
-        index: a loaded index (``corpusqa.index.store.LoadedIndex`` or compatible).
+        index: a loaded index: ``corpusqa.index.store.LoadedIndex`` (wrapped in an
+            ``EmbeddedBackend``) or any :class:`~corpusqa.index.backend.IndexBackend`
+            (``MilvusIndex``); :attr:`backend` is what the retrievers search.
         article_meta: article id -> {"date", "source", "title", "section"}.
         canonical: duplicate article id -> canonical article id.
     """
@@ -57,15 +61,16 @@ class SearchContext:
         for dup, canon in self.canonical.items():
             copies.setdefault(canon, []).append(dup)
         self._copies = {c: sorted(d) for c, d in copies.items()}
+        if isinstance(self.index, IndexBackend):
+            self.backend = self.index
+        else:
+            self.backend = EmbeddedBackend(self.index, self.article_meta)
 
     def also_in(self, article_id: str) -> tuple[str, ...]:
         """Ids of the other copies of an article's story."""
         canon = self.canonical.get(article_id, article_id)
         group = [canon, *self._copies.get(canon, [])]
         return tuple(a for a in group if a != article_id)
-
-    def rows_for(self, filters: Filters | None) -> np.ndarray | None:
-        return allowed_rows(self.index.article_ids, self.article_meta, filters)
 
 
 def collapse_duplicates(hits: Sequence[Hit], ctx: SearchContext) -> list[Hit]:
@@ -89,7 +94,7 @@ def collapse_duplicates(hits: Sequence[Hit], ctx: SearchContext) -> list[Hit]:
 
 
 class _IndexRetriever:
-    """Shared plumbing: filters -> rows, raw (row, score) -> collapsed hits."""
+    """Shared plumbing: backend search (filters applied there) -> chunks by id -> collapsed hits."""
 
     name = "base"
     overfetch = 3
@@ -97,21 +102,24 @@ class _IndexRetriever:
     def __init__(self, ctx: SearchContext):
         self.ctx = ctx
 
-    def _search(self, query: str, k: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
+    def _search(self, query: str, k: int, filters: Filters | None,
+                chunks: dict[str, Chunk]) -> list[ChunkHit]:
+        """Top ``k`` chunk references; may fill ``chunks`` with the chunks it fetched."""
         raise NotImplementedError
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         if k <= 0:
             return []
-        rows = self.ctx.rows_for(filters)
-        if rows is not None and len(rows) == 0:
-            return []
-        raw = self._search(query, k * self.overfetch, rows)
-        hits = [self._hit(row, score, rank) for rank, (row, score) in enumerate(raw, start=1)]
+        chunks: dict[str, Chunk] = {}
+        raw = self._search(query, k * self.overfetch, filters, chunks)
+        missing = [h.chunk_id for h in raw if h.chunk_id not in chunks]
+        if missing:
+            chunks.update(self.ctx.backend.get_chunks(missing))
+        hits = [self._hit(chunks[h.chunk_id], h.score, rank)
+                for rank, h in enumerate(raw, start=1) if h.chunk_id in chunks]
         return collapse_duplicates(hits, self.ctx)[:k]
 
-    def _hit(self, row: int, score: float, rank: int) -> Hit:
-        c = self.ctx.index.chunks[row]
+    def _hit(self, c: Chunk, score: float, rank: int) -> Hit:
         return Hit(c.id, c.article_id, float(score), rank, self.name, c.start, c.end, c.text)
 
 
@@ -142,7 +150,6 @@ class LexicalRetriever(_IndexRetriever):
         self.proximity_weight = proximity_weight
         self.exact_weight = exact_weight
         self._places = places
-        self._lede_rows: dict[str, int] | None = None
         self._ledes: dict[str, str] = {}
 
     def load(self) -> "LexicalRetriever":
@@ -157,23 +164,28 @@ class LexicalRetriever(_IndexRetriever):
             self._places = lb.bundled_place_tagger()
         return self._places
 
-    def _search(self, query, k, rows):
+    def _search(self, query, k, filters, chunks):
+        backend = self.ctx.backend
         if not self.boost:
-            return self.ctx.index.lexical_search(query, k, rows)
-        raw = self.ctx.index.lexical_search(query, max(k, self.depth), rows)
+            return backend.lexical_search(query, k, filters)
+        raw = backend.lexical_search(query, max(k, self.depth), filters)
         if not raw:
             return raw
         head, tail = raw[:self.depth], raw[self.depth:]
-        chunks = self.ctx.index.chunks
+        chunks.update(backend.get_chunks([h.chunk_id for h in head]))
+        head = [h for h in head if h.chunk_id in chunks]
         forms = self._forms(query)
-        texts = [lb.normalize_stored(chunks[r].text) for r, _ in head]
+        texts = [lb.normalize_stored(chunks[h.chunk_id].text) for h in head]
         if any(f.places for f in forms):
-            ledes = [self._lede_text(chunks[r].article_id) for r, _ in head]
+            ledes = self._lede_texts([h.article_id for h in head])
         else:
             ledes = [""] * len(head)
-        rescored = lb.rescore(head, texts, ledes, forms, self.proximity_weight, self.exact_weight)
-        top = max(s for _, s in head) or 1.0
-        return (rescored + [(r, s / top) for r, s in tail])[:k]
+        article = {h.chunk_id: h.article_id for h in head}
+        rescored = lb.rescore([(h.chunk_id, h.score) for h in head], texts, ledes, forms,
+                              self.proximity_weight, self.exact_weight)
+        top = max((h.score for h in head), default=0.0) or 1.0
+        return ([ChunkHit(cid, article[cid], s) for cid, s in rescored]
+                + [ChunkHit(h.chunk_id, h.article_id, h.score / top) for h in tail])[:k]
 
     def _forms(self, query: str) -> list[lb.Evidence]:
         """The question's evidence in Simplified and in Traditional script."""
@@ -185,28 +197,22 @@ class LexicalRetriever(_IndexRetriever):
             forms.append(lb.question_evidence(trad, [to_traditional(p) for p in places]))
         return forms
 
-    def _lede_text(self, article_id: str) -> str:
-        """The article's title and first chunk: where a story names its place (cached)."""
-        text = self._ledes.get(article_id)
-        if text is not None:
-            return text
-        if self._lede_rows is None:
-            first: dict[str, tuple[int, int]] = {}
-            for row, c in enumerate(self.ctx.index.chunks):
-                if c.article_id not in first or c.start < first[c.article_id][0]:
-                    first[c.article_id] = (c.start, row)
-            self._lede_rows = {a: row for a, (_, row) in first.items()}
-        title = (self.ctx.article_meta.get(article_id) or {}).get("title") or ""
-        row = self._lede_rows.get(article_id)
-        lede = self.ctx.index.chunks[row].text if row is not None else ""
-        if len(self._ledes) >= LEDE_CACHE_SIZE:
-            self._ledes.clear()
-        text = self._ledes[article_id] = lb.normalize_stored(title + "\n" + lede)
-        return text
+    def _lede_texts(self, article_ids: Sequence[str]) -> list[str]:
+        """Each article's title and first chunk: where a story names its place (cached)."""
+        missing = [a for a in dict.fromkeys(article_ids) if a not in self._ledes]
+        if missing:
+            firsts = self.ctx.backend.lede_chunks(missing)
+            if len(self._ledes) + len(missing) > LEDE_CACHE_SIZE:
+                self._ledes.clear()
+            for a in missing:
+                title = (self.ctx.article_meta.get(a) or {}).get("title") or ""
+                lede = firsts[a].text if a in firsts else ""
+                self._ledes[a] = lb.normalize_stored(title + "\n" + lede)
+        return [self._ledes[a] for a in article_ids]
 
 
 class DenseRetriever(_IndexRetriever):
-    """Inner product of normalised embeddings (FAISS)."""
+    """Inner product of normalised embeddings (FAISS, or Milvus' vector field)."""
 
     name = "dense"
 
@@ -225,7 +231,7 @@ class DenseRetriever(_IndexRetriever):
             if vec is not None:
                 self._cache.move_to_end(query)
                 return vec
-        encoder = self.ctx.index.encoder
+        encoder = self.ctx.backend.encoder
         if encoder is None:
             raise EncoderError("retrieval.no_dense")
         vec = encoder.encode_queries([query])[0]
@@ -235,10 +241,10 @@ class DenseRetriever(_IndexRetriever):
                 self._cache.popitem(last=False)
         return vec
 
-    def _search(self, query, k, rows):
+    def _search(self, query, k, filters, chunks):
         if not query.strip():
             return []
-        return self.ctx.index.dense_search(self.query_vector(query), k, rows)
+        return self.ctx.backend.dense_search(self.query_vector(query), k, filters)
 
 
 class HybridRetriever:

@@ -57,12 +57,14 @@ class IndexInfo:
         manifest: its ``manifest.json``.
         chunks: number of indexed chunks.
         size_bytes: bytes on disk, None when not measured.
+        uri: the Milvus URI when the index lives there (``path`` is then the collection name).
     """
 
     path: Path
     manifest: dict[str, Any]
     chunks: int
     size_bytes: int | None = None
+    uri: str | None = None
 
     @property
     def version(self) -> str:
@@ -79,7 +81,8 @@ class IndexInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """The shape of ``corpusqa index stats --json``: path, size, then the manifest."""
-        return {"path": str(self.path), "size_bytes": self.size_bytes, **self.manifest}
+        path = f"{self.uri}#{self.path.name}" if self.uri else str(self.path)
+        return {"path": path, "size_bytes": self.size_bytes, **self.manifest}
 
 
 @dataclass(frozen=True)
@@ -241,10 +244,33 @@ class Workspace:
 
     # -- index -----------------------------------------------------------------------
 
+    @property
+    def remote_index(self) -> bool:
+        """Whether the index lives in Milvus (``settings.index_uri``) rather than under ``home/index``."""
+        return bool(self.settings.index_uri)
+
+    def _canonical(self) -> dict[str, str]:
+        with self.corpus() as store:
+            return store.canonical_map()
+
     def build_index(self, *, chunk_size: int | None = None, chunk_overlap: int | None = None,
                     sentence_vectors: str = "auto", faiss_kind: str = "auto",
                     progress: bool | None = None) -> BuildReport:
-        """Index every stored article from scratch (every vector is computed again)."""
+        """Index every stored article from scratch (every vector is computed again).
+
+        With an index URI the articles go to a new Milvus collection (``sentence_vectors``
+        does not apply there; ``faiss_kind="hnsw"`` asks for an HNSW vector index).
+        """
+        if self.remote_index:
+            from corpusqa.workspace import milvus_home
+
+            milvus_home.ensure_reachable(self.settings)
+            with self.writing():
+                articles, pending = self._index_articles()
+                report = milvus_home.build(self.settings, articles, self._canonical(), chunk_size,
+                                           chunk_overlap, faiss_kind)
+                self._finish_removal(pending)
+            return report
         builder = self._builder(chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress)
         with self.writing():
             articles, pending = self._index_articles()
@@ -260,6 +286,15 @@ class Workspace:
         Chunking left at None keeps the live index's settings. A removal killed after it
         began (``remove``) is finished here: its articles are left out.
         """
+        if self.remote_index:
+            from corpusqa.workspace import milvus_home
+
+            milvus_home.ensure_reachable(self.settings)
+            with self.writing():
+                articles, pending = self._index_articles()
+                report = milvus_home.update(self.settings, articles, self._canonical(), chunk_size, chunk_overlap)
+                self._finish_removal(pending)
+            return report
         builder = self._builder(chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress)
         with self.writing():
             articles, pending = self._index_articles()
@@ -281,6 +316,11 @@ class Workspace:
             SearchIndexError: missing (``index.missing``), damaged or built with other settings;
                 the message says which command rebuilds it.
         """
+        if self.remote_index:
+            from corpusqa.workspace import milvus_home
+
+            name, manifest, chunks = milvus_home.check(self.settings)
+            return IndexInfo(Path(name), manifest, chunks, uri=self.settings.index_uri)
         from corpusqa.index.store import open_index
 
         loaded = open_index(self.settings.index_dir, self.settings)
@@ -300,6 +340,14 @@ class Workspace:
         Raises:
             SearchIndexError: the manifest is missing, damaged or of another schema.
         """
+        if self.remote_index:
+            from corpusqa.workspace import milvus_home
+
+            found = milvus_home.info(self.settings, size)
+            if found is None:
+                return None
+            name, manifest, chunks, size_bytes = found
+            return IndexInfo(Path(name), manifest, chunks, size_bytes, uri=self.settings.index_uri)
         live = current_dir(self.settings.index_dir)
         if live is None:
             return None

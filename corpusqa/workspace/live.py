@@ -49,7 +49,12 @@ def _stat(path: Path) -> tuple[int, int, int] | None:
 
 
 def live_version(settings: Settings) -> str | None:
-    """Name of the live index version (what ``CURRENT`` points at), or None."""
+    """Name of the live index version (what ``CURRENT`` points at, or the collection the
+    Milvus alias points at), or None."""
+    if settings.index_uri:
+        from corpusqa.workspace.milvus_home import live_collection
+
+        return live_collection(settings)
     try:
         return (settings.index_dir / CURRENT).read_text(encoding="utf-8").strip() or None
     except (OSError, UnicodeDecodeError):
@@ -62,6 +67,8 @@ def home_signature(settings: Settings) -> Signature:
     ``CURRENT`` is replaced atomically (a new inode) by every build, update and append; a
     write to the corpus database lands in its WAL file (or the file itself after a
     checkpoint). A few ``stat`` calls and one tiny read: cheap enough for every question.
+    With a Milvus index the version is the collection its alias points at (one request;
+    None while the server is away, which keeps the loaded version serving).
     """
     db = settings.db_path
     return (live_version(settings), _stat(settings.index_dir / CURRENT),

@@ -48,6 +48,10 @@ def reindex_without(workspace: Workspace, removed: set[str],
     encoder), so every kept vector is reused. (None, False) when there is no index yet;
     (None, True) when no article is left and the index was taken down.
     """
+    if workspace.remote_index:
+        from corpusqa.workspace import milvus_home
+
+        return milvus_home.remove(workspace.settings, removed), False
     try:
         live = workspace.index_info(size=False)
     except (CorpusQAError, OSError):

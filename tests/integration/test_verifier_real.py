@@ -65,13 +65,12 @@ def test_verifier_answers_with_the_sentence_that_holds_the_answer(verified, ques
     assert answer_contained(ans.answer, [gold]) == 1.0, ans.answer
 
 
-@WEAK
 def test_near_miss_place_is_not_answered_with_the_region_wide_figure(verified):
+    # answers/scope.py: the 14542 articles never name 包头
     ans = verified.ask("包头市一共建成了多少个党群服务中心？")
     assert ans.abstained or "14542" not in ans.answer, (ans.answer, ans.confidence)
 
 
-@WEAK
 def test_new_question_after_a_turn_is_not_hijacked_by_the_rewrite(verified):
     first = verified.ask("全区建成了多少个一站式党群服务中心？")
     history = [{"question": first.question, "answer": first.answer}]

@@ -35,19 +35,31 @@ ARTICLES = [
 CANONICAL = {"a4": "a1"}
 
 
-def build_context(tmp_path, articles, encoder="hash:32") -> SearchContext:
+BACKENDS = ["embedded", "milvus"]
+
+
+def build_context(tmp_path, articles, encoder="hash:32", backend="embedded") -> SearchContext:
+    """A search context over ``articles``: the embedded index, or Milvus (lite) with ``backend="milvus"``."""
     settings = Settings(home=tmp_path / "home", encoder=encoder, progress=False)
-    IndexBuilder(settings.index_dir, settings).build(articles)
-    index = open_index(settings.index_dir, settings)
     meta = {a.id: {"date": a.date, "source": a.source, "title": a.title, "section": a.section}
             for a in articles}
-    return SearchContext(index, meta, {k: v for k, v in CANONICAL.items()
-                                       if k in meta and v in meta})
+    canonical = {k: v for k, v in CANONICAL.items() if k in meta and v in meta}
+    if backend == "milvus":
+        pytest.importorskip("milvus_lite", reason="the corpusqa[milvus] extra is not installed")
+        from corpusqa.index.milvus import MilvusIndex
+
+        index = MilvusIndex(tmp_path / "milvus.db", settings)
+        index.build(articles, canonical=canonical)
+        return SearchContext(index, meta, canonical)
+    IndexBuilder(settings.index_dir, settings).build(articles)
+    index = open_index(settings.index_dir, settings)
+    return SearchContext(index, meta, canonical)
 
 
-@pytest.fixture(scope="module")
-def ctx(tmp_path_factory) -> SearchContext:
-    return build_context(tmp_path_factory.mktemp("retr"), ARTICLES)
+@pytest.fixture(scope="module", params=BACKENDS)
+def ctx(request, tmp_path_factory) -> SearchContext:
+    """The contract's tiny index, once per backend."""
+    return build_context(tmp_path_factory.mktemp("retr"), ARTICLES, backend=request.param)
 
 
 def make_retriever(kind: str, ctx: SearchContext):

@@ -92,8 +92,10 @@ class FolderScorer:
         with torch.inference_mode():
             for i in range(0, len(texts), self.batch_size):
                 part = list(texts[i:i + self.batch_size])
+                # longest_first: a question longer than max_length (questions may run
+                # to 500 characters) is cut too, where only_second raised
                 enc = self.tok([question] * len(part), part, padding=True,
-                               truncation="only_second", max_length=self.max_length,
+                               truncation="longest_first", max_length=self.max_length,
                                return_tensors="pt", return_token_type_ids=False)
                 enc = {k: v.to(self.device) for k, v in enc.items()}
                 out.append(self.model(**enc).float().cpu().numpy())

@@ -9,7 +9,7 @@ answer's confidence. Candidates the verifier did not score follow, with confiden
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from corpusqa.answers.answer_model import AnswerModel, add_verifier_features, is_latin_question
 from corpusqa.answers.extract import SentenceCandidate
@@ -23,7 +23,8 @@ def previous_tail(article_text: str, start: int) -> str:
 
 def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerModel,
            score: Callable[[str, list[str]], Sequence[float]],
-           article: Callable[[str], tuple[str, str]]) -> list[SentenceCandidate]:
+           article: Callable[[str], tuple[str, str]],
+           absent: Collection[str] = ()) -> list[SentenceCandidate]:
     """Candidates re-ranked by the answer model (best first).
 
     Args:
@@ -32,6 +33,7 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         model: the answer model.
         score: ``verifier.score(question, texts)``: one logit per text.
         article: ``article_id -> (title, text)``.
+        absent: features the answer model must leave out (``AnswerModel.absent_features``).
     """
     top = list(ranked[: model.verify_top])
     if not top:
@@ -44,7 +46,7 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
     latin = is_latin_question(question)
     feats = [dict(c.features, cheap_rank=i, latin=latin) for i, c in enumerate(top)]
     add_verifier_features(feats, logits)
-    probs = model.probability(feats)
+    probs = model.probability(feats, absent)
     scored = [replace(c, features=f, score=float(p), confidence=float(p))
               for c, f, p in zip(top, feats, probs)]
     scored.sort(key=lambda c: (-c.score, c.retr_rank, c.article_id, c.start))

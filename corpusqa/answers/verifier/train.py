@@ -128,7 +128,7 @@ def listwise_loss(logits, batch: Sequence[Pair]):
 def encode(tok, batch: Sequence[Pair] | Sequence[tuple[str, str]], max_length: int):
     qs = [b.question if isinstance(b, Pair) else b[0] for b in batch]
     ts = [b.text if isinstance(b, Pair) else b[1] for b in batch]
-    return tok(qs, ts, padding=True, truncation="only_second", max_length=max_length,
+    return tok(qs, ts, padding=True, truncation="longest_first", max_length=max_length,
                return_tensors="pt", return_token_type_ids=False)
 
 

@@ -91,7 +91,8 @@ def stats(obj, as_json: bool) -> None:
     """What the live index holds and how it was built."""
     info = Workspace(obj.settings).index_info()
     if info is None:
-        raise SearchIndexError("index.missing", path=str(obj.settings.index_dir), command="corpusqa index build")
+        where = obj.settings.index_uri or str(obj.settings.index_dir)
+        raise SearchIndexError("index.missing", path=where, command="corpusqa index build")
     if as_json:
         _echo_json(info.to_dict())
         return

@@ -1,0 +1,112 @@
+"""Place scope: a question about a named place is not answered from an article that never
+names it.
+
+Asked 包头市一共建成了多少个党群服务中心？, the region-wide sentence (全区建成…14542个) matches
+every other word, and neither the cheap features nor the verifier weigh the one word that
+changes the answer. The rule is deliberately narrow: only places the question names by a
+known name (the gazetteer in ``entities``) or with an administrative suffix (市, 旗, 盟,
+县, 自治区, …), and the article (title and text, folded to Simplified) must mention the
+name or its stem (包头市 -> 包头) anywhere, not near the sentence. Measured on the
+answerable questions of CMRC 2018 train and trial and XQuAD zh with their gold passages,
+it would wrongly reject 0.1–0.3 % of those that name a place (README, Answer verifier).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Callable, Sequence
+
+from corpusqa.answers.entities import find_places
+
+_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|自治旗|新区|地区|街道|苏木|嘎查|省|市|县|区|旗|盟|州|镇|乡|村)$")
+# a stem with a question word or a scope word is not a name (什么地区, 第几区, 全市, 本县)
+_NOT_A_NAME = re.compile(r"什么|哪|几|多少|怎|何|谁|^[全本该各每此这那其我]|[郊内外中东西南北]$|富人|城区|市区")
+# suffixes that make a name of an unknown stem (区, 村, 盟 end many common nouns: 分区,
+# 农村, 加盟; those count only after a known name)
+_TRUSTED = frozenset(["市", "旗", "县", "省", "自治区", "自治州", "自治县", "自治旗"])
+# the country is the default scope of a Chinese article, often left unsaid
+_NATIONAL = frozenset(["中国", "全国", "我国"])
+
+
+def _stem(name: str) -> str:
+    s = _SUFFIX.sub("", name)
+    return s if len(s) >= 2 else name
+
+
+def question_places(question: str) -> list[str]:
+    """Stems of the places a (Simplified) question names: 包头市 -> 包头, 敖汉旗 -> 敖汉."""
+    out: list[str] = []
+    for span in find_places(question):
+        name = span.text
+        stem = _stem(name)
+        if len(stem) < 2 or _NOT_A_NAME.search(stem) or stem in _NATIONAL:
+            continue
+        suffix = name[len(stem):]
+        known = _known_prefix(stem)
+        if known:
+            stem = known  # 通辽换届后村 -> 通辽
+        elif suffix not in _TRUSTED or len(stem) > 4:
+            continue
+        if stem not in out:
+            out.append(stem)
+    # a place inside a longer one (乌兰察布 in 乌兰察布市集宁区) adds nothing
+    return [p for p in out if not any(p != o and p in o for o in out)]
+
+
+def _known_prefix(stem: str) -> str:
+    """The longest gazetteer name ``stem`` starts with, or ''."""
+    from corpusqa.answers.entities import KNOWN_PLACES
+
+    return max((k for k in KNOWN_PLACES if stem.startswith(k)), key=len, default="")
+
+
+def missing_places(places: list[str], article: str) -> list[str]:
+    """The places of ``question_places`` that the (Simplified) article text never names."""
+    return [p for p in places if p not in article]
+
+
+def scope_text(article) -> str:
+    """What a place may be named in: title, byline (盟市委书记 lines on report pages) and
+    body. Not yet folded to Simplified."""
+    return "\n".join(x for x in (article.title, article.byline or "", article.text) if x)
+
+
+def demote_out_of_scope(places: list[str], ranked: Sequence, article_scope: Callable[[str], str]) -> list:
+    """Candidates whose article never names a place of the question move after the others,
+    with confidence 0 (so the answer refuses when no candidate is in scope); order is
+    otherwise kept. ``article_scope(article_id)`` is the Simplified ``scope_text``."""
+    if not places:
+        return list(ranked)
+    inside, outside, seen = [], [], {}
+    for c in ranked:
+        ok = seen.get(c.article_id)
+        if ok is None:
+            ok = seen[c.article_id] = not missing_places(places, article_scope(c.article_id))
+        if ok:
+            inside.append(c)
+        else:
+            outside.append(replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,
+                                   features=dict(c.features, scope_miss=1.0)))
+    return inside + outside
+
+
+#: Question kinds whose answer is a quantity the span finder reads reliably (numbers,
+#: percentages, dates): a sentence without one cannot hold the asked figure.
+QUANTITY_KINDS = frozenset({"number", "percent", "date", "time_span"})
+
+
+def demote_without_figure(qtype, ranked: Sequence) -> list:
+    """For a question asking for a figure, candidates holding no span of the asked kind
+    (type feature 0: nothing to highlight) move after the others with confidence 0.
+
+    Asked 呼和浩特市托育综合服务指导中心能提供多少个托位？, the verifier liked a sentence
+    about the centre that states no number at all.
+    """
+    if qtype.kind not in QUANTITY_KINDS:
+        return list(ranked)
+    keep = [c for c in ranked if c.features.get("type", 1.0) > 0.0]
+    drop = [replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,
+                    features=dict(c.features, no_figure=1.0))
+            for c in ranked if c.features.get("type", 1.0) <= 0.0]
+    return keep + drop
