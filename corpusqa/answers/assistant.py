@@ -26,7 +26,7 @@ from corpusqa.answers.compose import compose
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
 from corpusqa.answers.qtype import classify
-from corpusqa.answers.scope import demote_out_of_scope, demote_without_figure, question_places, scope_text
+from corpusqa.answers.scope import demote_out_of_scope, question_places, scope_text
 from corpusqa.answers.variants import to_simplified
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Answer, Article, text_hash
@@ -354,8 +354,6 @@ class Assistant:
             if self.config.rerank_passages:
                 hits = order_hits(hits, ranked, self._row_of)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
-        if self.verifier is not None:  # the cheap ranker weighs the type feature itself
-            ranked = demote_without_figure(qtype, ranked)
         places = question_places(match_q)
         if places:
             ranked = demote_out_of_scope(places, ranked, self._scope_text)

@@ -90,23 +90,3 @@ def demote_out_of_scope(places: list[str], ranked: Sequence, article_scope: Call
                                    features=dict(c.features, scope_miss=1.0)))
     return inside + outside
 
-
-#: Question kinds whose answer is a quantity the span finder reads reliably (numbers,
-#: percentages, dates): a sentence without one cannot hold the asked figure.
-QUANTITY_KINDS = frozenset({"number", "percent", "date", "time_span"})
-
-
-def demote_without_figure(qtype, ranked: Sequence) -> list:
-    """For a question asking for a figure, candidates holding no span of the asked kind
-    (type feature 0: nothing to highlight) move after the others with confidence 0.
-
-    Asked 呼和浩特市托育综合服务指导中心能提供多少个托位？, the verifier liked a sentence
-    about the centre that states no number at all.
-    """
-    if qtype.kind not in QUANTITY_KINDS:
-        return list(ranked)
-    keep = [c for c in ranked if c.features.get("type", 1.0) > 0.0]
-    drop = [replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,
-                    features=dict(c.features, no_figure=1.0))
-            for c in ranked if c.features.get("type", 1.0) <= 0.0]
-    return keep + drop
