@@ -39,6 +39,9 @@ class Settings:
         index_uri: None for the embedded index under ``home/index`` (the default); a
             ``*.db`` path for milvus-lite or ``http://host:19530`` for a Milvus server.
         index_token: credentials for a Milvus server (``user:password`` or an API key).
+        vector_cache: ``on`` (default) keeps every embedded vector in
+            ``index/vector-cache.sqlite`` so killed builds resume and earlier encoders are
+            reused; ``off`` builds without it (``index/vector_cache.py``).
     """
 
     home: Path
@@ -51,6 +54,7 @@ class Settings:
     user_dict: Path | None = None
     index_uri: str | None = None
     index_token: str | None = None
+    vector_cache: str = "on"
 
     @property
     def db_path(self) -> Path:
@@ -85,5 +89,6 @@ class Settings:
             user_dict=Path(env["CORPUSQA_USER_DICT"]) if env.get("CORPUSQA_USER_DICT") else None,
             index_uri=env.get("CORPUSQA_INDEX_URI") or None,
             index_token=env.get("CORPUSQA_INDEX_TOKEN") or None,
+            vector_cache=env.get("CORPUSQA_VECTOR_CACHE") or "on",
         )
         return s.with_(**overrides)

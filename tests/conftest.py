@@ -63,7 +63,13 @@ def build_real_home(encoder: str) -> Path:
             import shutil
 
             shutil.rmtree(home, ignore_errors=True)
-            rc = main(["--home", str(home), "--encoder", encoder, "--silent", "index", "build"])
+            # vectors are keyed by encoder weights and text, so one cache outlives code changes
+            os.environ.setdefault("CORPUSQA_VECTOR_CACHE", str(cache / "vectors.sqlite"))
+            try:
+                rc = main(["--home", str(home), "--encoder", encoder, "--silent", "index", "build"])
+            finally:
+                if os.environ.get("CORPUSQA_VECTOR_CACHE") == str(cache / "vectors.sqlite"):
+                    del os.environ["CORPUSQA_VECTOR_CACHE"]
             assert rc == 0, f"index build with {encoder} failed"
             (home / "READY").write_text("ok")
     return home

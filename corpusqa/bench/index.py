@@ -50,7 +50,7 @@ def bench_build(articles: Iterable[Article], encoder: str, work_dir: Path | None
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         settings = Settings(home=Path(tmp), encoder=encoder, progress=False)
         t0 = time.perf_counter()
-        report = IndexBuilder(settings.index_dir, settings, **builder_options).build(articles)
+        report = IndexBuilder(settings.index_dir, settings, cache=False, **builder_options).build(articles)
         seconds = time.perf_counter() - t0
     return {"source": label, "encoder": encoder, "articles": report.articles, "chunks": report.chunks,
             "sentences": report.sentences, "seconds": round(seconds, 2),

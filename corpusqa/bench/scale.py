@@ -111,7 +111,7 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
     enc = SyntheticEncoder(base, pool)
     t0 = time.perf_counter()
     report = IndexBuilder(settings.index_dir, settings, encoder=enc, faiss_kind=faiss_kind,
-                          progress=False).build(store.iter_articles())
+                          progress=False, cache=False).build(store.iter_articles())
     out["index_s"] = round(time.perf_counter() - t0, 3)
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)  # the build itself (adding below may need more)
     if measure_add:
@@ -142,7 +142,7 @@ def _add_one_article(store, settings, enc, corpus) -> dict:
     draft = ArticleDraft(title, [b.text + "（新增）" for b in clean_page(body)])
     real = type(enc)(enc.base, enc.pool)  # same fingerprint; new rows embedded by the real model
     real.encode_passages = enc.base.encode_passages
-    builder = IndexBuilder(settings.index_dir, settings, encoder=real, progress=False)
+    builder = IndexBuilder(settings.index_dir, settings, encoder=real, progress=False, cache=False)
     builder.tokenizer.load()  # a running service has its tokenizer and model loaded already
     t0 = time.perf_counter()
     art = build_article(draft, "added.txt", 0)

@@ -98,11 +98,11 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, a
     sent_info = manifest.get("sentence_vectors")
     n_sent = old_counts.get("sentences", 0)
     if builder.encoder is not None:
-        vecs = (builder.encoder.encode_passages(embed_texts) if embed_texts
-                else np.zeros((0, builder.encoder.dim), np.float32))
-        stats["embedded_chunks"] = len(embed_texts)
+        ids = [content_id(t) for t in embed_texts]
+        vecs, stats["embedded_chunks"], cached = builder._embed(embed_texts, ids, None, "chunks")
+        stats["reused_chunks"] += cached
         append_rows(live / st.CHUNK_VECTORS, tmp / st.CHUNK_VECTORS, vecs.astype(np.float32))
-        keys = np.array([content_id(t).encode() for t in embed_texts], dtype="S16")
+        keys = np.array([k.encode() for k in ids], dtype="S16")
         append_rows(live / st.CHUNK_KEYS, tmp / st.CHUNK_KEYS, keys)
         clock.lap("embed_chunks_s")
         import faiss
@@ -137,9 +137,9 @@ def _append_sentences(builder, tmp: Path, live: Path, new_chunks, info: dict, st
     if info.get("mode") == "auto" and len(keys) > info.get("limit", 0):
         stats["reused_sentences"] = 0
         return {**info, "enabled": False, "reason": f"> {info['limit']} sentences", "distinct": len(keys)}, len(keys)
-    vecs = builder.encoder.encode_passages(new_texts) if new_texts else np.zeros((0, builder.encoder.dim), np.float32)
-    stats["embedded_sentences"] = len(new_texts)
-    stats["reused_sentences"] = len(keys) - len(new_texts)
+    vecs, stats["embedded_sentences"], _ = builder._embed(new_texts, [content_id(t) for t in new_texts], None,
+                                                          "sentences")
+    stats["reused_sentences"] = len(keys) - stats["embedded_sentences"]
     np.save(tmp / st.SENTENCE_KEYS, np.array([k.encode() for k in keys], dtype="S16"), allow_pickle=False)
     append_rows(live / st.SENTENCE_VECTORS, tmp / st.SENTENCE_VECTORS, vecs.astype(np.float32))
     append_rows(live / st.CHUNK_SENTENCES, tmp / st.CHUNK_SENTENCES, np.asarray(refs, dtype=np.int32))

@@ -4,7 +4,9 @@ Everything is written into a private temporary directory and published with one 
 pointer swap (see ``versions``). ``update`` reuses the vectors of the live version for
 every chunk and sentence whose embedded text is unchanged, provided the encoder's weight
 fingerprint is the same; everything else (chunking, tokenizing, BM25, FAISS) is cheap and
-simply redone.
+simply redone. Build and update alike look every other text up in the vector cache
+(``vector_cache``) and commit each embedded batch to it, so a killed build resumes where
+it stopped.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from corpusqa.index.lexical import LexicalIndex
 from corpusqa.index.npyfiles import raw_to_npy
 from corpusqa.index.sentence_collector import SentenceCollector
 from corpusqa.index.tokenizer import ChineseTokenizer
+from corpusqa.index.vector_cache import VectorCache, cache_path
 from corpusqa.index.versions import BuildLock, clean_leftovers, current_dir, dir_size, new_tmp_dir, publish
 from corpusqa.models import Article, Chunk, content_id, text_hash
 
@@ -95,6 +98,8 @@ class IndexBuilder:
         workers: processes tokenizing for BM25 (None: one per core, at most 4; only
             batches of 2,000+ chunks are worth a pool).
         flush_chunks: chunks per streamed batch (bounds the build's memory).
+        cache: False: no vector cache (benchmarks that time embedding); None: as
+            ``settings.vector_cache`` says.
     """
 
     def __init__(self, index_dir: Path, settings: Any, *, encoder: Encoder | str | None = None,
@@ -102,7 +107,7 @@ class IndexBuilder:
                  lexical_title: bool = True, sentence_vectors: str = "auto", sentence_limit: int = SENTENCE_LIMIT,
                  faiss_kind: str = "auto", batch_size: int = 32, progress: bool | None = None,
                  tokenizer: ChineseTokenizer | None = None, workers: int | None = None,
-                 flush_chunks: int = 8192):
+                 flush_chunks: int = 8192, cache: bool | None = None):
         if sentence_vectors not in SENTENCE_MODES:
             raise ValueError(f"sentence_vectors must be one of {SENTENCE_MODES}")
         choose_kind(0, faiss_kind)  # validates
@@ -124,9 +129,12 @@ class IndexBuilder:
         self.tokenizer = tokenizer or ChineseTokenizer.from_settings(settings)
         self.workers = int(workers) if workers else min(4, os.cpu_count() or 1)
         self.flush_chunks = max(1, int(flush_chunks))
+        where = cache_path(settings, self.index_dir) if cache is not False else None
+        self.cache = VectorCache(where) if where is not None and encoder is not None else None
 
     def build(self, articles: Iterable[Article]) -> BuildReport:
-        """A fresh index: every vector is computed again."""
+        """A fresh index: nothing is taken from the live version (vectors still come from
+        the vector cache when it holds them for this encoder)."""
         return self._run(articles, reuse=False)
 
     def update(self, articles: Iterable[Article]) -> BuildReport:
@@ -176,6 +184,9 @@ class IndexBuilder:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)  # the live version is untouched
                 raise
+            finally:
+                if self.cache is not None:
+                    self.cache.close()
         counts = manifest["counts"]
         return BuildReport(
             path=str(final), version=final.name, articles=counts["articles"], chunks=counts["chunks"],
@@ -266,7 +277,8 @@ class IndexBuilder:
                 n_chunks += len(batch)
                 batch.clear()
 
-            for art in self._bar(articles, "分块 chunking", "articles"):
+            total = len(articles) if hasattr(articles, "__len__") else None
+            for art in self._bar(articles, "分块 chunking", "articles", total=total):
                 n_articles += 1
                 title = (art.title or "").strip()
                 cs = chunker.chunk(art)
@@ -327,6 +339,9 @@ class IndexBuilder:
 
     def _embed(self, texts: list[str], keys: list[str], reuse: _Reuse | None,
                what: str) -> tuple[np.ndarray, int, int]:
+        """Vectors of ``texts``: from the live version (``reuse``), else the vector cache,
+        else embedded (each batch committed to the cache). Returns (vectors, embedded,
+        reused)."""
         dim = self.encoder.dim
         out = np.zeros((len(texts), dim), dtype=np.float32)
         todo = []
@@ -337,10 +352,23 @@ class IndexBuilder:
                 out[i] = reuse.vectors[j]
             else:
                 todo.append(i)
+        fp = self.encoder.fingerprint if self.cache is not None else ""
+        if todo and self.cache is not None:
+            cached = self.cache.get(fp, [keys[i] for i in todo], dim)
+            left = []
+            for i in todo:
+                vec = cached.get(keys[i])
+                if vec is None:
+                    left.append(i)
+                else:
+                    out[i] = vec
+            todo = left
         bar = self._bar(None, f"向量 embedding {what}", what, total=len(todo))
         for b in range(0, len(todo), self.batch_size):
             idx = todo[b:b + self.batch_size]
             out[idx] = self.encoder.encode_passages([texts[i] for i in idx])
+            if self.cache is not None:
+                self.cache.put(fp, [keys[i] for i in idx], out[idx])
             bar.update(len(idx))
         bar.close()
         return out, len(todo), len(texts) - len(todo)

@@ -93,4 +93,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "  encoder {encoder} (dim {dim}), dense index {faiss}, sentence vectors {sentence_vectors}\n"
         "  lexical index {lexical}, chunks {chunk_size}/{chunk_overlap} chars\n  size on disk {size_mb} MB",
     },
+    "index.cache_stats": {
+        "zh": "向量缓存 {path}：{vectors} 个向量，{encoders} 个编码器，占用磁盘 {size_mb} MB",
+        "en": "Vector cache {path}: {vectors} vectors for {encoders} encoder(s), {size_mb} MB on disk",
+    },
+    "index.cache_shared": {
+        "zh": "向量缓存 {path} 由 CORPUSQA_VECTOR_CACHE 指定，可能由多个数据目录共用，不能按本目录的索引清理；"
+        "如需清理请直接删除该文件。",
+        "en": "The vector cache {path} is set by CORPUSQA_VECTOR_CACHE and may be shared by several homes, so it "
+        "is not pruned against this home's index; delete the file to empty it.",
+    },
+    "index.cache_pruned": {
+        "zh": "已从向量缓存删除 {removed} 个现有索引不用的向量，保留 {kept} 个；现占用 {size_mb} MB。",
+        "en": "Removed {removed} vectors no index version uses from the cache; {kept} kept; {size_mb} MB now.",
+    },
 }

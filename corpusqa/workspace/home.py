@@ -256,7 +256,7 @@ class Workspace:
     def build_index(self, *, chunk_size: int | None = None, chunk_overlap: int | None = None,
                     sentence_vectors: str = "auto", faiss_kind: str = "auto",
                     progress: bool | None = None) -> BuildReport:
-        """Index every stored article from scratch (every vector is computed again).
+        """Index every stored article from scratch (vectors come only from the vector cache).
 
         With an index URI the articles go to a new Milvus collection (``sentence_vectors``
         does not apply there; ``faiss_kind="hnsw"`` asks for an HNSW vector index).
@@ -354,6 +354,49 @@ class Workspace:
         manifest = read_manifest(live)
         chunks = (manifest.get("counts") or {}).get("chunks", 0)
         return IndexInfo(live, manifest, chunks, dir_size(live) if size else None)
+
+    def vector_cache_stats(self) -> dict:
+        """What the embedded index's vector cache holds (``index/vector_cache.py``)."""
+        from corpusqa.index.vector_cache import VectorCache, cache_path
+
+        where = cache_path(self.settings, self.settings.index_dir)
+        if where is None:
+            return {"path": None, "file_bytes": 0, "encoders": {}}
+        with VectorCache(where) as vc:
+            return vc.stats()
+
+    def prune_vector_cache(self) -> tuple[int, dict]:
+        """Drop cached vectors that no version on disk (live or kept predecessor) uses.
+
+        Returns (vectors removed, the cache's stats after). Holds the build lock, so it
+        never races a build that is filling the cache.
+        """
+        import numpy as np
+
+        from corpusqa.index import store as st
+        from corpusqa.index.vector_cache import VectorCache, cache_path
+        from corpusqa.index.versions import BuildLock, versions
+
+        where = cache_path(self.settings, self.settings.index_dir)
+        if where is None:
+            return 0, {"path": None, "file_bytes": 0, "encoders": {}}
+        if where.parent != self.settings.index_dir:
+            raise SearchIndexError("index.cache_shared", path=str(where))
+        with BuildLock(self.settings.index_dir), VectorCache(where) as vc:
+            keep: dict[str, set[str]] = {}
+            for version in versions(self.settings.index_dir):
+                try:
+                    fp = (read_manifest(version).get("encoder") or {}).get("fingerprint")
+                except Exception:  # a damaged version protects nothing
+                    continue
+                if not fp:
+                    continue
+                for name in (st.CHUNK_KEYS, st.SENTENCE_KEYS):
+                    if (version / name).is_file():
+                        keep.setdefault(fp, set()).update(
+                            k.decode() for k in np.load(version / name, allow_pickle=False))
+            removed = vc.prune(keep)
+            return removed, vc.stats()
 
     def last_indexed(self) -> str | None:
         """Build time of the live index; None when there is none or it cannot be read."""

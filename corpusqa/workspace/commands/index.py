@@ -1,4 +1,4 @@
-"""``corpusqa index build|update|stats``: thin wrappers over ``Workspace``."""
+"""``corpusqa index build|update|stats|cache``: thin wrappers over ``Workspace``."""
 
 from __future__ import annotations
 
@@ -109,3 +109,40 @@ def stats(obj, as_json: bool) -> None:
         lexical=f"{lex.get('engine')} + {(manifest.get('tokenizer') or {}).get('name')}",
         chunk_size=manifest["chunker"]["chunk_size"], chunk_overlap=manifest["chunker"]["chunk_overlap"],
         size_mb=round(info.size_bytes / 2**20, 2)))
+
+
+@index.group("cache")
+def cache() -> None:
+    """The vector cache: every embedded vector, so killed builds resume and encoders switch back."""
+
+
+def _cache_line(obj, info: dict) -> str:
+    return obj.msg("index.cache_stats", path=info["path"],
+                   vectors=sum(e["vectors"] for e in info["encoders"].values()),
+                   encoders=len(info["encoders"]), size_mb=round(info["file_bytes"] / 2**20, 2))
+
+
+@cache.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def cache_stats(obj, as_json: bool) -> None:
+    """Vectors held per encoder and the size of the cache file."""
+    info = Workspace(obj.settings).vector_cache_stats()
+    if as_json:
+        _echo_json(info)
+    else:
+        click.echo(_cache_line(obj, info))
+
+
+@cache.command("prune")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def cache_prune(obj, as_json: bool) -> None:
+    """Delete every cached vector that no index version on disk uses."""
+    removed, info = Workspace(obj.settings).prune_vector_cache()
+    kept = sum(e["vectors"] for e in info["encoders"].values())
+    if as_json:
+        _echo_json({"removed": removed, "kept": kept, **info})
+    else:
+        click.echo(obj.msg("index.cache_pruned", removed=removed, kept=kept,
+                           size_mb=round(info["file_bytes"] / 2**20, 2)))
