@@ -8,7 +8,8 @@ counts when its article or one of its near-duplicate copies is a gold article).
 
 Options: lexical alone, dense alone, weighted RRF (the old default), and RRF with a
 lexical anchor (:func:`corpusqa.retrieval.fusion.lexical_anchor`: a BM25 first hit that
-scores ``gate`` times the second keeps rank 1).
+scores ``gate`` times the second keeps rank 1), and the default with questions written
+without Chinese characters following the dense run.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from corpusqa.eval.report import md_table
-from corpusqa.retrieval.fusion import lexical_anchor, rrf
+from corpusqa.retrieval.fusion import cross_script, lexical_anchor, rrf
 
 DEPTH = 50
 WEIGHTS = (1.0, 0.5, 0.25)
 GATES = (1.1, 1.2, 1.3, 1.5)
+#: Lexical weights (dense 1) tried for questions without Chinese characters.
+CROSS_LEXICAL = (0.0, 0.25, 0.5)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Runs:
     """One question's two runs: (chunk id, doc ids incl. near-duplicates, score), best first."""
 
     gold: frozenset[str]
+    cross_script: bool
     lexical: tuple[tuple[str, frozenset[str], float], ...]
     dense: tuple[tuple[str, frozenset[str], float], ...]
 
@@ -55,13 +59,22 @@ def collect(settings, gold: Path | None, corpus: Sequence[Path] | None, cache_di
         if not item.answerable or not item.gold_pids:
             continue
         q = to_simplified(item.question)
-        out.append(Runs(frozenset(item.gold_pids), _hits(assistant.lexical.retrieve(q, DEPTH)),
+        out.append(Runs(frozenset(item.gold_pids), cross_script(q), _hits(assistant.lexical.retrieve(q, DEPTH)),
                         _hits(assistant.dense.retrieve(q, DEPTH))))
     return out
 
 
-def fused_top(r: Runs, weight: float, gate: float | None) -> frozenset[str]:
-    """Doc ids of the first hit of RRF(lexical, dense; 1, ``weight``) with the lexical anchor."""
+def fused_top(r: Runs, weight: float, gate: float | None,
+              cross_lexical: float | None = None) -> frozenset[str]:
+    """Doc ids of the first hit of RRF(lexical, dense; 1, ``weight``) with the lexical anchor.
+
+    ``cross_lexical``: for a question without Chinese characters, no anchor and RRF
+    weights (``cross_lexical``, 1) instead (0: the dense run alone); None: no such rule.
+    """
+    if cross_lexical is not None and r.cross_script:
+        if cross_lexical <= 0.0:
+            return r.dense[0][1] if r.dense else frozenset()
+        gate, weight = None, 1.0 / cross_lexical
     if gate is not None and lexical_anchor([s for _, _, s in r.lexical[:2]], gate):
         return r.lexical[0][1]
     fused = rrf([[c for c, _, _ in r.lexical], [c for c, _, _ in r.dense]], weights=[1.0, weight])
@@ -82,6 +95,9 @@ def options() -> dict[str, Callable[[Runs], frozenset[str]]]:
     for g in GATES:
         for w in WEIGHTS:
             opts[f"rrf dense {w:g} + lexical anchor {g:g}"] = lambda r, w=w, g=g: fused_top(r, w, g)
+    for x in CROSS_LEXICAL:
+        opts[f"default, no-Chinese questions lexical {x:g}"] = lambda r, x=x: fused_top(
+            r, 0.5, 1.2, x)
     return opts
 
 

@@ -78,3 +78,18 @@ def lexical_anchor(scores: Sequence[float], gate: float | None = LEXICAL_GATE) -
     if first <= 0.0:
         return False
     return second <= 0.0 or first >= gate * second
+
+
+#: Lexical weight, relative to the dense run, for a question written without Chinese
+#: characters (e.g. English over Chinese articles; see :func:`cross_script`). BM25 then
+#: matches only the odd Latin-script name: on the English XQuAD questions over the
+#: Chinese passages it finds the gold passage first for 15% of them, dense for 81%.
+CROSS_SCRIPT_LEXICAL = 0.0
+
+
+def cross_script(query: str) -> bool:
+    """Whether ``query`` holds no CJK ideograph, so BM25 over a Chinese corpus can match
+    only Latin-script tokens: the hybrid then follows the dense run (the corpus of this
+    product is Chinese news; an index of Latin-script text is not its use)."""
+    return not any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in query)
+

@@ -23,7 +23,7 @@ from corpusqa.index.backend import ChunkHit, EmbeddedBackend, IndexBackend
 from corpusqa.models import Chunk, Hit
 from corpusqa.retrieval import lexical_boost as lb
 from corpusqa.retrieval.filters import Filters
-from corpusqa.retrieval.fusion import RRF_K, lexical_anchor, rrf
+from corpusqa.retrieval.fusion import CROSS_SCRIPT_LEXICAL, RRF_K, cross_script, lexical_anchor, rrf
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +252,8 @@ class HybridRetriever:
 
     With ``lexical_gate``, a lexical first hit that scores ``lexical_gate`` times the
     second stays first whatever the dense run says (:func:`fusion.lexical_anchor`).
+    A question without Chinese characters follows the dense run
+    (:func:`fusion.cross_script`).
 
     Args:
         lexical, dense: the two retrievers (dense may be None: lexical only).
@@ -281,15 +283,21 @@ class HybridRetriever:
         depth = max(self.depth, k)
         runs = [self.lexical.retrieve(query, depth, filters)]
         weights = [self.weights[0]]
+        gate = self.lexical_gate
         if self.dense is not None:
             runs.append(self.dense.retrieve(query, depth, filters))
             weights.append(self.weights[1])
+            if cross_script(query):  # BM25 matches only Latin names in Chinese text
+                weights = [CROSS_SCRIPT_LEXICAL * self.weights[1], self.weights[1]]
+                gate = None
+                if weights[0] <= 0.0:
+                    runs, weights = runs[1:], weights[1:]
         by_id = {}
         for run in runs:
             for h in run:
                 by_id.setdefault(h.chunk_id, h)
         fused = rrf([[h.chunk_id for h in run] for run in runs], k=self.rrf_k, weights=weights)
-        if len(runs) > 1 and lexical_anchor([h.score for h in runs[0][:2]], self.lexical_gate):
+        if len(runs) > 1 and lexical_anchor([h.score for h in runs[0][:2]], gate):
             # a clear lexical first hit keeps rank 1; the dense vote orders the rest
             top = runs[0][0].chunk_id
             fused = [f for f in fused if f[0] == top] + [f for f in fused if f[0] != top]

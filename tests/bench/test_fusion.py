@@ -8,9 +8,9 @@ from corpusqa.bench.fusion import Runs, fused_top, measure, options
 from corpusqa.cli import cli
 
 
-def _run(gold, lexical, dense):
+def _run(gold, lexical, dense, cross=False):
     f = lambda hits: tuple((c, frozenset([c[0]]), s) for c, s in hits)  # noqa: E731
-    return Runs(frozenset(gold), f(lexical), f(dense))
+    return Runs(frozenset(gold), cross, f(lexical), f(dense))
 
 
 def test_the_lexical_anchor_keeps_a_clear_bm25_winner_and_fuses_the_rest():
@@ -23,6 +23,14 @@ def test_the_lexical_anchor_keeps_a_clear_bm25_winner_and_fuses_the_rest():
     assert set(rows) == set(options())
     assert rows["lexical"]["recall@1"]["s"] == 0.5 and rows["rrf dense 1 + lexical anchor 1.2"]["recall@1"]["s"] == 1.0
     assert rows["rrf dense 1 + lexical anchor 1.2"]["worst_margin"] == 0.5
+
+
+def test_a_question_without_chinese_follows_the_dense_run():
+    runs = [("a1", 12.0), ("b1", 6.0)], [("b1", 0.9), ("c1", 0.8), ("a1", 0.1)]
+    english, chinese = _run({"b"}, *runs, cross=True), _run({"b"}, *runs)
+    assert fused_top(english, 0.5, 1.2) == {"a"}          # no rule: the BM25 anchor wins
+    assert fused_top(english, 0.5, 1.2, 0.0) == {"b"}     # dense alone
+    assert fused_top(chinese, 0.5, 1.2, 0.0) == {"a"}     # Chinese questions unchanged
 
 
 def test_fusion_command_on_a_tiny_set(tmp_path):

@@ -105,3 +105,14 @@ def test_hybrid_keeps_a_clear_lexical_first_hit(ctx):
     assert plain.retrieve(q, 3)[0].article_id != "a3"
     top = gated.retrieve(q, 3)
     assert top[0].article_id == "a3" and [h.rank for h in top] == [1, 2, 3]
+
+
+def test_hybrid_follows_the_dense_run_for_a_question_without_chinese(ctx):
+    """An English question over Chinese text: BM25 can match only Latin tokens, so the
+    lexical run neither anchors nor votes; the dense order is the hybrid order."""
+    lexical, dense = LexicalRetriever(ctx), DenseRetriever(ctx)
+    q = "How many visitors did the Naadam fair attract?"
+    gated = HybridRetriever(lexical, dense, rrf_k=1, depth=10, weights=(1.0, 0.5),
+                            lexical_gate=1.2)
+    assert ([h.chunk_id for h in gated.retrieve(q, 5)]
+            == [h.chunk_id for h in dense.retrieve(q, 10)][:5])
