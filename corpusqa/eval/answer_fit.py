@@ -9,6 +9,15 @@ a scikit-learn logistic regression over the verifier logit and the cheap feature
 which sentence holds an answer, and the refusal threshold is the utility-maximising one
 over all calibration questions. The number of verified candidates is chosen from the
 same runs.
+
+Questions written without Chinese characters (English over the Chinese passages) get
+their own refusal point: their lexical features sit near 0 whatever the candidate, so
+one threshold refuses most of them. The threshold that maximises utility on those
+calibration questions alone becomes a logit shift (``AnswerModel.latin_shift``) that
+maps it onto the shared threshold, so every answer keeps one confidence scale.
+
+The collected candidates are written to ``WORK/collected.json``; ``--reuse-collected``
+refits from them without asking the questions again.
 """
 
 from __future__ import annotations
@@ -31,6 +40,9 @@ log = logging.getLogger(__name__)
 REMOVE = 0.2          # share of passages removed per calibration source
 COLLECT_TOP = 10      # candidates verified while collecting (the fit picks N <= this)
 TOP_CHOICES = (4, 6, 8, 10)
+#: Fewest calibration questions without Chinese for their own refusal point.
+MIN_LATIN = 30
+COLLECTED = "collected.json"
 
 
 @dataclass
@@ -82,11 +94,16 @@ def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int) -> list
           if split_of("xquad:" + p["title"], XQUAD_HELD_OUT, XQUAD_CALIB) == "calib"]
     keep = {p["pid"] for p in xp}
     xq = []
+    zh_answers = {q["qid"]: q["answers"]
+                  for q in read_jsonl(bench / "xquad" / "part1.zh.questions.jsonl")}
     for lang in ("zh", "en"):
         for q in read_jsonl(bench / "xquad" / f"part1.{lang}.questions.jsonl"):
             pids = [p.replace("xquad-en-", "xquad-zh-") for p in q["gold_pids"]]
-            if pids and pids[0] in keep:
-                xq.append(dict(q, qid=f"{q['qid']}-{lang}", gold_pids=pids))
+            if pids and pids[0] in keep and q["qid"] in zh_answers:
+                # English questions over the Chinese passages: the answer to find is the
+                # Chinese twin's (an English answer text never occurs in a Chinese sentence).
+                xq.append(dict(q, qid=f"{q['qid']}-{lang}", gold_pids=pids,
+                               answers=zh_answers[q["qid"]]))
     write("xquad-calib", xp, xq)
 
     gold = [g for g in load_gold()
@@ -163,24 +180,60 @@ def summary(model: AnswerModel, questions: Sequence[CalibQuestion]) -> dict:
     }
 
 
+def _is_latin(q: CalibQuestion) -> bool:
+    return bool(q.feats) and q.feats[0].get("latin", 0.0) > 0.5
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def with_latin_shift(model: AnswerModel, questions: Sequence[CalibQuestion]) -> AnswerModel:
+    """The model with the logit shift that puts the utility-maximising threshold of the
+    questions without Chinese onto the shared one (unchanged below ``MIN_LATIN`` of them)."""
+    latin = [q for q in questions if _is_latin(q)]
+    if len(latin) < MIN_LATIN:
+        return replace(model, latin_shift=0.0)
+    conf, ans, hit = outcomes(replace(model, latin_shift=0.0), latin)
+    own = best_threshold(conf, ans, hit)["threshold"]
+    if own <= 0.0:  # answering all of them is best: shift them just over the threshold
+        own = min(conf) if conf else model.threshold
+    return replace(model, latin_shift=round(_logit(model.threshold) - _logit(own), 6))
+
+
 def choose(questions: Sequence[CalibQuestion]) -> tuple[AnswerModel, dict]:
     """The answer model for the best ``verify_top`` (ties: the smaller, cheaper N)."""
     trials = {}
     best = None
+    chinese = [q for q in questions if not _is_latin(q)]
     for n in TOP_CHOICES:
         model = fit(questions, n)
-        conf, ans, hit = outcomes(model, questions)
+        conf, ans, hit = outcomes(model, chinese)
         th = best_threshold(conf, ans, hit)
-        model = model.with_threshold(th["threshold"])
-        trials[n] = {"utility": th["utility"], **summary(model, questions)}
-        if best is None or th["utility"] > best[0] + 0.005:
-            best = (th["utility"], model)
+        model = with_latin_shift(model.with_threshold(th["threshold"]), questions)
+        conf, ans, hit = outcomes(model, questions)
+        utility = best_threshold(conf, ans, hit)["utility"]
+        trials[n] = {"utility": utility, "latin_shift": model.latin_shift, **summary(model, questions)}
+        if best is None or utility > best[0] + 0.005:
+            best = (utility, model)
     return best[1], trials
 
 
+def save_collected(path: Path, questions: Sequence[CalibQuestion]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([q.__dict__ for q in questions], ensure_ascii=False), encoding="utf-8")
+
+
+def load_collected(path: Path) -> list[CalibQuestion]:
+    return [CalibQuestion(**d) for d in json.loads(path.read_text(encoding="utf-8"))]
+
+
 def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
-              max_cmrc_passages: int = 80, progress: bool = False) -> tuple[AnswerModel, dict]:
-    """Collect the calibration runs and fit; returns the model (meta filled in)."""
+              max_cmrc_passages: int = 80, progress: bool = False,
+              reuse_collected: bool = False) -> tuple[AnswerModel, dict]:
+    """Collect the calibration runs (or reuse ``work/collected.json``) and fit; returns
+    the model (meta filled in)."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import prepare_home
 
@@ -188,7 +241,10 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
         base_settings = replace(base_settings, verifier="bundled")
     collecting = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.0, COLLECT_TOP, ("ver",))
     questions: list[CalibQuestion] = []
-    for name, corpus, items in _sources(bench, work, seed, max_cmrc_passages):
+    sources = [] if reuse_collected else _sources(bench, work, seed, max_cmrc_passages)
+    if reuse_collected:
+        questions = load_collected(work / COLLECTED)
+    for name, corpus, items in sources:
         settings = prepare_home(base_settings, corpus, base_settings.encoder, None,
                                 work / "homes", progress)
         config = replace(AskConfig.calibrated(settings.encoder, "hybrid"), answer_model=collecting)
@@ -196,9 +252,14 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
         got = collect(assistant, items, name)
         log.info("%s: %d questions", name, len(got))
         questions += got
+    if not reuse_collected:
+        save_collected(work / COLLECTED, questions)
     model, trials = choose(questions)
     per_source = {s: summary(model, [q for q in questions if q.source == s])
                   for s in sorted({q.source for q in questions})}
+    latin = [q for q in questions if _is_latin(q)]
+    if latin:
+        per_source["without-chinese"] = summary(model, latin)
     meta = {"sources": per_source, "all": summary(model, questions), "verify_top_trials": trials,
             "removed_share": REMOVE, "seed": seed, "encoder": base_settings.encoder,
             "command": "corpusqa train calibrate"}

