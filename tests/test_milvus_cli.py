@@ -87,3 +87,21 @@ def test_the_index_uri_comes_from_the_flag_or_the_environment(tmp_path):
     assert (s.index_uri, s.index_token) == ("http://m:19530", "u:p")
     assert Settings.from_env(env, index_uri=str(tmp_path / "x.db")).index_uri == str(tmp_path / "x.db")
     assert Settings.from_env({"CORPUSQA_HOME": str(tmp_path)}).index_uri is None  # the embedded default
+
+
+def test_closing_the_assistant_closes_its_milvus_client_and_a_new_one_still_answers(lite_home):
+    from corpusqa.settings import Settings
+    from corpusqa.workspace import Workspace
+
+    home, _ = lite_home
+    settings = Settings(home=home, encoder="none", verifier="none", progress=False,
+                        index_uri=str(home / "milvus.db"))
+    first = Workspace(settings).open_assistant()
+    second = Workspace(settings).open_assistant()  # live reload: the new one opens first
+    assert "14542个" in (first.ask(Q).answer or "")
+    index = first.ctx.index
+    assert index._client is not None
+    first.close()
+    assert index._client is None
+    assert "14542个" in (second.ask(Q).answer or "")  # the lite server of the process kept running
+    second.close()

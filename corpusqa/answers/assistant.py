@@ -219,10 +219,19 @@ class Assistant:
         return self
 
     def close(self) -> None:
-        """Release the database connection of the article source (the index is mmapped)."""
+        """Release the article source's database connection and, for a Milvus index, the
+        client connection (an embedded index is memory-mapped and has nothing to close).
+
+        A milvus-lite server of this process keeps running: live reload closes the old
+        assistant while the new one searches the same file.
+        """
         close = getattr(getattr(self, "articles", None), "close", None)
         if close is not None:
             close()
+        ctx = getattr(self, "ctx", None)
+        index_close = getattr(getattr(ctx, "index", None), "close", None)
+        if index_close is not None:
+            index_close(release=False)
 
     def _load_verifier(self) -> None:
         """The verifier and its answer model; without a shipped answer model the

@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from corpusqa.answers.entities import find_places
+from corpusqa.answers.entities import KNOWN_PLACES, find_places
 
 _SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|自治旗|新区|地区|街道|苏木|嘎查|省|市|县|区|旗|盟|州|镇|乡|村)$")
 # a stem with a question word or a scope word is not a name (什么地区, 第几区, 全市, 本县)
@@ -56,8 +56,6 @@ def question_places(question: str) -> list[str]:
 
 def _known_prefix(stem: str) -> str:
     """The longest gazetteer name ``stem`` starts with, or ''."""
-    from corpusqa.answers.entities import KNOWN_PLACES
-
     return max((k for k in KNOWN_PLACES if stem.startswith(k)), key=len, default="")
 
 
