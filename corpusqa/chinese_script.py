@@ -51,3 +51,13 @@ def converter_version() -> str:
         return f"opencc-python-reimplemented {dist_version('opencc-python-reimplemented')}"
     except PackageNotFoundError:
         return "opencc unknown"
+
+
+def has_han(text: str) -> bool:
+    """Whether ``text`` holds a CJK ideograph (Extension A, the basic block, compatibility).
+
+    A question without one (English over Chinese articles) can match the Chinese text
+    only through the dense run, and needs its own answer-model inputs.
+    """
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+

@@ -19,6 +19,8 @@ from typing import Collection
 
 import numpy as np
 
+from corpusqa.chinese_script import has_han
+
 #: Inputs of the model, in order; ``ver`` is the verifier logit. ``latin`` is 1 for a
 #: question written without Chinese characters (English over Chinese articles): its
 #: lexical features are near 0 whatever the candidate, so it needs its own intercept
@@ -123,8 +125,7 @@ def bundled_answer_model() -> AnswerModel | None:
 
 def is_latin_question(question: str) -> float:
     """1.0 when the question holds no CJK ideograph (e.g. English), else 0.0."""
-    return 0.0 if any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
-                      for ch in question) else 1.0
+    return 0.0 if has_han(question) else 1.0
 
 
 def add_verifier_features(feats: list[dict], logits) -> None:

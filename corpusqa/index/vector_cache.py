@@ -67,6 +67,14 @@ class VectorCache:
                 pass
         self._db = None
 
+    def _abort(self, db: sqlite3.Connection, exc: Exception) -> None:
+        """Roll back the open transaction (if any) and stop using the cache."""
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        self._fail(exc)
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -113,11 +121,7 @@ class VectorCache:
                            [(fingerprint, k, int(v.shape[0]), v.tobytes()) for k, v in zip(keys, vectors)])
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            try:
-                db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            self._fail(exc)
+            self._abort(db, exc)
 
     def stats(self) -> dict:
         """Vectors and bytes per encoder fingerprint, and the file size."""
@@ -153,11 +157,7 @@ class VectorCache:
             db.execute("VACUUM")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
-            try:
-                db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            self._fail(exc)
+            self._abort(db, exc)
             return 0
         return int(gone)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Hashable, Sequence, TypeVar
 
+from corpusqa.chinese_script import has_han
+
 K = TypeVar("K", bound=Hashable)
 
 RRF_K = 60
@@ -91,5 +93,5 @@ def cross_script(query: str) -> bool:
     """Whether ``query`` holds no CJK ideograph, so BM25 over a Chinese corpus can match
     only Latin-script tokens: the hybrid then follows the dense run (the corpus of this
     product is Chinese news; an index of Latin-script text is not its use)."""
-    return not any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in query)
+    return not has_han(query)
 
