@@ -10,6 +10,14 @@ Text is NFKC-normalised and lowercased, then cut into three kinds of token:
   *and* cut into character bigrams, so a name missing from every dictionary still matches
   on its bigrams.
 
+The jieba segmentation runs in Rust (``rjieba``, a binding of jieba-rs) when it is
+installed, else in Python (``jieba``): same dictionary, same user dictionaries, same HMM
+for unknown words. The two agree on all but about 1 in 100,000 CJK runs (jieba-rs's HMM
+breaks a few near-ties the other way: ``常在矮`` is ``常在/矮``, not ``常/在/矮``); see
+``scripts/tokenizer-bench.py``. Since they can differ, an index records the Rust
+segmenter in :meth:`ChineseTokenizer.settings` (the Python one keeps the settings of
+tokenizer version 3, so its indexes stay valid).
+
 Folding makes ``全區`` and ``全区`` one token, so a Traditional corpus answers Simplified
 questions and the reverse. Only tokens are folded: stored text, offsets and citations
 keep the original script.
@@ -28,6 +36,7 @@ import re
 import threading
 import unicodedata
 from importlib import resources
+from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +62,19 @@ _NUM_FOLD = str.maketrans({"萬": "万", "億": "亿", ",": None})
 #: Bigrams holding one of these are noise (``的党``, ``了多``).
 _BIGRAM_STOP_CHARS = frozenset("的了")
 
+#: ``segmenter`` values: ``auto`` is ``rjieba`` when it imports and can load the user
+#: dictionaries, else ``jieba``.
+SEGMENTERS = ("auto", "rjieba", "jieba")
+
+#: jieba's own user-dictionary line grammar (``jieba.re_userdict``): ``word [freq] [tag]``.
+_USERDICT_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
+#: jieba's DAG sees only these characters; any other one it emits alone.
+_JIEBA_HAN = re.compile(r"[\u4e00-\u9fd5]+|.", re.S)
+_NOT_JIEBA_HAN = re.compile(r"[^\u4e00-\u9fd5]")
+#: A private-use character (never inside a run handed to the segmenter) whose frequency
+#: keeps jieba-rs's dictionary total equal to jieba's; see :func:`_load_rjieba`.
+_TOTAL_PAD = "\ue000"
+
 _TOKEN_RE = re.compile(
     r"(?P<lat>[a-z0-9]*[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*)"
     r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:%|‰|[万萬][亿億]|[万萬亿億])?)"
@@ -65,6 +87,78 @@ def bundled_user_dict() -> bytes:
     return resources.files("corpusqa.index").joinpath("data/userdict.txt").read_bytes()
 
 
+def _dict_lines(data: bytes) -> list[str]:
+    """The lines of a user dictionary, without blank lines and ``#`` comments."""
+    return [ln for ln in data.decode("utf-8-sig").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _dict_entries(data: bytes) -> list[tuple[str, int | None, str | None]]:
+    """``(word, freq, tag)`` per line, parsed exactly as jieba's ``load_userdict`` does."""
+    out = []
+    for ln in _dict_lines(data):
+        word, freq, tag = _USERDICT_LINE.match(ln.strip()).groups()
+        out.append((word, int(freq) if freq is not None else None, tag.strip() if tag is not None else None))
+    return out
+
+
+def _jieba_freqs(words: set[str]) -> dict[str, int]:
+    """Frequencies of ``words`` in jieba's main dictionary (the one rjieba embeds too)."""
+    out = {}
+    with resources.files("jieba").joinpath("dict.txt").open(encoding="utf-8") as f:
+        for ln in f:
+            word, _, rest = ln.partition(" ")
+            if word in words:
+                out[word] = int(rest.split(" ", 1)[0])  # a repeated word: the last line wins, as in jieba
+    return out
+
+
+def _load_rjieba(entries: list[tuple[str, int | None, str | None]]):
+    """An ``rjieba.Jieba`` with the user dictionary ``entries`` added in order.
+
+    jieba adds a user word's frequency to its dictionary total even when the word was
+    already in the dictionary; jieba-rs replaces the old frequency in its total. The total
+    decides near-ties (``步道`` 10 against ``步`` 4285 x ``道`` 140545), so a padding word
+    carries the difference and both totals stay equal.
+    """
+    import rjieba
+
+    seg = rjieba.Jieba()
+    base = _jieba_freqs({w for w, _, _ in entries})
+    added: dict[str, int] = {}
+    pad = 0
+    for word, freq, tag in entries:
+        old = added.get(word, base.get(word, 0))
+        if old:
+            pad += old
+            seg.add_word(_TOTAL_PAD, pad, None)  # before a suggested frequency reads the total
+        added[word] = seg.add_word(word, freq, tag)
+    return seg
+
+
+class _RustJieba:
+    """rjieba behind ``jieba.Tokenizer.cut``'s signature, cutting as jieba does.
+
+    jieba's DAG only sees ``[\\u4e00-\\u9fd5]``; other CJK characters (Extension A,
+    compatibility ideographs, a character folded outside the BMP) come out alone, while
+    jieba-rs would segment them, so runs are split at them first.
+    """
+
+    def __init__(self, seg):
+        self.seg = seg
+
+    def cut(self, text: str, HMM: bool = True) -> list[str]:  # noqa: N803 (jieba's name)
+        if not _NOT_JIEBA_HAN.search(text):
+            return self.seg.cut(text, HMM)
+        out: list[str] = []
+        for m in _JIEBA_HAN.finditer(text):
+            piece = m.group()
+            if "\u4e00" <= piece[0] <= "\u9fd5":
+                out.extend(self.seg.cut(piece, HMM))
+            else:
+                out.append(piece)
+        return out
+
+
 class ChineseTokenizer:
     """jieba words + CJK bigrams + numbers + Latin words, with stopwords removed.
 
@@ -72,12 +166,17 @@ class ChineseTokenizer:
         user_dict: an extra jieba user dictionary (``word [freq] [tag]`` per line; lines
             starting with ``#`` are comments).
         bigrams: also emit character bigrams of CJK runs.
+        segmenter: ``auto`` (``rjieba`` when installed), ``rjieba`` or ``jieba``.
 
-    The constructor only reads the dictionaries (cheap); :meth:`load` builds jieba's
-    prefix dictionary (about a second). :meth:`tokenize` loads on first use.
+    The constructor only reads the dictionaries (cheap); :meth:`load` builds the
+    segmenter's dictionary (rjieba: under a second; jieba: one to two seconds).
+    :meth:`tokenize` loads on first use.
     """
 
-    def __init__(self, user_dict: Path | str | None = None, bigrams: bool = True):
+    def __init__(self, user_dict: Path | str | None = None, bigrams: bool = True, segmenter: str = "auto"):
+        if segmenter not in SEGMENTERS:
+            raise ValueError(f"segmenter must be one of {SEGMENTERS}, not {segmenter!r}")
+        self.requested_segmenter = segmenter
         self.bigrams = bool(bigrams)
         self.user_dict = Path(user_dict) if user_dict else None
         if self.user_dict is not None and not self.user_dict.is_file():
@@ -85,9 +184,35 @@ class ChineseTokenizer:
         self._dicts = [bundled_user_dict()]
         if self.user_dict is not None:
             self._dicts.append(self.user_dict.read_bytes())
-        self._jieba = None
+        self._segmenter: str | None = None
+        self._jieba = None  # the loaded segmenter: a jieba.Tokenizer or a _RustJieba
         self._lock = threading.Lock()
         self._folded: dict[str, str] = {}
+
+    @property
+    def segmenter(self) -> str:
+        """``rjieba`` or ``jieba``: which one cuts (``auto`` resolved on first use)."""
+        if self._segmenter is None:
+            self._segmenter = self._choose_segmenter()
+        return self._segmenter
+
+    def _choose_segmenter(self) -> str:
+        if self.requested_segmenter == "jieba":
+            return "jieba"
+        # rjieba cannot delete a word (jieba's "word 0" line also force-splits it in the HMM)
+        zero = [w for d in self._dicts for w, f, _ in _dict_entries(d) if f == 0]
+        try:
+            import rjieba  # noqa: F401
+        except ImportError:
+            if self.requested_segmenter == "rjieba":
+                raise
+            return "jieba"
+        if zero:
+            if self.requested_segmenter == "rjieba":
+                raise ValueError(f"rjieba cannot load a user dictionary word with frequency 0: {zero[0]}")
+            logger.info("user dictionary has frequency-0 words (%s); segmenting with jieba", zero[0])
+            return "jieba"
+        return "rjieba"
 
     @classmethod
     def from_settings(cls, settings: Any, bigrams: bool = True) -> "ChineseTokenizer":
@@ -102,7 +227,7 @@ class ChineseTokenizer:
         for d in self._dicts:
             digest.update(hashlib.sha256(d).digest())
         stop = hashlib.sha256(" ".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
-        return {
+        out = {
             "name": "jieba+bigrams" if self.bigrams else "jieba",
             "version": TOKENIZER_VERSION,
             "jieba": jieba.__version__,
@@ -113,11 +238,17 @@ class ChineseTokenizer:
             "fold": "t2s",
             "opencc": converter_version(),
         }
+        if self.segmenter == "rjieba":  # only then, so indexes segmented by jieba stay valid
+            out["segmenter"] = f"rjieba {dist_version('rjieba')}"
+        return out
 
     def load(self) -> "ChineseTokenizer":
-        """Build jieba's dictionary quietly (jieba logs to stderr at DEBUG otherwise)."""
+        """Build the segmenter's dictionary, quietly (jieba logs to stderr at DEBUG otherwise)."""
         with self._lock:
             if self._jieba is not None:
+                return self
+            if self.segmenter == "rjieba":
+                self._jieba = _RustJieba(_load_rjieba([e for d in self._dicts for e in _dict_entries(d)]))
                 return self
             import jieba
 
@@ -128,9 +259,7 @@ class ChineseTokenizer:
                 tk = jieba.Tokenizer()
                 tk.initialize()
                 for data in self._dicts:
-                    lines = [ln for ln in data.decode("utf-8-sig").splitlines()
-                             if ln.strip() and not ln.lstrip().startswith("#")]
-                    tk.load_userdict(io.BytesIO("\n".join(lines).encode("utf-8")))
+                    tk.load_userdict(io.BytesIO("\n".join(_dict_lines(data)).encode("utf-8")))
             finally:
                 jlog.setLevel(level)
             self._jieba = tk

@@ -1,3 +1,6 @@
+import sys
+from collections import Counter
+
 import pytest
 
 from corpusqa.errors import SearchIndexError
@@ -184,3 +187,108 @@ def test_an_index_tokenized_before_folding_is_refused_with_the_update_command(tr
         open_index(old.index_dir, old)
     assert exc.value.key == "index.tokenizer_mismatch"
     assert "version" in exc.value.message("en") and "corpusqa index update" in exc.value.message("zh")
+
+
+# -- the segmenter: rjieba (jieba-rs) when installed, jieba otherwise --------------------------
+
+# tests/conftest.py's shared_jieba fixture replaces ChineseTokenizer.load for the session
+# (every default-dictionary tokenizer then shares one segmenter); these tests compare
+# segmenters, so they call the real one, taken before any fixture ran.
+_LOAD = ChineseTokenizer.load
+NEWSROOM = "鄂尔多斯市的嘎查村与锡林郭勒盟、呼伦贝尔、巴彦淖尔、乌兰察布的最强党支部实行一肩挑"
+NEWSROOM_WORDS = ("鄂尔多斯市", "嘎查村", "锡林郭勒盟", "呼伦贝尔", "巴彦淖尔", "乌兰察布", "最强党支部", "一肩挑")
+
+
+def _loaded(**kw) -> ChineseTokenizer:
+    return _LOAD(ChineseTokenizer(**kw))
+
+
+@pytest.fixture(scope="module")
+def by_segmenter():
+    return {seg: _loaded(segmenter=seg) for seg in ("jieba", "rjieba")}
+
+
+def test_rjieba_is_the_default_segmenter_and_keeps_newsroom_words_whole():
+    fast = _loaded()
+    assert fast.segmenter == "rjieba"  # rjieba is a dependency: missing means a broken install
+    tokens = fast.tokenize(NEWSROOM)
+    for word in NEWSROOM_WORDS:
+        assert word in tokens
+
+
+def test_without_rjieba_the_tokenizer_falls_back_to_jieba(monkeypatch, tok):
+    import jieba
+
+    monkeypatch.setitem(sys.modules, "rjieba", None)  # `import rjieba` raises ImportError
+    plain = _loaded()
+    assert plain.segmenter == "jieba" and isinstance(plain._jieba, jieba.Tokenizer)
+    assert set(NEWSROOM_WORDS) <= set(plain.tokenize(NEWSROOM))
+    assert plain.tokenize(NEWSROOM) == tok.tokenize(NEWSROOM)
+    assert "segmenter" not in plain.settings()  # the settings of tokenizer v3: old indexes stay valid
+    with pytest.raises(ImportError):
+        _loaded(segmenter="rjieba")
+
+
+EQUAL_CASES = SIMPLIFIED + TRADITIONAL + [
+    "森林步道和海上步道都禁止开放。",  # decided by the dictionary total (步道 10 vs 步 x 道), see _load_rjieba
+    "有机金属化学与最近的无机主族元素聚合物相关的偶联反应",
+    "㐀㐁乌拉盖管理区鿖的牧民用鐩取火",  # Extension A, U+9FD6 and 鐩 -> 𬭼 (outside the BMP): jieba emits them alone
+    "汉族人民在二〇二三年举办那达慕大会，吸引游客20万人次。",
+]
+
+
+@pytest.mark.parametrize("text", EQUAL_CASES)
+def test_rjieba_gives_the_tokens_jieba_gives(by_segmenter, text):
+    assert by_segmenter["rjieba"].tokenize(text) == by_segmenter["jieba"].tokenize(text)
+
+
+def test_the_one_known_difference_is_a_near_tie_in_the_hmm(by_segmenter):
+    # jieba-rs's HMM scores 常在 one part in 10^8 higher than jieba's does (3 CJK runs in
+    # 320,000 of CMRC and synthetic text, scripts/tokenizer-bench.py equality); bigrams
+    # still hold 常在, so a document keeps matching
+    text = "常在矮灌木及小乔木上结群营巢"
+    jb, rs = by_segmenter["jieba"].tokenize(text), by_segmenter["rjieba"].tokenize(text)
+    assert (Counter(jb) - Counter(rs), Counter(rs) - Counter(jb)) == (Counter(["常"]), Counter(["常在"]))
+
+
+def test_every_sample_paragraph_gets_the_same_tokens_from_both_segmenters(by_segmenter, sample_dir):
+    paras = [p for f in sorted(sample_dir.glob("*.txt"))
+             for p in f.read_text(encoding="utf-8").splitlines() if p.strip()]
+    jb, rs = by_segmenter["jieba"], by_segmenter["rjieba"]
+    assert len(paras) > 500
+    assert [p for p in paras if jb.tokenize(p) != rs.tokenize(p)] == []
+
+
+def test_user_dictionary_words_with_and_without_frequency_load_into_rjieba(tmp_path):
+    extra = tmp_path / "dict.txt"
+    extra.write_text("# newsroom additions\n乌拉盖管理区 1000 ns\n贺斯格乌拉\n", encoding="utf-8")
+    fast, plain = _loaded(user_dict=extra, segmenter="rjieba"), _loaded(user_dict=extra, segmenter="jieba")
+    text = "乌拉盖管理区的牧民在贺斯格乌拉牧场放牧"
+    assert {"乌拉盖管理区", "贺斯格乌拉"} <= set(fast.tokenize(text))
+    assert fast.tokenize(text) == plain.tokenize(text)
+
+
+def test_a_word_deleted_with_frequency_zero_needs_jieba(tmp_path):
+    extra = tmp_path / "dict.txt"
+    extra.write_text("呼伦贝尔 0\n", encoding="utf-8")
+    auto = _loaded(user_dict=extra)
+    assert auto.segmenter == "jieba"  # rjieba cannot delete a word
+    assert "呼伦贝尔" not in auto.tokenize("呼伦贝尔市的草原")
+    with pytest.raises(ValueError, match="frequency 0"):
+        ChineseTokenizer(user_dict=extra, segmenter="rjieba").segmenter
+
+
+def test_an_index_segmented_by_jieba_is_refused_under_rjieba(by_segmenter):
+    from corpusqa.index import manifest as mf
+
+    built, now = by_segmenter["jieba"].settings(), by_segmenter["rjieba"].settings()
+    assert now["segmenter"].startswith("rjieba ")
+    mf.check_tokenizer({"tokenizer": built}, built)  # same segmenter: accepted
+    with pytest.raises(SearchIndexError) as exc:
+        mf.check_tokenizer({"tokenizer": built}, now)
+    assert exc.value.key == "index.tokenizer_mismatch" and "segmenter" in exc.value.message("en")
+
+
+def test_an_unknown_segmenter_is_refused():
+    with pytest.raises(ValueError, match="segmenter"):
+        ChineseTokenizer(segmenter="pkuseg")
