@@ -9,15 +9,21 @@ linear for ~10k articles; each candidate is then scored exactly by containment,
 than the full story (Jaccard would not).
 
 Both copies stay in the database; the duplicate gets ``canonical_id``.
+
+This module holds the batch reference (:func:`find_near_duplicates`, every article at
+once) and the pieces the incremental index in ``dup_index.py`` shares with it: the
+shingles, the winnowed fingerprints that index keeps, and the canonical assignment
+(:func:`assign_canonicals`), so both give the same links for the same pairs.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from corpusqa.models import Article
 
@@ -26,6 +32,9 @@ DEFAULT_THRESHOLD = 0.5
 MIN_SHINGLES = 50  # about 55 characters: shorter bodies (captions, slogans) are never linked
 MAX_DF = 100  # hashes shared by more articles than this do not propose candidates
 METHOD = f"shingle{SHINGLE}-containment"
+#: Winnowing window (Schleimer et al., 2003): texts sharing a run of WINDOW + SHINGLE - 1
+#: letters and digits share a fingerprint; a text keeps about 2 / (WINDOW + 1) of its shingles.
+WINDOW = 24
 
 _NON_WORD = re.compile(r"[\W_]+")
 _MULT = np.uint64(0x100000001B3)  # FNV-1a prime: spreads code points over 64 bits
@@ -44,8 +53,8 @@ class DuplicateLink:
         return asdict(self)
 
 
-def shingles(text: str, k: int = SHINGLE) -> np.ndarray:
-    """Sorted unique uint64 hashes of the character k-grams of ``text``'s letters and digits."""
+def shingle_sequence(text: str, k: int = SHINGLE) -> np.ndarray:
+    """uint64 hashes of the character k-grams of ``text``'s letters and digits, in text order."""
     s = _NON_WORD.sub("", text).lower()
     n = len(s) - k + 1
     if n <= 0:
@@ -55,7 +64,25 @@ def shingles(text: str, k: int = SHINGLE) -> np.ndarray:
     with np.errstate(over="ignore"):
         for i in range(k):
             h = (h ^ cps[i:i + n]) * _MULT
-    return np.unique(h)
+    return h
+
+
+def shingles(text: str, k: int = SHINGLE) -> np.ndarray:
+    """Sorted unique uint64 hashes of the character k-grams of ``text``'s letters and digits."""
+    return np.unique(shingle_sequence(text, k))
+
+
+def fingerprints(sequence: np.ndarray, window: int = WINDOW) -> np.ndarray:
+    """Sorted unique minima of every ``window`` consecutive hashes of a shingle sequence.
+
+    Two texts sharing ``window`` consecutive shingles share that window's minimum. A
+    sequence shorter than the window keeps its minimum.
+    """
+    if len(sequence) == 0:
+        return sequence
+    if len(sequence) < window:
+        return sequence.min(keepdims=True)
+    return np.unique(sliding_window_view(sequence, window).min(axis=1))
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> float:
@@ -115,7 +142,7 @@ def find_near_duplicates(articles: Sequence[Article], threshold: float = DEFAULT
     if not 0.0 < threshold <= 1.0:
         raise ValueError("threshold must be in (0, 1]")
     sets = [shingles(a.text) for a in articles]
-    neighbours: dict[int, list[tuple[int, float]]] = {}
+    pairs: dict[tuple[str, str], float] = {}
     first, second, shared = candidate_pairs(sets, max_df)
     lengths = np.array([len(s) for s in sets], dtype=np.int64)
     smaller = np.minimum(lengths[first], lengths[second]) if len(first) else first
@@ -126,19 +153,41 @@ def find_near_duplicates(articles: Sequence[Article], threshold: float = DEFAULT
     for i, j in zip(first[keep].tolist(), second[keep].tolist()):
         score = containment(sets[i], sets[j])
         if score >= threshold:
-            neighbours.setdefault(i, []).append((j, score))
-            neighbours.setdefault(j, []).append((i, score))
-    rank = sorted(range(len(articles)), key=lambda i: (-len(articles[i].text), articles[i].id))
+            pairs[articles[i].id, articles[j].id] = score
+    return assign_canonicals({a.id: len(a.text) for a in articles}, pairs)
+
+
+def assign_canonicals(lengths: Mapping[str, int], pairs: Mapping[tuple[str, str], float]) -> list[DuplicateLink]:
+    """Links from near-duplicate pairs: each article to its best longer canonical neighbour.
+
+    Args:
+        lengths: text length of every article the pairs mention (others are ignored).
+        pairs: ``(id, id) -> containment`` for pairs at or above the threshold.
+
+    Articles are visited longest first (ties: smaller id); one becomes a duplicate of
+    the best-scoring neighbour visited before it that is itself canonical, so the
+    result depends only on the pairs, never on their order, and the links of one
+    connected group of pairs do not depend on any other group.
+
+    Returns:
+        Links sorted by (canonical_id, article_id).
+    """
+    neighbours: dict[str, list[tuple[str, float]]] = {}
+    for (a, b), score in pairs.items():
+        if a in lengths and b in lengths and a != b:
+            neighbours.setdefault(a, []).append((b, score))
+            neighbours.setdefault(b, []).append((a, score))
+    rank = sorted(neighbours, key=lambda i: (-lengths[i], i))
     place = {i: r for r, i in enumerate(rank)}
-    canonical_of: dict[int, int] = {}
+    canonical_of: dict[str, str] = {}
     links = []
     for i in rank:
         best = None
-        for j, score in neighbours.get(i, ()):
+        for j, score in neighbours[i]:
             if place[j] < place[i] and j not in canonical_of:
                 if best is None or (score, -place[j]) > (best[1], -place[best[0]]):
                     best = (j, score)
         if best is not None:
             canonical_of[i] = best[0]
-            links.append(DuplicateLink(articles[i].id, articles[best[0]].id, round(best[1], 4)))
+            links.append(DuplicateLink(i, best[0], round(best[1], 4)))
     return sorted(links, key=lambda lk: (lk.canonical_id, lk.article_id))

@@ -1,4 +1,4 @@
-"""The ingest pipeline: load -> segment (or take JSONL documents) -> store per file -> dedupe.
+"""The ingest pipeline: load -> segment (or take JSONL documents) -> store, with near duplicates linked per file.
 
 Each file is stored in its own transaction, so an unreadable or failing file is
 reported by name and skipped while the others are kept. A file whose bytes did
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from corpusqa.corpus.dedupe import find_near_duplicates
 from corpusqa.corpus.loaders import SUPPORTED, LoadedFile, Problem, discover, load_file
 from corpusqa.corpus.store import CorpusStore
 from corpusqa.errors import CorpusError, InputError
@@ -161,9 +160,9 @@ class Ingestor:
         if not todo and not allow_empty:
             raise InputError("corpus.ingest.nothing", supported=SUPPORTED)
         results = self._ingest_all(todo, progress)
-        # Links span all files; "stale" also covers a run killed before it got here.
-        if any(r.status in ("added", "updated") for r in results) or self.store.duplicates_stale():
-            self.store.set_duplicates(find_near_duplicates(list(self.store.iter_articles())))
+        # Each stored file updated the near-duplicate links in its own transaction; a
+        # database from an older version gets its index here even when nothing changed.
+        self.store.ensure_duplicate_index()
         stats = self.store.stats()
         return IngestReport(tuple(results), stats["articles"], stats["canonical_articles"],
                             stats["duplicates"], time.perf_counter() - started)

@@ -85,14 +85,12 @@ def gone_sources(store: CorpusStore, folders: Iterable[Path | str]) -> list[str]
 
 
 def apply_removal(store: CorpusStore, plan: RemovalPlan) -> None:
-    """Delete the plan's sources and articles, then recompute the near-duplicate links.
+    """Delete the plan's sources and articles, and update the near-duplicate links.
 
     Clears the pending-removal mark in the same transaction. The home stays one that
     was ingested into, so an emptied corpus is not refilled with the sample pages.
     """
-    from corpusqa.corpus.dedupe import find_near_duplicates
     from corpusqa.corpus.ingest import REQUESTED
 
     store.remove(plan.sources, plan.articles)
     store.set_meta(REQUESTED, "1")
-    store.set_duplicates(find_near_duplicates(list(store.iter_articles())))

@@ -4,7 +4,9 @@ A source is identified by its name (the file name, or the path relative to the
 folder that was ingested); its path is kept for reference. Replacing a source is
 one transaction, so a failed ingest never leaves half a file behind. Near
 duplicates are recorded twice: ``articles.canonical_id`` for cheap filtering and
-the ``duplicates`` table with the score and method.
+the ``duplicates`` table with the score and method. Both are kept up to date in
+the transaction that changes the articles, by the incremental index of
+``dup_index.py`` (its own tables live in this database too).
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import sqlite_utils
 
+from corpusqa.corpus.dup_index import SCHEMA as DUP_SCHEMA
+from corpusqa.corpus.dup_index import DuplicateIndex
 from corpusqa.errors import CorpusError
 from corpusqa.models import Article, Paragraph, text_hash
 
 if TYPE_CHECKING:
     from corpusqa.corpus.dedupe import DuplicateLink
 
-SCHEMA_VERSION = 2  # 2: articles.text_sha (the index's stale check compares it)
+SCHEMA_VERSION = 3  # 2: articles.text_sha (the index's stale check compares it); 3: dup_* tables
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,11 +57,13 @@ CREATE TABLE IF NOT EXISTS duplicates (
     canonical_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     score REAL NOT NULL, method TEXT NOT NULL
 );
-"""
+""" + DUP_SCHEMA
 _ARTICLE_COLUMNS = ("id, source, position, title, byline, date, section, page, continued_from, text, extra")
-_STALE = "duplicates_stale"  # meta key: sources changed since the last set_duplicates
+_STALE = "duplicates_stale"  # meta key left by versions that linked duplicates after the ingest
 _PENDING = "pending_removal"  # meta key: articles being removed (the index goes first, see remove.py)
 BUSY_TIMEOUT_S = 5.0
+CACHE_KB = 64 * 1024  # page cache per connection
+MMAP_BYTES = 1 << 30  # pages read through a memory map, up to 1 GiB of the file
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -103,7 +109,13 @@ class CorpusStore:
             self.db.execute("PRAGMA foreign_keys=ON")
             if self.path != ":memory:":
                 self.db.enable_wal()
+                # The near-duplicate index is looked up and written at random keys: with
+                # SQLite's 2 MB default cache, a 100k-article archive re-read its pages for
+                # every file. Both settings are upper bounds, used as the file grows.
+                self.db.execute(f"PRAGMA cache_size = -{CACHE_KB}")
+                self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self._migrate()
+            self.dups = DuplicateIndex(self.db.conn)
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
@@ -164,19 +176,20 @@ class CorpusStore:
             "n_articles": len(articles),
         }
         with busy_as_error(self.path), self.db.atomic():
+            self._ensure_dups()
+            seeds = self.dups.forget(self.dups.source_rows(name))
             self.db.execute("DELETE FROM sources WHERE name = ?", [name])
             self.db["sources"].insert(source)
             self.db["articles"].insert_all(_article_row(a) for a in articles)
             self.db["paragraphs"].insert_all(
                 {"article_id": a.id, "idx": p.index, "start": p.start, "end": p.end}
                 for a in articles for p in a.paragraphs)
-            self._mark_stale()
+            seeds |= self.dups.add(self.dups.source_rows(name))
+            self.dups.relink(seeds)
 
     def remove_source(self, name: str) -> None:
         """Delete a source with its articles, paragraphs and duplicate links."""
-        with busy_as_error(self.path), self.db.atomic():
-            self.db.execute("DELETE FROM sources WHERE name = ?", [name])
-            self._mark_stale()
+        self.remove([name])
 
     def remove(self, sources: Iterable[str] = (), article_ids: Iterable[str] = ()) -> None:
         """Delete whole sources and single articles, and clear the pending removal, in one transaction.
@@ -186,12 +199,16 @@ class CorpusStore:
         """
         sources, article_ids = list(dict.fromkeys(sources)), list(dict.fromkeys(article_ids))
         with busy_as_error(self.path), self.db.atomic():
+            self._ensure_dups()
+            gone = [row for name in sources for row in self.dups.source_rows(name)]
+            gone += self.dups.article_rows(article_ids)
+            seeds = self.dups.forget(gone)
             self.db.conn.executemany("DELETE FROM sources WHERE name = ?", [(n,) for n in sources])
             self.db.conn.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in article_ids])
             self.db.execute("UPDATE sources SET n_articles = (SELECT count(*) FROM articles "
                             "WHERE articles.source = sources.name)")
             self.db.execute("DELETE FROM meta WHERE key = ?", [_PENDING])
-            self._mark_stale()
+            self.dups.relink(seeds)
 
     def pending_removal(self) -> dict[str, list[str]] | None:
         """The removal begun and not finished (``{"sources", "articles"}``), or None."""
@@ -218,14 +235,22 @@ class CorpusStore:
                 "SELECT id FROM articles WHERE source = ? ORDER BY position", [name]).fetchall()]
         return found
 
-    def _mark_stale(self) -> None:
-        # Committed with the source change, cleared with the new links: a process
-        # killed in between leaves the mark, and the next ingest recomputes the links.
-        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", [_STALE])
+    def _dups_outdated(self) -> bool:
+        # A database from before the incremental index, or one an older version left with
+        # stale links (its ``_STALE`` mark), needs the index built once, in full.
+        return not self.dups.current() or self.get_meta(_STALE) is not None
 
-    def duplicates_stale(self) -> bool:
-        """True when sources changed after the near-duplicate links were last computed."""
-        return self.get_meta(_STALE) is not None
+    def _ensure_dups(self) -> None:
+        """Inside the caller's transaction: build the near-duplicate index if it is outdated."""
+        if self._dups_outdated():
+            self.dups.rebuild()
+            self.db.execute("DELETE FROM meta WHERE key = ?", [_STALE])
+
+    def ensure_duplicate_index(self) -> None:
+        """Build the near-duplicate index now if this database predates it (else a no-op)."""
+        if self._dups_outdated():
+            with busy_as_error(self.path), self.db.atomic():
+                self._ensure_dups()
 
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
@@ -236,10 +261,13 @@ class CorpusStore:
             self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
 
     def set_duplicates(self, links: Iterable["DuplicateLink"]) -> None:
-        """Replace all near-duplicate links with ``links`` (one transaction)."""
+        """Replace all near-duplicate links with ``links`` (one transaction).
+
+        Only the links: the pairs of the incremental index stay, and the next change
+        to a source recomputes the links of the groups it touches from them.
+        """
         links = list(links)
         with busy_as_error(self.path), self.db.atomic():
-            self.db.execute("DELETE FROM meta WHERE key = ?", [_STALE])
             self.db.execute("DELETE FROM duplicates")
             self.db.execute("UPDATE articles SET canonical_id = NULL WHERE canonical_id IS NOT NULL")
             self.db["duplicates"].insert_all(

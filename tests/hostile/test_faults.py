@@ -248,20 +248,28 @@ def test_sigkill_during_ingest_keeps_whole_files_and_a_rerun_completes(cli, tmp_
     assert db_counts(home) == db_counts(clean)
 
 
-def test_a_kill_between_storing_and_dedupe_is_repaired_by_the_next_ingest(tmp_path, sample_dir, monkeypatch):
+def test_a_kill_while_linking_duplicates_rolls_that_file_back_and_the_next_ingest_completes(
+        tmp_path, sample_dir, monkeypatch):
+    from corpusqa.corpus.dup_index import DuplicateIndex
+
     settings = Settings(home=tmp_path / "home", progress=False)
+    relink, calls = DuplicateIndex.relink, []
 
-    def killed(self, links):
-        raise KeyboardInterrupt  # the process dies after the files were committed
+    def killed_on_the_second_file(self, seeds):
+        calls.append(bool(seeds))  # (the first ingest also indexes the empty database: no seeds)
+        if sum(calls) == 2:
+            raise KeyboardInterrupt  # the process dies inside the second file's transaction
+        return relink(self, seeds)
 
-    monkeypatch.setattr(CorpusStore, "set_duplicates", killed)
+    monkeypatch.setattr(DuplicateIndex, "relink", killed_on_the_second_file)
     with pytest.raises(KeyboardInterrupt):
         Ingestor(settings).ingest([sample_dir])
     monkeypatch.undo()
-    assert db_counts(settings.home)["duplicates"] == 0  # the links were never written
+    counts = db_counts(settings.home)
+    assert counts["torn_sources"] == 0 and 0 < counts["articles"] < 28  # the first file only, whole
     report = Ingestor(settings).ingest([sample_dir])
-    assert report.counts()["unchanged"] == 5  # nothing to re-read, yet ...
-    assert report.duplicates == 1  # ... the near-duplicate link is computed
+    assert report.counts()["unchanged"] == 1 and report.counts()["added"] == 4
+    assert report.duplicates == 1  # the near-duplicate link across the two runs' files
     counts = db_counts(settings.home)
     assert counts["articles"] == 28 and counts["duplicates"] == 1 and counts["torn_sources"] == 0
 
