@@ -241,7 +241,12 @@ def run_child(phase: str, args: list[str], env: dict | None = None, timeout: flo
 
 def run_phase(phase: str, home: Path, size: int, encoder: str, bench_root: Path | None, sample: int,
               questions: int, faiss_kind: str, measure_add: bool, kinds: list[str]) -> dict:
-    """One child phase: ``build``, ``ask`` or ``ann`` (the FAISS kinds compared)."""
+    """One child phase: ``build``, ``ask``, ``ann`` (the FAISS kinds compared) or ``ingest``
+    (``size`` is then in articles, see ``ingest.py``)."""
+    if phase == "ingest":
+        from corpusqa.bench.ingest import ingest_phase
+
+        return ingest_phase(home, size, bench_root)
     if phase == "build":
         return build_phase(home, size, encoder, bench_root, sample, faiss_kind, measure_add)
     if phase == "ask":

@@ -12,16 +12,28 @@ from corpusqa.bench.scale import run_child
 from corpusqa.eval.report import md_table
 
 QUICK_SIZES = (1_000, 4_000)
+QUICK_INGEST = (1_000,)
 
 
 def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path | None, out_dir: Path, sample: int = 256,
               questions: int = 100, ann_kinds: Sequence[str] = ("flat", "hnsw", "ivf"),
               ann_max: int = 200_000, add_max: int = 200_000, work_dir: Path | None = None,
-              echo=print) -> dict:
-    """Build, ask and compare FAISS kinds at each size; children run one phase each."""
+              echo=print, ingest_sizes: Sequence[int] = ()) -> dict:
+    """Ingest archives of ``ingest_sizes`` articles, then build, ask and compare FAISS kinds
+    at each size in chunks; children run one phase each."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
     env = {"OMP_NUM_THREADS": "1"}  # the baseline (one query embedding) runs on one thread
+    ingests = []
+    for n in ingest_sizes:
+        tmp = Path(tempfile.mkdtemp(prefix=f"corpusqa-ingest-{n}-", dir=work_dir))
+        try:
+            echo(f"[scale] ingest {n} articles")
+            args = ["--home", str(tmp), "--size", str(n), *(["--bench-root", str(bench_root)] if bench_root else [])]
+            ingests.append(run_child("ingest", args, env))
+            (out_dir / "ingest.json").write_text(json.dumps(ingests, ensure_ascii=False, indent=2))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     for size in sizes:
         tmp = Path(tempfile.mkdtemp(prefix=f"corpusqa-scale-{size}-", dir=work_dir))
         try:
@@ -41,17 +53,52 @@ def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path | None, out_d
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     plot(results, out_dir / "scale.png")
-    return {"encoder": encoder, "rows": results}
+    return {"encoder": encoder, "rows": results, "ingest": ingests}
 
 
 def load_results(paths: list[Path]) -> dict:
-    """Rows of earlier runs (``scale.json`` files), merged and sorted by size."""
-    rows = [r for p in paths for r in json.loads(Path(p).read_text())]
-    return {"rows": sorted(rows, key=lambda r: r["size"])}
+    """Rows of earlier runs, merged and sorted by size: ``scale.json`` files (with the
+    ``ingest.json`` next to each) or ``ingest.json`` files of ingest-only runs."""
+    rows, ingest = [], []
+    for path in map(Path, paths):
+        found = json.loads(path.read_text())
+        if found and "articles_target" in found[0]:
+            ingest += found
+            continue
+        rows += found
+        if (path.parent / "ingest.json").is_file():
+            ingest += json.loads((path.parent / "ingest.json").read_text())
+    return {"rows": sorted(rows, key=lambda r: r["size"]), "ingest": sorted(ingest, key=lambda r: r["articles"])}
+
+
+def format_ingest(rows: list[dict]) -> list[str]:
+    """Markdown lines of the ingest table (none without ingest rows)."""
+    if not rows:
+        return []
+    table = [(f"{r['articles']:,}", f"{r['files']:,}", f"{r['ingest_s']:.1f}", f"{r['files_per_s']:.1f}",
+              f"{r['articles_per_s']:,.0f}", f"{r['peak_rss_mb']:,.0f}", f"{r['db_mb']:,.0f}",
+              f"{r['duplicates']:,}", f"{r['add_file_s']:.3f}", f"{r['batch_dedupe_s']:.2f}",
+              f"{r['add_vs_batch']:.4f}", _links_cell(r)) for r in rows]
+    return ["Ingest (JSONL files of 100 articles; add = one more file of 10 articles, near-duplicate links "
+            "included; batch = the full near-duplicate run every ingest used to do)", "",
+            md_table(["articles", "files", "ingest s", "files/s", "articles/s", "peak RSS MB", "DB MB",
+                      "duplicates", "add 1 file s", "batch dedupe s", "add / batch",
+                      "links = batch (else: +only incremental / -only batch)"], table), ""]
+
+
+def _links_cell(r: dict) -> str:
+    if r["batch_matches"]:
+        return "yes"
+    if "links_only_incremental" not in r:
+        return "no"
+    return (f"+{r['links_only_incremental']} ({r['only_incremental_true']} true) / "
+            f"-{r['links_only_batch']}")
 
 
 def format_tables(result: dict) -> str:
-    """Markdown: build, ask and FAISS tables."""
+    """Markdown: ingest, build, ask and FAISS tables."""
+    if not result["rows"]:
+        return "\n".join(format_ingest(result.get("ingest") or []))
     build = []
     for r in result["rows"]:
         b = r["build"]
@@ -61,7 +108,8 @@ def format_tables(result: dict) -> str:
                       f"{b['embed_s']:,.0f} ({b['embed_chunk_rate']:.1f} chunks/s)", f"{b['overhead_ratio']:.3f}",
                       f"{rate:,.0f}", f"{b['peak_rss_mb']:,.0f}", f"{b['index_mb'] + b['db_mb']:,.0f}",
                       _add_cell(b)))
-    lines = ["Build (seconds; ratio = stage / extrapolated pure embedding time)", "",
+    lines = [*format_ingest(result.get("ingest") or []),
+             "Build (seconds; ratio = stage / extrapolated pure embedding time)", "",
              md_table(["chunks", "cleaning", "SQLite", "chunking", "BM25", "FAISS", "embedding (extrap.)",
                        "overhead / embedding", "chunks/s w/o embedding", "peak RSS MB", "index MB",
                        "add 1 article s"], build)]

