@@ -19,7 +19,7 @@ from corpusqa.i18n import t
 from corpusqa.settings import Settings
 from corpusqa.ui import panels, render
 from corpusqa.ui.service import (AssistantFactory, ChatService, IndexUpdater, default_assistant_factory,
-                                 default_index_updater)
+                                 default_index_updater, removal_summary)
 from corpusqa.ui.style import CSS, FEEDBACK_JS
 from corpusqa.ui.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, summary
 
@@ -87,29 +87,65 @@ def build_app(settings: Settings, assistant_factory: AssistantFactory = default_
             return gr.update(value=""), gr.update(visible=False)
         return gr.update(), gr.update()
 
-    def on_corpus():
+    def on_corpus(filter_value=None, remove_value=None):
+        """The corpus panel, and both source dropdowns listing the current sources (a selected
+        source that is gone is unselected: Gradio refuses a value that is not a choice)."""
         try:
             stats, sources, indexed = svc.corpus_info()
         except CorpusQAError as exc:
-            return render.esc(exc.message(lang)), gr.update()
-        return (panels.render_corpus_panel(stats, sources, indexed, lang),
-                gr.update(choices=[s["name"] for s in sources]))
+            return render.esc(exc.message(lang)), gr.update(), gr.update()
+        names = [s["name"] for s in sources]
 
-    def on_upload(files, progress=gr.Progress()):
+        def choices(value):
+            return gr.update(choices=names, value=[v for v in value or [] if v in names])
+
+        return (panels.render_corpus_panel(stats, sources, indexed, lang), choices(filter_value),
+                choices(remove_value))
+
+    def on_upload(files, filter_value, remove_value, progress=gr.Progress()):
         if not files:
-            return panels.render_upload_report([], msg("ui.upload.none"), lang), *on_corpus()
+            none = panels.render_upload_report([], msg("ui.upload.none"), lang)
+            return none, *on_corpus(filter_value, remove_value)
         pairs = [(str(f), Path(str(f)).name) for f in files]
         outcome = svc.upload(pairs, lambda frac, desc: progress(frac, desc=desc))
         report = panels.render_upload_report([f.to_row() for f in outcome.files], summary(outcome, lang), lang)
-        return report, *on_corpus()
+        return report, *on_corpus(filter_value, remove_value)
+
+    def removal_error(exc: Exception) -> str:
+        if isinstance(exc, CorpusQAError):
+            return panels.render_removal_result(exc.message(lang), ok=False)
+        log.exception("removal failed")  # never show a traceback in the page
+        return panels.render_removal_result(msg("ui.unexpected", detail=type(exc).__name__), ok=False)
+
+    def on_remove_preview(sources, article_id):
+        """Show what would be removed and reveal the confirmation; nothing is removed yet."""
+        try:
+            preview = svc.preview_removal(sources, article_id)
+        except Exception as exc:
+            return None, "", gr.update(visible=False), removal_error(exc)
+        return (list(preview.targets), panels.render_removal_preview(preview.to_dict(), lang),
+                gr.update(visible=True), "")
+
+    def on_remove_cancel():
+        return None, "", gr.update(visible=False)
+
+    def on_remove_confirm(targets, filter_value, remove_value):
+        try:
+            report = svc.remove(targets or [])
+        except Exception as exc:
+            return None, "", removal_error(exc), gr.update(), *on_corpus(filter_value, remove_value)
+        result = panels.render_removal_result(removal_summary(report, lang), ok=True)
+        return None, "", result, gr.update(value=""), *on_corpus(filter_value, remove_value)
 
     # -- layout ------------------------------------------------------------------
     # delete_cache: Gradio's copies of uploaded files are removed after an hour.
     with gr.Blocks(title=msg("ui.title"), analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         turns = gr.State([])
         comment_target = gr.State(None)
+        source_names = svc.source_names()
         gr.HTML(f'<h2 class="cqa-title-bar">{render.esc(msg("ui.title"))}</h2>'
                 f'<p class="cqa-intro">{render.esc(msg("ui.intro"))}</p>', js_on_load=None)
+        removal_targets = gr.State(None)  # what the shown preview would remove, until confirmed
         with gr.Tabs():
             with gr.Tab(msg("ui.tab.chat"), id="chat"):
                 with gr.Row():
@@ -135,16 +171,28 @@ def build_app(settings: Settings, assistant_factory: AssistantFactory = default_
                                                    elem_id="cqa-date-from")
                             date_to = gr.Textbox(label=msg("ui.date_to"), placeholder="2022-12-31",
                                                  elem_id="cqa-date-to")
-                            source_filter = gr.Dropdown(choices=svc.source_names(), multiselect=True, label=msg("ui.source_filter"),
-                                                        elem_id="cqa-source-filter")
+                            source_filter = gr.Dropdown(choices=source_names, multiselect=True,
+                                                        label=msg("ui.source_filter"), elem_id="cqa-source-filter")
             with gr.Tab(msg("ui.tab.corpus"), id="corpus") as corpus_tab:
                 corpus_html = gr.HTML(js_on_load=None, elem_id="cqa-corpus-box")
                 refresh_btn = gr.Button(msg("ui.corpus.refresh"), elem_id="cqa-corpus-refresh")
-            with gr.Tab(msg("ui.tab.admin"), id="admin"):
+            with gr.Tab(msg("ui.tab.admin"), id="admin") as admin_tab:
                 upload_files = gr.File(label=msg("ui.upload.files"), file_count="multiple",
                                        file_types=list(ALLOWED_SUFFIXES), type="filepath", elem_id="cqa-upload")
                 upload_btn = gr.Button(msg("ui.upload.run"), variant="primary", elem_id="cqa-upload-run")
                 upload_report = gr.HTML(js_on_load=None, elem_id="cqa-upload-report-box")
+                gr.HTML(f'<h3 class="cqa-remove-title">{render.esc(msg("ui.remove.title"))}</h3>'
+                        f'<p class="cqa-intro">{render.esc(msg("ui.remove.intro"))}</p>', js_on_load=None)
+                with gr.Row():
+                    remove_sources = gr.Dropdown(choices=source_names, multiselect=True, scale=3,
+                                                 label=msg("ui.remove.sources"), elem_id="cqa-remove-sources")
+                    remove_id = gr.Textbox(label=msg("ui.remove.article_id"), scale=2, elem_id="cqa-remove-id")
+                remove_btn = gr.Button(msg("ui.remove.run"), variant="stop", elem_id="cqa-remove-run")
+                remove_preview = gr.HTML(js_on_load=None, elem_id="cqa-remove-preview-box")
+                with gr.Row(visible=False) as confirm_row:
+                    confirm_btn = gr.Button(msg("ui.remove.confirm"), variant="stop", elem_id="cqa-remove-confirm")
+                    cancel_btn = gr.Button(msg("ui.remove.cancel"), elem_id="cqa-remove-cancel")
+                remove_result = gr.HTML(js_on_load=None, elem_id="cqa-remove-result-box")
 
         # -- events --------------------------------------------------------------
         filters = [date_from, date_to, source_filter]
@@ -164,10 +212,24 @@ def build_app(settings: Settings, assistant_factory: AssistantFactory = default_
                             **_PRIVATE)
         comment_btn.click(on_comment, [comment_box, turns, comment_target], [comment_box, comment_row], **_PRIVATE)
         comment_box.submit(on_comment, [comment_box, turns, comment_target], [comment_box, comment_row], **_PRIVATE)
-        corpus_tab.select(on_corpus, None, [corpus_html, source_filter], **_PRIVATE)
-        refresh_btn.click(on_corpus, None, [corpus_html, source_filter], **_PRIVATE)
-        upload_btn.click(on_upload, [upload_files], [upload_report, corpus_html, source_filter],
+        dropdowns = [source_filter, remove_sources]
+        corpus_out = [corpus_html, *dropdowns]
+        for trigger in (corpus_tab.select, refresh_btn.click, admin_tab.select):
+            trigger(on_corpus, dropdowns, corpus_out, **_PRIVATE)
+        upload_btn.click(on_upload, [upload_files, *dropdowns], [upload_report, *corpus_out],
                          concurrency_limit=1, concurrency_id="admin", **_PRIVATE)
+        # removal: preview -> confirm (or cancel); changing the selection withdraws the preview
+        preview_out = [removal_targets, remove_preview, confirm_row, remove_result]
+        for trigger in (remove_btn.click, remove_id.submit):
+            trigger(on_remove_preview, [remove_sources, remove_id], preview_out,
+                    concurrency_limit=1, concurrency_id="admin", **_PRIVATE)
+        for trigger in (cancel_btn.click, remove_sources.input, remove_id.input):
+            trigger(on_remove_cancel, None, [removal_targets, remove_preview, confirm_row], queue=False, **_PRIVATE)
+        # hidden at once, so a second click cannot queue a second removal
+        confirm_btn.click(lambda: gr.update(visible=False), None, [confirm_row], queue=False, **_PRIVATE).then(
+            on_remove_confirm, [removal_targets, *dropdowns],
+            [removal_targets, remove_preview, remove_result, remove_id, *corpus_out],
+            concurrency_limit=1, concurrency_id="admin", **_PRIVATE)
     return app
 
 

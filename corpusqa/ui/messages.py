@@ -127,6 +127,56 @@ MESSAGES = {
     "ui.upload.status.unchanged": {"zh": "未变化", "en": "unchanged"},
     "ui.upload.status.error": {"zh": "失败", "en": "failed"},
     "ui.upload.status.rejected": {"zh": "已拒收", "en": "rejected"},
+    "ui.remove.title": {"zh": "删除来源", "en": "Remove sources"},
+    "ui.remove.intro": {
+        "zh": "从语料库和索引中删除整个来源文件或单篇文章，删除后不会再被检索或引用。先预览，确认后才删除。",
+        "en": "Remove whole source files or single articles from the corpus and the index; they are never "
+              "retrieved or cited again. You see what would be removed first, and confirm.",
+    },
+    "ui.remove.sources": {"zh": "要删除的来源文件", "en": "Source files to remove"},
+    "ui.remove.article_id": {
+        "zh": "文章编号（可选，可只写前 4 位以上）",
+        "en": "Article id (optional; a unique prefix of 4+ characters will do)",
+    },
+    "ui.remove.run": {"zh": "删除", "en": "Remove"},
+    "ui.remove.confirm": {"zh": "确认删除", "en": "Confirm removal"},
+    "ui.remove.cancel": {"zh": "取消", "en": "Cancel"},
+    "ui.remove.preview": {
+        "zh": "将从语料库和索引中删除 {sources} 个来源文件、共 {articles} 篇文章：",
+        "en": "This removes {sources} source file(s), {articles} article(s) in all, from the corpus and the index:",
+    },
+    "ui.remove.preview.source": {"zh": "{name}（{n} 篇文章）", "en": "{name} ({n} articles)"},
+    "ui.remove.preview.article": {"zh": "文章 {id}：{title}（{source}）", "en": "article {id}: {title} ({source})"},
+    "ui.remove.preview.warning": {
+        "zh": "删除后不能撤销（重新上传文件可恢复）。请点击“确认删除”。",
+        "en": "This cannot be undone (upload the file again to restore it). Click “Confirm removal”.",
+    },
+    "ui.remove.none": {
+        "zh": "请先选择来源文件，或填写文章编号。",
+        "en": "Choose a source file or enter an article id first.",
+    },
+    "ui.remove.unknown": {
+        "zh": "没有名为 {target} 的来源文件，也没有这个编号的文章。请从列表中选择来源文件，"
+              "或核对文章编号（corpusqa corpus list 可列出编号）。",
+        "en": "No source file named {target} and no article with that id. Pick a source file from the list, "
+              "or check the id (corpusqa corpus list shows the ids).",
+    },
+    "ui.remove.everything": {
+        "zh": "不能在网页上删除全部文章：问答将无内容可答。请至少保留一个来源文件；"
+              "确需清空语料库，请用命令行 corpusqa corpus remove。",
+        "en": "The web chat cannot remove every article: it would have nothing to answer from. Keep at least "
+              "one source file; to empty the corpus, use corpusqa corpus remove.",
+    },
+    "ui.remove.done": {
+        "zh": "已删除 {sources} 个来源文件、共 {articles} 篇文章。{index}",
+        "en": "Removed {sources} source file(s), {articles} article(s) in all. {index}",
+    },
+    "ui.remove.index_updated": {
+        "zh": "索引已更新（现有 {chunks} 个片段），删除的文章不会再被检索或引用。",
+        "en": "The index was updated ({chunks} chunks now); removed articles are never retrieved or cited again.",
+    },
+    "ui.remove.index_retired": {"zh": "语料库已空，索引已停用。", "en": "The corpus is empty; the index was taken down."},
+    "ui.remove.no_index": {"zh": "还没有索引，无需更新。", "en": "There is no index yet; nothing to update."},
     "ui.auth.bad_spec": {
         "zh": "登录配置无效：{where}。格式为 用户名:密码，多个用逗号或换行分隔。",
         "en": "Invalid login configuration in {where}. Use user:password, several separated by commas or lines.",

@@ -1,4 +1,4 @@
-"""HTML for the corpus panel and the upload report (pure functions)."""
+"""HTML for the corpus panel, the upload report and removals (pure functions)."""
 
 from __future__ import annotations
 
@@ -56,3 +56,29 @@ def render_upload_report(rows: Sequence[Mapping[str, Any]], summary: str | None,
     summary_html = f'<div class="cqa-upload-summary">{esc(summary)}</div>' if summary else ""
     return (f'<div class="cqa-upload-report" data-testid="cqa-upload-report">{summary_html}'
             f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
+def render_removal_preview(preview: Mapping[str, Any], language: str) -> str:
+    """What a removal would delete (``RemovalPreview.to_dict()``), shown before it is confirmed."""
+    sources = preview.get("sources") or []
+    singles = preview.get("singles") or []
+    articles = preview.get("articles", 0)
+    head = t("ui.remove.preview", language, sources=len(sources), articles=articles)
+    items = []
+    for s in sources:
+        line = t("ui.remove.preview.source", language, name=s.get("name"), n=s.get("articles", 0))
+        items.append(f'<li class="cqa-remove-source" data-source="{esc(s.get("name"))}">{esc(line)}</li>')
+    for a in singles:
+        line = t("ui.remove.preview.article", language, id=a.get("id"), title=a.get("title"),
+                 source=a.get("source"))
+        items.append(f'<li class="cqa-remove-article" data-doc-id="{esc(a.get("id"))}">{esc(line)}</li>')
+    return (f'<div class="cqa-remove-preview" data-testid="cqa-remove-preview" data-articles="{esc(articles)}">'
+            f'<p>{esc(head)}</p><ul>{"".join(items)}</ul>'
+            f'<p class="cqa-remove-warning">{esc(t("ui.remove.preview.warning", language))}</p></div>')
+
+
+def render_removal_result(text: str, ok: bool) -> str:
+    """The one line a removal (or its refusal) ends with."""
+    status = "ok" if ok else "error"
+    return (f'<div class="cqa-remove-result cqa-remove-{status}" data-testid="cqa-remove-result" '
+            f'data-status="{status}">{esc(text)}</div>')

@@ -1,4 +1,4 @@
-"""What the web chat does, without Gradio: ask, rate, comment, upload, describe the corpus.
+"""What the web chat does, without Gradio: ask, rate, comment, upload, remove, describe the corpus.
 
 ``ChatService`` is shared by all browser sessions and the HTTP API; it holds only the
 live assistant (read-only while answering, swapped when the home changes) and the
@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
-from corpusqa.errors import CorpusQAError
+from corpusqa.errors import CorpusError, CorpusQAError, InputError
 from corpusqa.i18n import t
 from corpusqa.models import Answer, Article
 from corpusqa.settings import Settings
 from corpusqa.ui.feedback import FeedbackStore
 from corpusqa.ui.session import Turn, history_for, parse_filters, replace_turn
-from corpusqa.workspace import Workspace
+from corpusqa.workspace import RemoveReport, Workspace
 from corpusqa.workspace.live import DEFAULT_INTERVAL_S, LiveAssistant
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,40 @@ def default_assistant_factory(settings: Settings):
 def default_index_updater(settings: Settings) -> None:
     """Bring the index up to date with the corpus: only new or changed text is embedded."""
     Workspace(settings).update_index(progress=False)
+
+
+@dataclass(frozen=True)
+class RemovalPreview:
+    """What a removal would delete, resolved without changing anything.
+
+    Attributes:
+        targets: exact source names and full article ids (a typed prefix resolved); the
+            confirmation passes them to :meth:`ChatService.remove`, so it deletes what was shown.
+        sources: (name, number of articles) of each whole source file.
+        articles: number of articles deleted in all, the sources' included.
+        singles: (id, title, source) of each article named on its own.
+    """
+
+    targets: tuple[str, ...]
+    sources: tuple[tuple[str, int], ...]
+    articles: int
+    singles: tuple[tuple[str, str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"targets": list(self.targets), "articles": self.articles,
+                "sources": [{"name": n, "articles": k} for n, k in self.sources],
+                "singles": [{"id": i, "title": title, "source": src} for i, title, src in self.singles]}
+
+
+def removal_summary(report: RemoveReport, language: str) -> str:
+    """One line for the admin: sources and articles removed, and what happened to the index."""
+    if report.index is not None:
+        index = t("ui.remove.index_updated", language, chunks=report.index.chunks)
+    elif report.index_retired:
+        index = t("ui.remove.index_retired", language)
+    else:
+        index = t("ui.remove.no_index", language)
+    return t("ui.remove.done", language, sources=len(report.sources), articles=len(report.articles), index=index)
 
 
 def _warm(assistant, question: str = WARM_UP_QUESTION) -> None:
@@ -192,3 +226,83 @@ class ChatService:
             except CorpusQAError:
                 log.warning("reloading the assistant after an upload failed", exc_info=True)
         return outcome
+
+    # -- removals -----------------------------------------------------------------
+    def preview_removal(self, sources: Sequence[str] | None, article_id: str | None = None) -> RemovalPreview:
+        """What removing ``sources`` and the article ``article_id`` would delete; changes nothing.
+
+        Args:
+            sources: source file names (the corpus panel's).
+            article_id: an article id, or a unique prefix of 4+ characters (a source name works too).
+
+        Raises:
+            InputError: nothing chosen (``ui.remove.none``), a name or id that matches nothing
+                (``ui.remove.unknown``), an id prefix that matches several articles, or every
+                article of the corpus (``ui.remove.everything``).
+            CorpusError: the corpus database cannot be read.
+        """
+        typed = (article_id or "").strip()
+        names = [n for n in dict.fromkeys(sources or ()) if n]
+        if not names and not typed:
+            raise InputError("ui.remove.none")
+        with self.workspace.corpus() as store:
+            if typed:
+                one = _resolve(self.workspace, [typed])
+                names += [n for n in one.sources if n not in names]
+                singles = [] if one.sources else list(one.articles)
+            else:
+                singles = []
+            whole = _resolve(self.workspace, names)
+            singles = [i for i in singles if i not in set(whole.articles)]
+            plan = _resolve(self.workspace, [*names, *singles])
+            if len(plan.articles) >= store.stats()["articles"]:
+                raise InputError("ui.remove.everything")
+            counts = {s["name"]: s["n_articles"] for s in store.sources()}
+            found = {i: store.get_article(i) for i in singles}
+        return RemovalPreview(
+            targets=(*plan.sources, *singles), articles=len(plan.articles),
+            sources=tuple((n, int(counts.get(n, 0))) for n in plan.sources),
+            singles=tuple((i, found[i].title, found[i].source) for i in singles if found[i] is not None))
+
+    def remove(self, targets: Sequence[str]) -> RemoveReport:
+        """Remove a confirmed preview's ``targets``: the index first, then the corpus.
+
+        The assistant is reloaded on the new index version, so a removed article is never
+        retrieved or cited again (as ``corpusqa corpus remove`` guarantees for the CLI).
+
+        Raises:
+            InputError: as :meth:`preview_removal` (the corpus may have changed since).
+            CorpusError: another writer kept the home busy (``corpus.home.busy``), or the
+                corpus database is broken.
+        """
+        targets = [x for x in dict.fromkeys(targets or ()) if x]
+        if not targets:
+            raise InputError("ui.remove.none")
+        with self.workspace.corpus() as store:  # the same refusals as the preview
+            if len(_resolve(self.workspace, targets).articles) >= store.stats()["articles"]:
+                raise InputError("ui.remove.everything")
+        try:
+            report = self.workspace.remove(targets, progress=False)
+        except CorpusError as exc:
+            raise _for_the_web(exc) from None
+        try:
+            self.reload()
+        except CorpusQAError:
+            log.warning("reloading the assistant after a removal failed", exc_info=True)
+        return report
+
+
+def _resolve(workspace: Workspace, targets: Sequence[str]):
+    """``Workspace.plan_removal`` (the resolver ``remove`` uses, so a preview names exactly what
+    the removal deletes) with the web chat's wording for a name or id that matches nothing."""
+    try:
+        return workspace.plan_removal(targets)
+    except CorpusError as exc:
+        raise _for_the_web(exc) from None
+
+
+def _for_the_web(exc: CorpusError) -> CorpusQAError:
+    """The CLI's "unknown target" points to CLI commands; the admin tab says what to pick instead."""
+    if exc.key == "corpus.remove.unknown":
+        return InputError("ui.remove.unknown", target=exc.params.get("target", ""))
+    return exc

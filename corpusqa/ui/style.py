@@ -57,4 +57,9 @@ mark.cqa-cited { background: #fff6cc; color: inherit; padding: 0; }
 .cqa-fact-label { font-size: 0.8em; color: var(--body-text-color-subdued); }
 .cqa-upload-error td { color: var(--error-text-color, #b91c1c); }
 .cqa-upload-message { font-size: 0.85em; }
+.cqa-remove-title { margin: 18px 0 4px 0; }
+.cqa-remove-preview { border: 1px solid var(--error-border-color, #fca5a5); border-radius: 8px; padding: 8px 12px; }
+.cqa-remove-preview ul { margin: 4px 0 4px 18px; }
+.cqa-remove-warning { font-weight: 600; }
+.cqa-remove-error { color: var(--error-text-color, #b91c1c); }
 """

