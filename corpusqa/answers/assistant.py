@@ -238,13 +238,15 @@ class Assistant:
         verifier logit alone ranks and gives the confidence (uncalibrated)."""
         from corpusqa.answers.answer_model import AnswerModel, bundled_answer_model
         from corpusqa.answers.verifier.model import load_verifier
+        from corpusqa.shared_models import shared
 
-        self.verifier = load_verifier(getattr(self.settings, "verifier", None),
-                                      self.settings.device)
+        spec = getattr(self.settings, "verifier", None)
+        self.verifier = load_verifier(spec, self.settings.device)
         self.answer_model = None
         if self.verifier is None:
             return
-        self.verifier.load()
+        # the same loaded model as the assistant this one replaces (live reload)
+        self.verifier = shared(("verifier", self.verifier.spec, self.verifier.device), self.verifier.load)
         model = self.config.answer_model or bundled_answer_model()
         if model is None:
             model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 8, ("ver",),

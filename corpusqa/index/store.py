@@ -197,8 +197,16 @@ class LoadedIndex:
             return None
         with self._lock:
             if self._encoder is None:
-                enc = load_encoder(spec["spec"], device=self._device)
-                enc.load()
+                from corpusqa.shared_models import shared
+
+                def build() -> Encoder:
+                    enc = load_encoder(spec["spec"], device=self._device)
+                    enc.load()
+                    return enc
+
+                # one loaded model for every index version of the process (live reload)
+                key = ("encoder", spec["spec"], self._device, spec.get("fingerprint"))
+                enc = shared(key, build)
                 mf.check_fingerprint(self.manifest, enc.fingerprint)
                 self._encoder = enc
         return self._encoder
