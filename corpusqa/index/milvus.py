@@ -46,7 +46,8 @@ from corpusqa.index.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, C
 from corpusqa.index.encoders import Encoder, load_encoder
 from corpusqa.index.lexical import B, K1
 from corpusqa.index.tokenizer import ChineseTokenizer
-from corpusqa.models import Article, Chunk, text_hash
+from corpusqa.index.vector_cache import VectorCache, cache_path
+from corpusqa.models import Article, Chunk, content_id, text_hash
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +145,9 @@ class MilvusReport:
     chunks: int
     encoder: str
     seconds: float
-    embedded: int = 0  # chunks embedded and written by this call (the rest were kept)
+    embedded: int = 0  # chunks written by this call (the rest were kept)
     deleted: int = 0   # articles deleted by this call
+    reused: int = 0    # of ``embedded``: vectors taken from the vector cache, not the encoder
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,13 +166,18 @@ class MilvusIndex:
         index_type, metric: the dense index (``FLAT``/``HNSW``; ``IP``/``COSINE``).
         batch_size: texts per encoder call; insert_rows: rows per insert.
         tokenizer: a loaded tokenizer to reuse.
+        cache: False: embed every chunk; None: use the home's vector cache as
+            ``settings.vector_cache`` says (the one embedded builds use, keyed by encoder
+            fingerprint and text, so a Milvus build after an embedded one, a rebuild or a
+            killed build's rerun embeds only texts never embedded before).
     """
 
     def __init__(self, uri: str | Path, settings: Any, *, token: str | None = None, alias: str = DEFAULT_ALIAS,
                  encoder: Encoder | str | None = None, chunk_size: int | None = None,
                  chunk_overlap: int | None = None, title_prefix: bool = True, lexical_title: bool = True,
                  index_type: str = "FLAT", metric: str = "IP", hnsw_m: int = 16, hnsw_ef: int = 200,
-                 batch_size: int = 32, insert_rows: int = 2048, tokenizer: ChineseTokenizer | None = None):
+                 batch_size: int = 32, insert_rows: int = 2048, tokenizer: ChineseTokenizer | None = None,
+                 cache: bool | None = None):
         if index_type not in INDEX_TYPES or metric not in METRICS:
             raise ValueError(f"index_type must be one of {INDEX_TYPES}, metric one of {METRICS}")
         if not alias.replace("_", "").isalnum() or not alias[0].isalpha():
@@ -188,6 +195,9 @@ class MilvusIndex:
         self.hnsw_m, self.hnsw_ef = int(hnsw_m), int(hnsw_ef)
         self.batch_size, self.insert_rows = int(batch_size), max(1, int(insert_rows))
         self._tokenizer = tokenizer
+        home_index = getattr(settings, "index_dir", None)
+        self._cache_path = (cache_path(settings, home_index) if cache is not False and home_index is not None
+                            else None)
         self._client = None
         self.collection: str | None = None
         self.version = ""
@@ -540,13 +550,12 @@ class MilvusIndex:
         """Rows in batches of ``insert_rows``: chunks, tokens and vectors as the builder makes them."""
         batch: list[dict] = []
         embed: list[str] = []
+        cache = VectorCache(self._cache_path) if encoder is not None and self._cache_path is not None else None
 
         def flush() -> list[dict]:
             if encoder is not None:
-                for b in range(0, len(batch), self.batch_size):
-                    vecs = encoder.encode_passages(embed[b:b + self.batch_size])
-                    for row, v in zip(batch[b:b + self.batch_size], vecs):
-                        row["vec"] = np.asarray(v, dtype=np.float32).tolist()
+                for row, v in zip(batch, self._vectors(encoder, embed, cache, counts)):
+                    row["vec"] = v.tolist()
             out = list(batch)
             batch.clear()
             embed.clear()
@@ -571,8 +580,34 @@ class MilvusIndex:
                 counts["chunks"] += 1
                 if len(batch) >= self.insert_rows:
                     yield flush()
-        if batch:
-            yield flush()
+        try:
+            if batch:
+                yield flush()
+        finally:
+            if cache is not None:
+                cache.close()
+
+    def _vectors(self, encoder: Encoder, texts: list[str], cache: VectorCache | None,
+                 counts: dict) -> np.ndarray:
+        """Vectors of ``texts``: from the vector cache, else embedded (each batch committed
+        to the cache before the next, so a killed build's rerun re-embeds nothing done)."""
+        out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+        keys = [content_id(t) for t in texts]
+        fp = encoder.fingerprint
+        cached = cache.get(fp, keys, encoder.dim) if cache is not None else {}
+        todo = []
+        for i, k in enumerate(keys):
+            if k in cached:
+                out[i] = cached[k]
+            else:
+                todo.append(i)
+        counts["reused"] = counts.get("reused", 0) + len(texts) - len(todo)
+        for b in range(0, len(todo), self.batch_size):
+            idx = todo[b:b + self.batch_size]
+            out[idx] = np.asarray(encoder.encode_passages([texts[i] for i in idx]), dtype=np.float32)
+            if cache is not None:
+                cache.put(fp, [keys[i] for i in idx], out[idx])
+        return out
 
     def _chunker(self) -> Chunker:
         return Chunker(self.chunk_size, self.chunk_overlap, title_prefix=self.title_prefix)
@@ -640,7 +675,7 @@ class MilvusIndex:
         self._forget()
         return MilvusReport(self.uri, name, self.alias, previous, counts["articles"], counts["chunks"],
                             encoder.name if encoder else "none", round(time.perf_counter() - t0, 2),
-                            embedded=counts["chunks"])
+                            embedded=counts["chunks"], reused=counts.get("reused", 0))
 
     @_guarded
     def add(self, articles: Iterable[Article], canonical: Mapping[str, str] | None = None) -> MilvusReport:
@@ -663,7 +698,7 @@ class MilvusIndex:
         self._update_counts(name, chunks=counts["chunks"], articles=counts["articles"])
         return MilvusReport(self.uri, name, self.alias, None, counts["articles"], counts["chunks"],
                             encoder.name if encoder else "none", round(time.perf_counter() - t0, 2),
-                            embedded=counts["chunks"])
+                            embedded=counts["chunks"], reused=counts.get("reused", 0))
 
     @_guarded
     def sync(self, articles: Iterable[Article], canonical: Mapping[str, str] | None = None) -> MilvusReport:
@@ -686,7 +721,8 @@ class MilvusIndex:
         spec = (self.manifest.get("encoder") or {}).get("name") or "none"
         return MilvusReport(self.uri, name, self.alias, None, int(counts.get("articles", 0)),
                             int(counts.get("chunks", 0)), spec, round(time.perf_counter() - t0, 2),
-                            embedded=added.embedded if added else 0, deleted=deleted)
+                            embedded=added.embedded if added else 0, deleted=deleted,
+                            reused=added.reused if added else 0)
 
     def _forget(self) -> None:
         """Drop cached chunks and vectors (after a write)."""

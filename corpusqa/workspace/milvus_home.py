@@ -35,10 +35,13 @@ def opened(settings: Settings, **kwargs) -> Iterator[MilvusIndex]:
 
 
 def _report(index: MilvusIndex, r: MilvusReport, total_articles: int, total_chunks: int) -> BuildReport:
+    # chunks kept in the collection and chunks whose vector came from the vector cache both
+    # count as reused: only ``embedded_chunks`` went through the encoder
+    embedded = max(r.embedded - r.reused, 0)
     return BuildReport(
         path=f"{index.uri}#{r.collection}", version=r.collection, articles=total_articles, chunks=total_chunks,
-        sentences=0, encoder=r.encoder, faiss=None, sentence_vectors=False, embedded_chunks=r.embedded,
-        reused_chunks=max(total_chunks - r.embedded, 0), embedded_sentences=0, reused_sentences=0,
+        sentences=0, encoder=r.encoder, faiss=None, sentence_vectors=False, embedded_chunks=embedded,
+        reused_chunks=max(total_chunks - embedded, 0), embedded_sentences=0, reused_sentences=0,
         seconds=r.seconds, size_bytes=_size(index.uri), timings={})
 
 

@@ -138,3 +138,49 @@ def test_hnsw_cosine_build_finds_a_chunk_from_its_own_text(tmp_path, settings):
     top = index.dense_search(vec, 2)[0]
     assert top.chunk_id == chunk.id and abs(top.score - 1.0) < 1e-3
     index.close()
+
+
+def _counting_encoder(spec: str = "hash:32"):
+    """A loaded fake encoder that counts the texts it embeds."""
+    from corpusqa.index.encoders import load_encoder
+
+    enc = load_encoder(spec)
+    enc.load()
+    enc.embedded = 0
+    encode = enc.encode_passages
+
+    def counted(texts):
+        enc.embedded += len(texts)
+        return encode(texts)
+
+    enc.encode_passages = counted
+    return enc
+
+
+def test_builds_take_vectors_from_the_homes_vector_cache(tmp_path, settings):
+    """A rebuild embeds nothing already embedded; an embedded build's vectors serve a Milvus
+    build of the same home; ``CORPUSQA_VECTOR_CACHE=off`` embeds everything."""
+    import numpy as np
+
+    from corpusqa.index.builder import IndexBuilder
+
+    enc = _counting_encoder()
+    first = MilvusIndex(tmp_path / "m.db", settings, encoder=enc).build(ARTICLES)
+    assert enc.embedded == first.chunks == 4 and first.reused == 0
+
+    index = MilvusIndex(tmp_path / "m.db", settings, encoder=enc)
+    again = index.build(ARTICLES + [EXTRA])
+    assert enc.embedded == 5 and again.reused == 4 and again.embedded == 5  # only EXTRA embedded
+    vec = np.asarray(enc.encode_passages(["包头市举办马拉松比赛"]), dtype=np.float32)
+    assert index.dense_search(vec[0], 1)[0].article_id == "a9"  # cached vectors are the right ones
+    index.close()
+
+    other = settings.with_(home=tmp_path / "other")
+    IndexBuilder(other.index_dir, other, encoder=_counting_encoder()).build(ARTICLES)
+    enc2 = _counting_encoder()
+    shared = MilvusIndex(tmp_path / "m2.db", other, encoder=enc2).build(ARTICLES)
+    assert enc2.embedded == 0 and shared.reused == shared.chunks == 4
+
+    enc3 = _counting_encoder()
+    off = MilvusIndex(tmp_path / "m3.db", other.with_(vector_cache="off"), encoder=enc3).build(ARTICLES)
+    assert enc3.embedded == 4 and off.reused == 0

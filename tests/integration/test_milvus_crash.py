@@ -61,6 +61,12 @@ def test_sigkill_during_build_keeps_the_old_alias_answering(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)  # our own child's session only
         proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
+    # every batch the killed build embedded was committed to the home's vector cache
+    # (4 vectors of the first build, then one per inserted row: the rerun embeds only the rest)
+    from corpusqa.index.vector_cache import VectorCache, cache_path
+
+    with VectorCache(cache_path(settings, settings.index_dir)) as vc:
+        assert sum(e["vectors"] for e in vc.stats()["encoders"].values()) >= 4 + 2
 
     index = MilvusIndex(uri, settings).load()
     assert index.version == first
