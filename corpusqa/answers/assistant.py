@@ -349,8 +349,11 @@ class Assistant:
                                                                     self.config.passages_k)]})
         units = content_units(match_q, self.index.tokenize(match_q))
         keywords = key_words(self._words.tokenize(match_q))
-        cands = sentence_features(match_q, qtype, units, self._sentences(top), query.vector,
-                                  keywords)
+        sentences = self._sentences(top)
+        # an index built without sentence vectors (--sentence-vectors off, or above the
+        # auto limit) has no sentence cosine to give: its features are left out below
+        no_sentence_vecs = bool(sentences) and all(s["vec"] is None for s in sentences)
+        cands = sentence_features(match_q, qtype, units, sentences, query.vector, keywords)
         ranked = rank_candidates(cands, self.config.weights, self.config.confidence)
         timings["extract_ms"] = (time.perf_counter() - t3) * 1000
         if self.verifier is not None and ranked:
@@ -358,7 +361,7 @@ class Assistant:
 
             t4 = time.perf_counter()
             absent = self.answer_model.absent_features(
-                self.encoder_name if query.vector is not None else None)
+                self.encoder_name if query.vector is not None and not no_sentence_vecs else None)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
                             lambda aid: (self.articles[aid].title, self.articles[aid].text),
                             absent)

