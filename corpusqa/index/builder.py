@@ -91,8 +91,9 @@ class IndexBuilder:
             index's values on update).
         title_prefix: embed "title\\n" + chunk text (offsets are unaffected).
         lexical_title: also index the title with every chunk for BM25.
-        sentence_vectors: ``auto`` (on up to ``sentence_limit`` distinct sentences),
-            ``on`` or ``off``.
+        sentence_vectors: ``off`` (the default: the answer stage embeds the few sentences
+            it verifies at question time, with the same answers; README "Embedding work"),
+            ``auto`` (on up to ``sentence_limit`` distinct sentences) or ``on``.
         faiss_kind: ``auto`` (flat below ANN_THRESHOLD vectors, else ivf), ``flat``, ``ivf`` or ``hnsw``.
         tokenizer: a (loaded) tokenizer to reuse; default: one for ``settings``.
         workers: processes tokenizing for BM25 (None: one per core, at most 4; only
@@ -104,7 +105,7 @@ class IndexBuilder:
 
     def __init__(self, index_dir: Path, settings: Any, *, encoder: Encoder | str | None = None,
                  chunk_size: int | None = None, chunk_overlap: int | None = None, title_prefix: bool = True,
-                 lexical_title: bool = True, sentence_vectors: str = "auto", sentence_limit: int = SENTENCE_LIMIT,
+                 lexical_title: bool = True, sentence_vectors: str = "off", sentence_limit: int = SENTENCE_LIMIT,
                  faiss_kind: str = "auto", batch_size: int = 32, progress: bool | None = None,
                  tokenizer: ChineseTokenizer | None = None, workers: int | None = None,
                  flush_chunks: int = 8192, cache: bool | None = None):

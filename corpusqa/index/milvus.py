@@ -60,7 +60,7 @@ MAX_TOPK = 16_384  # Milvus' limit on one search
 _VARCHAR_MAX = 65_535
 _OUT = ["chunk_id", "article_id", "ordinal", "start", "end", "text", "sentences"]
 _LITE_GRPC = {"grpc.keepalive_permit_without_calls": 0, "grpc.keepalive_time_ms": 2**31 - 1}
-CACHE_CHUNKS = 4096  # chunks (and their sentence vectors) kept for the answer stage
+CACHE_CHUNKS = 4096  # chunks kept for the answer stage
 
 
 def escape_token(token: str) -> str:
@@ -205,7 +205,6 @@ class MilvusIndex:
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
         self._chunks: OrderedDict[str, Chunk] = OrderedDict()
-        self._sent_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs) -> "MilvusIndex":
@@ -420,29 +419,10 @@ class MilvusIndex:
         return out
 
     def sentence_vectors(self, chunk_id: str) -> np.ndarray | None:
-        """``(n_sentences, dim)`` passage vectors of the chunk's sentences, None without an encoder.
-
-        Not stored in Milvus: computed on demand, for the few chunks the answer stage
-        reads, with the encoder the collection was built with (the embedded index
-        precomputes the same vectors), and cached.
-        """
-        with self._lock:
-            vecs = self._sent_vecs.get(chunk_id)
-        if vecs is not None or not self.has_dense:
-            return vecs
-        chunk = self.get_chunks([chunk_id]).get(chunk_id)
-        if chunk is None:
-            return None
-        texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in chunk.sentences]
-        encoder = self.encoder
-        if encoder is None or not texts:
-            return None
-        vecs = np.asarray(encoder.encode_passages(texts), dtype=np.float32)
-        with self._lock:
-            self._sent_vecs[chunk_id] = vecs
-            while len(self._sent_vecs) > CACHE_CHUNKS:
-                self._sent_vecs.popitem(last=False)
-        return vecs
+        """None: sentence vectors are not stored in Milvus. As with the embedded index's
+        default (``--sentence-vectors off``), the answer stage embeds the few sentences it
+        verifies itself (``Assistant._embed_top_sentences``)."""
+        return None
 
     def _remember(self, chunks: Iterable[Chunk]) -> None:
         with self._lock:
@@ -622,7 +602,8 @@ class MilvusIndex:
             lexical={"engine": "milvus-bm25", "k1": K1, "b": B, "method": "lucene", "analyzer": "standard",
                      "token_escape": TOKEN_ESCAPE},
             dense=dense if encoder is not None else None,
-            sentence_vectors={"enabled": False, "reason": "not stored in Milvus: computed for the top chunks"},
+            sentence_vectors={"enabled": False, "mode": "off",
+                              "reason": "not stored in Milvus: the answer stage embeds the sentences it verifies"},
             counts={"articles": counts["articles"], "chunks": counts["chunks"], "sentences": 0},
             timings={}, seconds=seconds)
         manifest["backend"] = {"kind": "milvus", "lite": is_lite(self.uri), "alias": self.alias,
@@ -728,7 +709,6 @@ class MilvusIndex:
         """Drop cached chunks and vectors (after a write)."""
         with self._lock:
             self._chunks.clear()
-            self._sent_vecs.clear()
 
     @_guarded
     def delete(self, article_ids: Iterable[str]) -> int:

@@ -49,7 +49,7 @@ class SentenceCollector:
         enabled = self.collecting and self.mode != "off"
         n = self.distinct
         if self.mode in ("on", "off"):
-            reason = {"on": "forced on", "off": "turned off"}[self.mode]
+            reason = {"on": "forced on", "off": "off: the answer stage embeds the sentences it verifies"}[self.mode]
         elif enabled:
             reason = f"{n} <= {self.limit} sentences"
         else:

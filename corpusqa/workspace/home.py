@@ -264,7 +264,7 @@ class Workspace:
             return store.canonical_map()
 
     def build_index(self, *, chunk_size: int | None = None, chunk_overlap: int | None = None,
-                    sentence_vectors: str = "auto", faiss_kind: str = "auto",
+                    sentence_vectors: str = "off", faiss_kind: str = "auto",
                     progress: bool | None = None) -> BuildReport:
         """Index every stored article from scratch (vectors come only from the vector cache).
 
@@ -289,12 +289,13 @@ class Workspace:
         return report
 
     def update_index(self, *, chunk_size: int | None = None, chunk_overlap: int | None = None,
-                     sentence_vectors: str = "auto", faiss_kind: str = "auto",
+                     sentence_vectors: str | None = None, faiss_kind: str = "auto",
                      progress: bool | None = None) -> BuildReport:
         """Bring the index up to date with the corpus: only new or changed text is embedded.
 
-        Chunking left at None keeps the live index's settings. A removal killed after it
-        began (``remove``) is finished here: its articles are left out.
+        Chunking and ``sentence_vectors`` left at None keep the live index's settings (so an
+        update of an index built with sentence vectors still appends). A removal killed
+        after it began (``remove``) is finished here: its articles are left out.
         """
         if self.remote_index:
             from corpusqa.workspace import milvus_home
@@ -305,12 +306,23 @@ class Workspace:
                 report = milvus_home.update(self.settings, articles, self._canonical(), chunk_size, chunk_overlap)
                 self._finish_removal(pending)
             return report
+        if sentence_vectors is None:
+            sentence_vectors = self._live_sentence_mode()
         builder = self._builder(chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress)
         with self.writing():
             articles, pending = self._index_articles()
             report = builder.update(articles)
             self._finish_removal(pending)
         return report
+
+    def _live_sentence_mode(self) -> str:
+        """The live index's sentence-vector mode, ``off`` (the default) without one."""
+        live = current_dir(self.settings.index_dir)
+        try:
+            mode = (read_manifest(live).get("sentence_vectors") or {}).get("mode") if live else None
+        except Exception:  # a damaged index: the update rebuilds it with the default
+            mode = None
+        return mode if mode in SENTENCE_MODES else "off"
 
     def _builder(self, chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress) -> IndexBuilder:
         # Built before the articles are read: a bad encoder spec fails before the

@@ -63,7 +63,7 @@ def reindex_without(workspace: Workspace, removed: set[str],
         retire(workspace.settings.index_dir)
         return None, True
     spec = (live.manifest.get("encoder") or {}).get("spec") or "none"
-    mode = (live.manifest.get("sentence_vectors") or {}).get("mode", "auto")
+    mode = (live.manifest.get("sentence_vectors") or {}).get("mode", "off")
     builder = IndexBuilder(workspace.settings.index_dir, workspace.settings.with_(encoder=spec),
-                           sentence_vectors=mode if mode in SENTENCE_MODES else "auto", progress=progress)
+                           sentence_vectors=mode if mode in SENTENCE_MODES else "off", progress=progress)
     return builder.update(articles), False

@@ -24,6 +24,8 @@ def load(settings):
 
 
 def build(settings, articles, encoder=None, update=False, **options):
+    """A build with sentence vectors on (the mechanism under test here; the default is off)."""
+    options.setdefault("sentence_vectors", "on")
     builder = IndexBuilder(settings.index_dir, settings, encoder=encoder or HashEncoder(32),
                            tokenizer=TOK, **options)
     return builder.update(articles) if update else builder.build(articles)
@@ -123,8 +125,18 @@ def test_lexical_only_index_has_no_faiss_and_says_so(settings, articles):
     assert exc.value.key == "index.dense_unavailable" and "--encoder" in exc.value.message("zh")
 
 
+def test_by_default_only_chunks_are_embedded(settings, articles):
+    enc = HashEncoder(32)
+    report = IndexBuilder(settings.index_dir, settings, encoder=enc, tokenizer=TOK).build(articles)
+    chunks, _ = embedded_texts(articles)
+    assert enc.calls == report.embedded_chunks == len(chunks) and report.embedded_sentences == 0
+    idx = load(settings)
+    assert idx.manifest["sentence_vectors"]["enabled"] is False and idx.sentence_vectors(0) is None
+    assert idx.manifest["sentence_vectors"]["mode"] == "off"
+
+
 def test_sentence_vectors_are_skipped_above_the_limit(settings, articles):
-    build(settings, articles, sentence_limit=3)
+    build(settings, articles, sentence_vectors="auto", sentence_limit=3)
     idx = load(settings)
     sv = idx.manifest["sentence_vectors"]
     assert sv["enabled"] is False and "> 3" in sv["reason"]
@@ -262,7 +274,9 @@ def test_add_appends_and_refuses_without_a_compatible_index(settings, articles):
         IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK).add(articles[:1])
     assert "corpusqa index update" in exc.value.message("en")
     build(settings, articles[:2])
-    report = IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK).add(articles[2:])
+    report = IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK,
+                          sentence_vectors="on").add(articles[2:])
     assert report.articles == 3 and load(settings).article_ids[-1] == articles[2].id
     with pytest.raises(SearchIndexError):
-        IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(16), tokenizer=TOK).add(articles[:1])
+        IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(16), tokenizer=TOK,
+                     sentence_vectors="on").add(articles[:1])

@@ -43,7 +43,7 @@ def test_a_failed_build_leaves_the_previous_index_live(settings, articles):
     first = build(settings, articles)
     with pytest.raises(RuntimeError, match="boom"):  # no cache: it would serve every vector
         IndexBuilder(settings.index_dir, settings, encoder=ExplodingEncoder(32), tokenizer=TOK,
-                     batch_size=2, cache=False).build(articles)
+                     batch_size=2, cache=False, sentence_vectors="on").build(articles)
     assert current_dir(settings.index_dir).name == first.version
     assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".tmp-")]
     idx = open_index(settings.index_dir, settings, tokenizer=TOK)

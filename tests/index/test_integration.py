@@ -32,13 +32,17 @@ def test_dense_alone_ranks_the_answer_chunk_first(real_home):
 
 
 def test_sentence_vectors_point_at_the_answer_sentence(real_home):
+    """The passage vectors of a chunk's sentences, as the answer stage embeds them (the
+    default index stores none: ``Assistant._embed_top_sentences``), put the answer first."""
     encoder, home = real_home
     idx = _open(encoder, home)
-    assert idx.manifest["sentence_vectors"]["enabled"]
+    assert not idx.manifest["sentence_vectors"]["enabled"]  # the default: off
     q = idx.encode_query(QUESTION)
     row = next(r for r, _ in idx.dense_search(q, 10) if ANSWER in idx.chunks[r].text)
     chunk = idx.chunks[row]
-    vecs = idx.sentence_vectors(row)
+    assert idx.sentence_vectors(row) is None
+    vecs = np.asarray(idx.encoder.encode_passages([chunk.text[s - chunk.start:e - chunk.start]
+                                                   for s, e in chunk.sentences]), dtype=np.float32)
     assert vecs.shape == (len(chunk.sentences), idx.manifest["encoder"]["dim"])
     np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-3)
     s, e = chunk.sentences[int(np.argmax(vecs @ q))]

