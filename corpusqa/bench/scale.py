@@ -167,6 +167,9 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int)
     out: dict = {"questions": len(questions)}
     t0 = time.perf_counter()
     enc = SyntheticEncoder(load_encoder(encoder_spec, device=settings.device)).load()
+    # the answer stage embeds the sentences it verifies (no sentence vectors are stored):
+    # with the real encoder, so that their cost is in ask_total
+    enc.encode_passages = enc.base.encode_passages
     index = open_index(settings.index_dir, settings, check_encoder=False)
     index.attach_encoder(enc)
     assistant = Assistant(settings).load(index=index)

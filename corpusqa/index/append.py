@@ -40,34 +40,32 @@ def read_article_rows(directory: Path) -> dict[str, Any] | None:
         return None
 
 
-def can_append(builder, manifest: dict | None, rows: dict | None, article_ids: set[str]) -> bool:
-    """True when the live version (its manifest and article rows) can be extended instead of rebuilt."""
+def can_append(encoder, tokenizer, options, manifest: dict | None, rows: dict | None,
+               article_ids: set[str]) -> bool:
+    """True when the live version (its manifest and article rows) can be extended instead of
+    rebuilt: the same articles plus new ones, the same encoder weights and tokenizer, and
+    the same resolved ``BuildOptions`` (``options``) as it was built with."""
+    from corpusqa.index.builder import BuildOptions
+
     if manifest is None or rows is None or not set(rows["ids"]) <= article_ids:
         return False
     if len(rows.get("hashes") or []) != len(rows["ids"]):  # written before text hashes
         return False
     enc = manifest.get("encoder") or {}
-    if (builder.encoder is None) != (not enc) or (builder.encoder and enc.get("fingerprint") != builder.encoder.fingerprint):
+    if (encoder is None) != (not enc) or (encoder and enc.get("fingerprint") != encoder.fingerprint):
         return False
-    chunker = manifest.get("chunker") or {}
-    if (builder.chunk_size not in (None, chunker.get("chunk_size"))
-            or builder.chunk_overlap not in (None, chunker.get("chunk_overlap"))
-            or chunker.get("lexical_title", True) != builder.lexical_title
-            or chunker.get("title_prefix", True) != builder.title_prefix):
+    if manifest.get("tokenizer") != tokenizer.settings():
         return False
-    if manifest.get("tokenizer") != builder.tokenizer.settings():
-        return False
-    sv = manifest.get("sentence_vectors") or {}
-    return sv.get("mode", builder.sentence_mode) == builder.sentence_mode
+    return BuildOptions.from_manifest(manifest).resolved(None) == options
 
 
 def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, articles: list[Article],
-                   clock) -> dict:
+                   chunker, clock) -> dict:
     """Write into ``tmp`` the live version plus ``articles``; returns the new counts/sections.
 
-    ``rows`` is the live version's :func:`read_article_rows`.
+    ``rows`` is the live version's :func:`read_article_rows`; ``chunker`` the live version's
+    (``BuildOptions.chunker``); ``builder`` embeds (``IndexBuilder.embed``) and tokenizes.
     """
-    chunker = builder._chunker(manifest)
     new_chunks, embed_texts, lex_docs = [], [], []
     ids, counts = list(rows["ids"]), list(rows["counts"])
     hashes = list(rows.get("hashes") or [])
@@ -76,8 +74,9 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, a
         cs = chunker.chunk(art)
         for c in cs:
             new_chunks.append((art, c))
-            embed_texts.append(chunker.embed_text(title, c))
-            lex_docs.append(f"{title}\n{c.text}" if builder.lexical_title and title else c.text)
+            embedded, lexical = chunker.texts(title, c)
+            embed_texts.append(embedded)
+            lex_docs.append(lexical)
         ids.append(art.id)
         counts.append(len(cs))
         hashes.append(text_hash(art.text))
@@ -99,7 +98,7 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, a
     n_sent = old_counts.get("sentences", 0)
     if builder.encoder is not None:
         ids = [content_id(t) for t in embed_texts]
-        vecs, stats["embedded_chunks"], cached = builder._embed(embed_texts, ids, None, "chunks")
+        vecs, stats["embedded_chunks"], cached = builder.embed(embed_texts, ids, None, "chunks")
         stats["reused_chunks"] += cached
         append_rows(live / st.CHUNK_VECTORS, tmp / st.CHUNK_VECTORS, vecs.astype(np.float32))
         keys = np.array([k.encode() for k in ids], dtype="S16")
@@ -137,7 +136,7 @@ def _append_sentences(builder, tmp: Path, live: Path, new_chunks, info: dict, st
     if info.get("mode") == "auto" and len(keys) > info.get("limit", 0):
         stats["reused_sentences"] = 0
         return {**info, "enabled": False, "reason": f"> {info['limit']} sentences", "distinct": len(keys)}, len(keys)
-    vecs, stats["embedded_sentences"], _ = builder._embed(new_texts, [content_id(t) for t in new_texts], None,
+    vecs, stats["embedded_sentences"], _ = builder.embed(new_texts, [content_id(t) for t in new_texts], None,
                                                           "sentences")
     stats["reused_sentences"] = len(keys) - stats["embedded_sentences"]
     np.save(tmp / st.SENTENCE_KEYS, np.array([k.encode() for k in keys], dtype="S16"), allow_pickle=False)

@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -42,6 +42,74 @@ logger = logging.getLogger(__name__)
 
 SENTENCE_LIMIT = 50_000
 SENTENCE_MODES = ("auto", "on", "off")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a build makes of the articles, apart from the encoder and the tokenizer.
+
+    Stored in the manifest (``"build"``), so deciding whether a version can be appended to
+    is an equality test (``append.can_append``). ``None`` means "as the live version"
+    (:meth:`resolved`), else the default.
+
+    Attributes:
+        chunk_size, chunk_overlap: chunking in characters.
+        title_prefix: embed "title\\n" + chunk text (offsets are unaffected).
+        lexical_title: also index the title with every chunk for BM25.
+        sentence_vectors: ``off`` (the default: the answer stage embeds the few sentences
+            it verifies at question time, with the same answers; README "Embedding work"),
+            ``auto`` (on up to ``sentence_limit`` distinct sentences) or ``on``.
+        sentence_limit: the ``auto`` limit.
+        faiss_kind: ``auto`` (flat below ANN_THRESHOLD vectors, else ivf), ``flat``, ``ivf``
+            or ``hnsw``.
+    """
+
+    chunk_size: int | None = None
+    chunk_overlap: int | None = None
+    title_prefix: bool = True
+    lexical_title: bool = True
+    sentence_vectors: str | None = None
+    sentence_limit: int = SENTENCE_LIMIT
+    faiss_kind: str | None = None
+
+    def __post_init__(self):
+        if self.sentence_vectors not in (None, *SENTENCE_MODES):
+            raise ValueError(f"sentence_vectors must be one of {SENTENCE_MODES}")
+        if self.faiss_kind is not None:
+            choose_kind(0, self.faiss_kind)  # validates
+
+    def resolved(self, live: dict | None) -> "BuildOptions":
+        """Every ``None`` filled in: from the live version's manifest ``live``, else the defaults."""
+        prev = BuildOptions.from_manifest(live) if live else None
+        return replace(
+            self,
+            chunk_size=self.chunk_size or (prev and prev.chunk_size) or DEFAULT_CHUNK_SIZE,
+            chunk_overlap=(self.chunk_overlap if self.chunk_overlap is not None
+                           else prev.chunk_overlap if prev and prev.chunk_overlap is not None
+                           else DEFAULT_CHUNK_OVERLAP),
+            sentence_vectors=self.sentence_vectors or (prev and prev.sentence_vectors) or "off",
+            faiss_kind=self.faiss_kind or (prev and prev.faiss_kind) or "auto")
+
+    def chunker(self) -> Chunker:
+        """The chunker of these (resolved) options."""
+        return Chunker(self.chunk_size or DEFAULT_CHUNK_SIZE,
+                       DEFAULT_CHUNK_OVERLAP if self.chunk_overlap is None else self.chunk_overlap,
+                       title_prefix=self.title_prefix, lexical_title=self.lexical_title)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> "BuildOptions":
+        """The options a version was built with (derived from older manifests' sections)."""
+        if manifest.get("build"):
+            return cls(**manifest["build"])
+        chunker = manifest.get("chunker") or {}
+        sv = manifest.get("sentence_vectors") or {}
+        return cls(chunk_size=chunker.get("chunk_size"), chunk_overlap=chunker.get("chunk_overlap"),
+                   title_prefix=chunker.get("title_prefix", True), lexical_title=chunker.get("lexical_title", True),
+                   sentence_vectors=sv.get("mode") if sv.get("mode") in SENTENCE_MODES else "auto",
+                   sentence_limit=sv.get("limit", SENTENCE_LIMIT))
 
 
 @dataclass(frozen=True)
@@ -87,14 +155,8 @@ class IndexBuilder:
         settings: run-time settings (encoder spec, device, user dictionary, progress).
         encoder: an Encoder, a spec string (``"none"``: lexical-only), or None for
             ``settings.encoder``.
-        chunk_size, chunk_overlap: chunking in characters (None: defaults, or the live
-            index's values on update).
-        title_prefix: embed "title\\n" + chunk text (offsets are unaffected).
-        lexical_title: also index the title with every chunk for BM25.
-        sentence_vectors: ``off`` (the default: the answer stage embeds the few sentences
-            it verifies at question time, with the same answers; README "Embedding work"),
-            ``auto`` (on up to ``sentence_limit`` distinct sentences) or ``on``.
-        faiss_kind: ``auto`` (flat below ANN_THRESHOLD vectors, else ivf), ``flat``, ``ivf`` or ``hnsw``.
+        options: what the build makes of the articles (:class:`BuildOptions`); its fields
+            may also be given as keywords (``chunk_size=120``), not both.
         tokenizer: a (loaded) tokenizer to reuse; default: one for ``settings``.
         workers: processes tokenizing for BM25 (None: one per core, at most 4; only
             batches of 2,000+ chunks are worth a pool).
@@ -104,27 +166,18 @@ class IndexBuilder:
     """
 
     def __init__(self, index_dir: Path, settings: Any, *, encoder: Encoder | str | None = None,
-                 chunk_size: int | None = None, chunk_overlap: int | None = None, title_prefix: bool = True,
-                 lexical_title: bool = True, sentence_vectors: str = "off", sentence_limit: int = SENTENCE_LIMIT,
-                 faiss_kind: str = "auto", batch_size: int = 32, progress: bool | None = None,
+                 options: BuildOptions | None = None, batch_size: int = 32, progress: bool | None = None,
                  tokenizer: ChineseTokenizer | None = None, workers: int | None = None,
-                 flush_chunks: int = 8192, cache: bool | None = None):
-        if sentence_vectors not in SENTENCE_MODES:
-            raise ValueError(f"sentence_vectors must be one of {SENTENCE_MODES}")
-        choose_kind(0, faiss_kind)  # validates
+                 flush_chunks: int = 8192, cache: bool | None = None, **option_fields: Any):
+        if options is not None and option_fields:
+            raise TypeError("give BuildOptions or its fields as keywords, not both")
+        self.options = options or BuildOptions(**option_fields)
         self.index_dir = Path(index_dir)
         self.settings = settings
         if encoder is None or isinstance(encoder, str):
             spec = encoder if encoder is not None else settings.encoder
             encoder = load_encoder(spec, device=getattr(settings, "device", None))
         self.encoder = encoder
-        self.chunk_size = chunk_size
-        self.chunk_overlap = chunk_overlap
-        self.title_prefix = title_prefix
-        self.lexical_title = lexical_title
-        self.sentence_mode = sentence_vectors
-        self.sentence_limit = int(sentence_limit)
-        self.faiss_kind = faiss_kind
         self.batch_size = int(batch_size)
         self.progress = getattr(settings, "progress", True) if progress is None else progress
         self.tokenizer = tokenizer or ChineseTokenizer.from_settings(settings)
@@ -167,20 +220,21 @@ class IndexBuilder:
             tmp = new_tmp_dir(self.index_dir)
             try:
                 prev = old if reuse else None
+                opts = self.options.resolved(prev)  # an update keeps what the live version was built with
                 if reuse:
                     articles = list(articles)
                     rows = read_article_rows(live) if live else None
                     have = set(rows["ids"]) if rows else set()
                     wanted = {a.id for a in articles} | (have if append_only else set())
-                    if can_append(self, old, rows, wanted):
+                    if can_append(self.encoder, self.tokenizer, opts, old, rows, wanted):
                         new = [a for a in articles if a.id not in have]
-                        manifest = self._append(tmp, live, old, rows, new, t0)
+                        manifest = self._append(tmp, live, old, rows, new, opts, t0)
                     elif append_only:
                         raise SearchIndexError("index.cannot_append", command=mf.UPDATE_COMMAND)
                     else:
-                        manifest = self._write(tmp, articles, self._chunker(prev), live, prev, t0)
+                        manifest = self._write(tmp, articles, opts, live, prev, t0)
                 else:
-                    manifest = self._write(tmp, articles, self._chunker(prev), live, prev, t0)
+                    manifest = self._write(tmp, articles, opts, live, prev, t0)
                 final = publish(self.index_dir, tmp)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)  # the live version is untouched
@@ -196,7 +250,7 @@ class IndexBuilder:
             seconds=round(time.perf_counter() - t0, 2), size_bytes=dir_size(final), timings=manifest["timings"],
             **{k: counts[k] for k in ("embedded_chunks", "reused_chunks", "embedded_sentences", "reused_sentences")})
 
-    def _write(self, tmp: Path, articles: Iterable[Article], chunker: Chunker, live: Path | None,
+    def _write(self, tmp: Path, articles: Iterable[Article], opts: BuildOptions, live: Path | None,
                old: dict | None, t0: float) -> dict:
         """Stream a complete version into ``tmp``; ``old``: the live manifest when reusing vectors.
 
@@ -210,7 +264,8 @@ class IndexBuilder:
                        and (old.get("encoder") or {}).get("fingerprint") == self.encoder.fingerprint)
         chunk_reuse = self._reuse(live, st.CHUNK_KEYS, st.CHUNK_VECTORS, use_old) if self.encoder else None
         lex = LexicalIndex(self.tokenizer).writer(tmp / st.LEXICAL_DIR, workers=self.workers)
-        sents = SentenceCollector(self.sentence_mode, self.sentence_limit)
+        chunker = opts.chunker()
+        sents = SentenceCollector(opts.sentence_vectors, opts.sentence_limit)
         stats = {"embedded_chunks": 0, "reused_chunks": 0, "embedded_sentences": 0, "reused_sentences": 0}
         keys: list[bytes] = []
         vec_path = tmp / "scratch.vectors"
@@ -228,7 +283,7 @@ class IndexBuilder:
             raw_to_npy(vec_path, tmp / st.CHUNK_VECTORS, (n_chunks, dim))
             np.save(tmp / st.CHUNK_KEYS, np.array(keys, dtype="S16"), allow_pickle=False)
             clock.lap("write_s")
-            dense = DenseIndex.build_from_file(tmp / st.CHUNK_VECTORS, self.faiss_kind)
+            dense = DenseIndex.build_from_file(tmp / st.CHUNK_VECTORS, opts.faiss_kind)
             dense.save(tmp / st.FAISS_FILE)
             dense_info = {"faiss": dense.kind, "metric": "inner_product", "ann_threshold": ANN_THRESHOLD,
                           "hnsw_m": HNSW_M, "mmap": True, **dense.params()}
@@ -241,9 +296,10 @@ class IndexBuilder:
         counts = {"articles": n_articles, "chunks": n_chunks, "sentences": sents.distinct,
                   "sentence_refs": sents.refs_total, **stats}
         manifest = mf.make_manifest(
-            encoder=self.encoder, chunker={**chunker.settings(), "lexical_title": self.lexical_title},
+            encoder=self.encoder, chunker=chunker.settings(),
             tokenizer=self.tokenizer.settings(), lexical=LexicalIndex(self.tokenizer).settings(), dense=dense_info,
             sentence_vectors=sent_info, counts=counts, timings=clock.laps, seconds=time.perf_counter() - t0)
+        manifest["build"] = opts.to_dict()
         mf.write_manifest(tmp, manifest)
         return manifest
 
@@ -269,7 +325,7 @@ class IndexBuilder:
                 if self.encoder is not None:
                     texts = [et for _, et, _ in batch]
                     bkeys = [content_id(t) for t in texts]
-                    vecs, done, reused = self._embed(texts, bkeys, chunk_reuse, "chunks")
+                    vecs, done, reused = self.embed(texts, bkeys, chunk_reuse, "chunks")
                     stats["embedded_chunks"] += done
                     stats["reused_chunks"] += reused
                     vec_f.write(np.ascontiguousarray(vecs, dtype=np.float32).tobytes())
@@ -287,8 +343,7 @@ class IndexBuilder:
                 row_counts.append(len(cs))
                 row_hashes.append(text_hash(art.text))
                 for c in cs:
-                    batch.append((c, chunker.embed_text(title, c),
-                                  f"{title}\n{c.text}" if self.lexical_title and title else c.text))
+                    batch.append((c, *chunker.texts(title, c)))
                     sents.add(art, c)
                 if len(batch) >= self.flush_chunks:
                     flush()
@@ -296,25 +351,20 @@ class IndexBuilder:
         write_article_rows(tmp / ARTICLE_ROWS, row_ids, row_counts, row_hashes)
         return n_articles, n_chunks
 
-    def _append(self, tmp: Path, live: Path, old: dict, rows: dict, new: list[Article], t0: float) -> dict:
+    def _append(self, tmp: Path, live: Path, old: dict, rows: dict, new: list[Article], opts: BuildOptions,
+                t0: float) -> dict:
         """The live version plus the ``new`` articles (see ``append.py``)."""
         clock = _Clock()
-        parts = append_version(self, tmp, live, old, rows, new, clock)
+        parts = append_version(self, tmp, live, old, rows, new, opts.chunker(), clock)
         clock.laps["appended_articles"] = len(new)
         manifest = mf.make_manifest(
             encoder=self.encoder, chunker=parts["chunker"], tokenizer=self.tokenizer.settings(),
             lexical=LexicalIndex(self.tokenizer).settings(), dense=parts["dense"],
             sentence_vectors=parts["sentence_vectors"], counts=parts["counts"], timings=clock.laps,
             seconds=time.perf_counter() - t0)
+        manifest["build"] = opts.to_dict()
         mf.write_manifest(tmp, manifest)
         return manifest
-
-    def _chunker(self, old: dict | None) -> Chunker:
-        prev = (old or {}).get("chunker") or {}
-        size = self.chunk_size or prev.get("chunk_size") or DEFAULT_CHUNK_SIZE
-        overlap = self.chunk_overlap if self.chunk_overlap is not None else prev.get("chunk_overlap",
-                                                                                    DEFAULT_CHUNK_OVERLAP)
-        return Chunker(size, overlap, title_prefix=self.title_prefix)
 
     def _sentences(self, tmp: Path, sents: "SentenceCollector", live: Path | None, use_old: bool,
                    stats: dict) -> dict:
@@ -322,7 +372,7 @@ class IndexBuilder:
         if not info["enabled"]:
             return info
         keys = list(sents.keys)
-        vecs, stats["embedded_sentences"], stats["reused_sentences"] = self._embed(
+        vecs, stats["embedded_sentences"], stats["reused_sentences"] = self.embed(
             sents.texts, keys, self._reuse(live, st.SENTENCE_KEYS, st.SENTENCE_VECTORS, use_old), "sentences")
         _save_keys(tmp / st.SENTENCE_KEYS, keys)
         np.save(tmp / st.SENTENCE_VECTORS, vecs, allow_pickle=False)
@@ -338,7 +388,7 @@ class IndexBuilder:
             logger.warning("cannot reuse vectors from %s: %s", live, exc)
             return _Reuse()
 
-    def _embed(self, texts: list[str], keys: list[str], reuse: _Reuse | None,
+    def embed(self, texts: list[str], keys: list[str], reuse: _Reuse | None,
                what: str) -> tuple[np.ndarray, int, int]:
         """Vectors of ``texts``: from the live version (``reuse``), else the vector cache,
         else embedded (each batch committed to the cache). Returns (vectors, embedded,

@@ -32,15 +32,17 @@ class Chunker:
         chunk_overlap: at most this many characters repeated from the previous chunk.
         title_prefix: embed ``title + "\\n" + chunk`` instead of the chunk alone. Only
             :meth:`embed_text` depends on it; offsets always refer to the body text.
+        lexical_title: index ``title + "\\n" + chunk`` for BM25 (:meth:`texts`).
     """
 
     def __init__(self, chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
-                 title_prefix: bool = True):
+                 title_prefix: bool = True, lexical_title: bool = True):
         if chunk_size < 50 or not 0 <= chunk_overlap < chunk_size / 2:
             raise SearchIndexError("index.bad_chunking", size=chunk_size, overlap=chunk_overlap)
         self.chunk_size = int(chunk_size)
         self.chunk_overlap = int(chunk_overlap)
         self.title_prefix = bool(title_prefix)
+        self.lexical_title = bool(lexical_title)
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         self._splitter = RecursiveCharacterTextSplitter(
@@ -61,6 +63,7 @@ class Chunker:
             "chunk_overlap": self.chunk_overlap,
             "title_prefix": self.title_prefix,
             "separators": list(_SEPARATORS),
+            "lexical_title": self.lexical_title,
         }
 
     def chunk(self, article: Article) -> list[Chunk]:
@@ -113,3 +116,9 @@ class Chunker:
         if self.title_prefix and title:
             return f"{title}\n{chunk.text}"
         return chunk.text
+
+    def texts(self, article_title: str, chunk: Chunk) -> tuple[str, str]:
+        """``(embedded text, BM25 text)`` of ``chunk``: every index backend takes both from here."""
+        title = (article_title or "").strip()
+        lexical = f"{title}\n{chunk.text}" if self.lexical_title and title else chunk.text
+        return self.embed_text(title, chunk), lexical

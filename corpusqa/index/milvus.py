@@ -546,7 +546,7 @@ class MilvusIndex:
             title = (art.title or "").strip()
             sha = text_hash(art.text)
             for c in chunker.chunk(art):
-                lex = f"{title}\n{c.text}" if self.lexical_title and title else c.text
+                embedded, lex = chunker.texts(title, c)
                 tokens = escape_tokens(self.tokenizer.tokenize(lex))
                 if len(tokens) > _VARCHAR_MAX:
                     raise SearchIndexError("milvus.chunk_too_long", chunk=c.id, size=self.chunk_size)
@@ -556,7 +556,7 @@ class MilvusIndex:
                     "tokens": tokens, "date": art.date or "", "source": _clip(art.source, 1024),
                     "title": _clip(art.title, 4096), "section": _clip(art.section, 1024),
                     "story_id": canonical.get(art.id, art.id), "article_sha": sha})
-                embed.append(chunker.embed_text(title, c))
+                embed.append(embedded)
                 counts["chunks"] += 1
                 if len(batch) >= self.insert_rows:
                     yield flush()
@@ -590,14 +590,15 @@ class MilvusIndex:
         return out
 
     def _chunker(self) -> Chunker:
-        return Chunker(self.chunk_size, self.chunk_overlap, title_prefix=self.title_prefix)
+        return Chunker(self.chunk_size, self.chunk_overlap, title_prefix=self.title_prefix,
+                       lexical_title=self.lexical_title)
 
     def _make_manifest(self, encoder: Encoder | None, chunker: Chunker, counts: dict, previous: str | None,
                        seconds: float) -> dict[str, Any]:
         dense = {"engine": "milvus", "index_type": self.index_type, "metric": self.metric,
                  **({"hnsw_m": self.hnsw_m, "hnsw_ef": self.hnsw_ef} if self.index_type == "HNSW" else {})}
         manifest = mf.make_manifest(
-            encoder=encoder, chunker={**chunker.settings(), "lexical_title": self.lexical_title},
+            encoder=encoder, chunker=chunker.settings(),
             tokenizer=self.tokenizer.settings(),
             lexical={"engine": "milvus-bm25", "k1": K1, "b": B, "method": "lucene", "analyzer": "standard",
                      "token_escape": TOKEN_ESCAPE},
@@ -668,9 +669,9 @@ class MilvusIndex:
         name = self._live()
         articles = list(articles)
         encoder = self.encoder
-        chunker = Chunker(self.manifest["chunker"]["chunk_size"], self.manifest["chunker"]["chunk_overlap"],
-                          title_prefix=self.manifest["chunker"]["title_prefix"])
         self.lexical_title = bool(self.manifest["chunker"].get("lexical_title", True))
+        chunker = Chunker(self.manifest["chunker"]["chunk_size"], self.manifest["chunker"]["chunk_overlap"],
+                          title_prefix=self.manifest["chunker"]["title_prefix"], lexical_title=self.lexical_title)
         self.delete([a.id for a in articles])  # already subtracts them from the counts
         counts = {"articles": 0, "chunks": 0}
         c = self.client()

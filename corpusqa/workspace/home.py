@@ -28,7 +28,7 @@ from corpusqa.corpus.loaders import FORMATS
 from corpusqa.corpus.remove import RemovalPlan, apply_removal, gone_sources, resolve_targets
 from corpusqa.corpus.store import CorpusStore
 from corpusqa.errors import CorpusQAError, SearchIndexError
-from corpusqa.index.builder import SENTENCE_MODES, BuildReport, IndexBuilder
+from corpusqa.index.builder import SENTENCE_MODES, BuildOptions, BuildReport, IndexBuilder
 from corpusqa.index.dense import KINDS as FAISS_KINDS
 from corpusqa.index.manifest import encoder_name, read_manifest
 from corpusqa.index.versions import current_dir, dir_size
@@ -289,12 +289,12 @@ class Workspace:
         return report
 
     def update_index(self, *, chunk_size: int | None = None, chunk_overlap: int | None = None,
-                     sentence_vectors: str | None = None, faiss_kind: str = "auto",
+                     sentence_vectors: str | None = None, faiss_kind: str | None = None,
                      progress: bool | None = None) -> BuildReport:
         """Bring the index up to date with the corpus: only new or changed text is embedded.
 
-        Chunking and ``sentence_vectors`` left at None keep the live index's settings (so an
-        update of an index built with sentence vectors still appends). A removal killed
+        Options left at None keep the live index's (``BuildOptions.resolved``), so an update
+        of an index built with other options still appends. A removal killed
         after it began (``remove``) is finished here: its articles are left out.
         """
         if self.remote_index:
@@ -306,8 +306,6 @@ class Workspace:
                 report = milvus_home.update(self.settings, articles, self._canonical(), chunk_size, chunk_overlap)
                 self._finish_removal(pending)
             return report
-        if sentence_vectors is None:
-            sentence_vectors = self._live_sentence_mode()
         builder = self._builder(chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress)
         with self.writing():
             articles, pending = self._index_articles()
@@ -315,21 +313,12 @@ class Workspace:
             self._finish_removal(pending)
         return report
 
-    def _live_sentence_mode(self) -> str:
-        """The live index's sentence-vector mode, ``off`` (the default) without one."""
-        live = current_dir(self.settings.index_dir)
-        try:
-            mode = (read_manifest(live).get("sentence_vectors") or {}).get("mode") if live else None
-        except Exception:  # a damaged index: the update rebuilds it with the default
-            mode = None
-        return mode if mode in SENTENCE_MODES else "off"
-
     def _builder(self, chunk_size, chunk_overlap, sentence_vectors, faiss_kind, progress) -> IndexBuilder:
         # Built before the articles are read: a bad encoder spec fails before the
         # sample corpus is ingested into an empty home.
-        return IndexBuilder(self.settings.index_dir, self.settings, chunk_size=chunk_size,
-                            chunk_overlap=chunk_overlap, sentence_vectors=sentence_vectors,
-                            faiss_kind=faiss_kind, progress=progress)
+        options = BuildOptions(chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+                               sentence_vectors=sentence_vectors, faiss_kind=faiss_kind)
+        return IndexBuilder(self.settings.index_dir, self.settings, options=options, progress=progress)
 
     def check_index(self) -> IndexInfo:
         """Open the live index with every check the assistant makes (encoder, tokenizer, files).

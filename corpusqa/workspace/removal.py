@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from corpusqa.errors import CorpusQAError
-from corpusqa.index.builder import SENTENCE_MODES, BuildReport, IndexBuilder
+from corpusqa.index.builder import BuildReport, IndexBuilder
 from corpusqa.index.versions import retire
 
 if TYPE_CHECKING:
@@ -63,7 +63,6 @@ def reindex_without(workspace: Workspace, removed: set[str],
         retire(workspace.settings.index_dir)
         return None, True
     spec = (live.manifest.get("encoder") or {}).get("spec") or "none"
-    mode = (live.manifest.get("sentence_vectors") or {}).get("mode", "off")
-    builder = IndexBuilder(workspace.settings.index_dir, workspace.settings.with_(encoder=spec),
-                           sentence_vectors=mode if mode in SENTENCE_MODES else "off", progress=progress)
+    # BuildOptions left at None: the live version's (chunking, sentence vectors, FAISS kind)
+    builder = IndexBuilder(workspace.settings.index_dir, workspace.settings.with_(encoder=spec), progress=progress)
     return builder.update(articles), False

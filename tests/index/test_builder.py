@@ -280,3 +280,43 @@ def test_add_appends_and_refuses_without_a_compatible_index(settings, articles):
     with pytest.raises(SearchIndexError):
         IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(16), tokenizer=TOK,
                      sentence_vectors="on").add(articles[:1])
+
+
+def test_build_options_are_recorded_and_decide_appending(settings, articles):
+    """The manifest keeps the resolved BuildOptions; an update leaving them at None keeps
+    the live version's (and appends), an update asking for other ones rebuilds."""
+    from corpusqa.index.builder import BuildOptions
+    from corpusqa.index.manifest import read_manifest, write_manifest
+
+    build(settings, articles[:2], chunk_size=120, chunk_overlap=20, sentence_vectors="off")
+    live = read_manifest(current_dir(settings.index_dir))
+    opts = BuildOptions.from_manifest(live)
+    assert opts == BuildOptions(chunk_size=120, chunk_overlap=20, sentence_vectors="off", faiss_kind="auto")
+    assert live["build"] == opts.to_dict() and opts.resolved(None) == opts
+
+    plain = IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK)
+    assert plain.options == BuildOptions()  # every field None or a default
+    report = plain.update(articles)
+    m = read_manifest(current_dir(settings.index_dir))
+    assert m["timings"]["appended_articles"] == 1 and m["build"] == live["build"] and report.articles == 3
+
+    hnsw = IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK, faiss_kind="hnsw")
+    hnsw.update(articles)
+    m = read_manifest(current_dir(settings.index_dir))
+    assert "appended_articles" not in m["timings"] and m["build"]["faiss_kind"] == "hnsw"
+    assert m["dense"]["faiss"] == "hnsw" and m["chunker"]["chunk_size"] == 120  # chunking kept
+
+    # a version written before the record: its options are derived from the manifest's sections
+    live_dir = current_dir(settings.index_dir)
+    old = dict(m)
+    old.pop("build")
+    write_manifest(live_dir, old)
+    assert BuildOptions.from_manifest(old).resolved(None).chunk_size == 120
+    added = make_article("a4", ["包头市新建产业园区3个。"], title="包头新闻")
+    IndexBuilder(settings.index_dir, settings, encoder=HashEncoder(32), tokenizer=TOK).update([*articles, added])
+    assert read_manifest(current_dir(settings.index_dir))["timings"]["appended_articles"] == 1
+
+    with pytest.raises(TypeError):
+        IndexBuilder(settings.index_dir, settings, options=BuildOptions(), chunk_size=100)
+    with pytest.raises(ValueError):
+        BuildOptions(sentence_vectors="sometimes")

@@ -91,8 +91,8 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
                 dest.extend(bg.pairs(it))
             else:  # unanswerable: every retrieved sentence is a negative
                 for opid in bg.others(it.question, set(), k=3):
-                    for i in bg._hardest(set(it.question), opid, None, 2):
-                        dest.append(Pair(it.qid, it.question, bg._cand(opid, i), 0, "unans", "gold"))
+                    for i in bg.hardest(set(it.question), opid, None, 2):
+                        dest.append(Pair(it.qid, it.question, bg.candidate(opid, i), 0, "unans", "gold"))
 
     rng.shuffle(train)
     files = {"train.jsonl": train, "dev.jsonl": dev, "calib.jsonl": calib,

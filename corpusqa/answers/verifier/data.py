@@ -151,13 +151,16 @@ class PairBuilder:
                     seen[w] = seen.get(w, 0) + 1
         return sorted(seen) or ["北京", "上海"]
 
-    def _cand(self, pid: str, i: int) -> str:
+    def candidate(self, pid: str, i: int) -> str:
+        """The verifier's input for sentence ``i`` of passage ``pid`` (title, previous sentence)."""
         p = self.passages[pid]
         s, e = self._spans[pid][i]
         prev = p["text"][self._spans[pid][i - 1][0]:self._spans[pid][i - 1][1]] if i else ""
         return candidate_text(p["text"][s:e], p.get("title", ""), prev)
 
-    def _hardest(self, q: set[str], pid: str, exclude: int | None, n: int) -> list[int]:
+    def hardest(self, q: set[str], pid: str, exclude: int | None, n: int) -> list[int]:
+        """Up to ``n`` sentences of ``pid`` (not ``exclude``): the ``n - 1`` sharing the most
+        bigrams with ``q``, and one more picked at random."""
         text = self.passages[pid]["text"]
         scored = [(-len(q & bigrams(text[s:e])), self.rng.random(), i)
                   for i, (s, e) in enumerate(self._spans[pid]) if i != exclude]
@@ -186,16 +189,16 @@ class PairBuilder:
             return []
         qm = question_for_match or item.question
         qb = bigrams(qm)
-        out = [Pair(item.qid, item.question, self._cand(item.pid, pos), 1, "pos", item.source)]
-        for i in self._hardest(qb, item.pid, pos, self.same_neg):
+        out = [Pair(item.qid, item.question, self.candidate(item.pid, pos), 1, "pos", item.source)]
+        for i in self.hardest(qb, item.pid, pos, self.same_neg):
             s, e = spans[i]
             if not any(a in p["text"][s:e] for a in item.answers):
-                out.append(Pair(item.qid, item.question, self._cand(item.pid, i), 0, "same",
+                out.append(Pair(item.qid, item.question, self.candidate(item.pid, i), 0, "same",
                                 item.source))
         for opid in self.others(qm, {item.pid}, k=self.other_neg):
-            best = self._hardest(qb, opid, None, 1)
+            best = self.hardest(qb, opid, None, 1)
             if best and not any(a in self.passages[opid]["text"] for a in item.answers):
-                out.append(Pair(item.qid, item.question, self._cand(opid, best[0]), 0, "other",
+                out.append(Pair(item.qid, item.question, self.candidate(opid, best[0]), 0, "other",
                                 item.source))
         places = [w for w in self.places if w in item.question]
         nm = near_miss(item.question, p["text"], {"place": self.places,
