@@ -43,6 +43,7 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	$(VENV)/bin/ruff check corpusqa tests
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	CORPUSQA_CHROMIUM=$(CHROMIUM) OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup -q
 
 test-fast: $(STAMP)

@@ -138,9 +138,11 @@ class NetGuard:
         sock_cls = socket.socket
         self._saved = {"connect": sock_cls.connect, "connect_ex": sock_cls.connect_ex, "sendto": sock_cls.sendto,
                        "create_connection": socket.create_connection, "getaddrinfo": socket.getaddrinfo}
-        sock_cls.connect = self._wrap_connect("connect", self._saved["connect"])
-        sock_cls.connect_ex = self._wrap_connect("connect_ex", self._saved["connect_ex"])
-        sock_cls.sendto = self._wrap_sendto(self._saved["sendto"])
+        # monkeypatching socket methods is the point here (mypy forbids assigning to a method)
+        sock_cls.connect = self._wrap_connect("connect", self._saved["connect"])  # type: ignore[method-assign]
+        sock_cls.connect_ex = self._wrap_connect(  # type: ignore[method-assign]
+            "connect_ex", self._saved["connect_ex"])
+        sock_cls.sendto = self._wrap_sendto(self._saved["sendto"])  # type: ignore[method-assign]
         socket.create_connection = self._wrap_create_connection(self._saved["create_connection"])
         socket.getaddrinfo = self._wrap_getaddrinfo(self._saved["getaddrinfo"])
         self._write({"event": "installed", "pid": os.getpid(), "mode": self.mode})

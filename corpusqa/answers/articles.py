@@ -11,9 +11,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from corpusqa.models import Article
+
+if TYPE_CHECKING:
+    from corpusqa.corpus.store import CorpusStore
 
 #: Articles kept in memory by the store-backed source (a few questions' worth of texts).
 CACHE_SIZE = 2048
@@ -62,7 +65,7 @@ class StoreArticles(Mapping):
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._lock = threading.Lock()
-        self._store = None
+        self._store: CorpusStore | None = None
 
     def _db(self):
         if self._store is None:

@@ -178,6 +178,7 @@ class Assistant:
             from corpusqa.index.store import open_index
 
             index = open_index(self.settings.index_dir, self.settings)
+        source: StoreArticles | MemoryArticles
         if articles is None:
             from corpusqa.corpus.store import CorpusStore
 
@@ -251,6 +252,7 @@ class Assistant:
         self.answer_model = None
         if self.verifier is None:
             return
+        assert self.config is not None  # set by load() before this is called
         # the same loaded model as the assistant this one replaces (live reload)
         self.verifier = shared(("verifier", self.verifier.spec, self.verifier.device), self.verifier.load)
         model = self.config.answer_model or bundled_answer_model()
@@ -283,6 +285,7 @@ class Assistant:
                 raise SearchIndexError("answers.index_stale")
 
     def _retriever(self):
+        assert self.config is not None  # set by load()
         mode = self.config.mode
         if mode == "lexical" or self.dense is None:
             return self.lexical
@@ -335,6 +338,7 @@ class Assistant:
     def _answer(self, q: str, rewritten: str, filters: Filters | None,
                 timings: dict[str, float]) -> tuple[Answer, list[SentenceCandidate]]:
         """One reading of the question: retrieve, rank, verify, compose."""
+        assert self.config is not None  # set by load()
         t0 = time.perf_counter()
         match_q = to_simplified(rewritten)
         qtype = classify(match_q)
@@ -369,6 +373,7 @@ class Assistant:
             if no_sentence_vecs and query.vector is not None:
                 ranked = self._embed_top_sentences(ranked, query.vector)
                 no_sentence_vecs = False
+            assert self.answer_model is not None  # set with the verifier
             absent = self.answer_model.absent_features(
                 self.encoder_name if query.vector is not None and not no_sentence_vecs else None)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
@@ -388,6 +393,7 @@ class Assistant:
         index without sentence vectors: their passage vectors are embedded now (a few per
         question, remembered per text) instead of leaving the answer model without its
         strongest input for English and paraphrased questions."""
+        assert self.answer_model is not None  # only called with a verifier (and its answer model)
         top = ranked[: self.answer_model.verify_top]
         keys = [content_id(c.text) for c in top]
         with self._vec_lock:
@@ -420,6 +426,7 @@ class Assistant:
     def _retrieve(self, match_q: str, filters: Filters | None):
         """Hits for the simplified question (the lexical index folds both scripts)."""
         retriever = self._retriever()
+        assert self.config is not None  # set by load()
         k = max(self.config.top_k, self.config.passages_k)
         return retriever.retrieve(match_q, k, filters)
 
@@ -441,7 +448,8 @@ class Assistant:
         return int.from_bytes(hashlib.blake2b(chunk_id.encode("utf-8"), digest_size=8).digest(), "big")
 
     def _sentences(self, hits) -> list[dict]:
-        out, seen = [], set()
+        out: list[dict] = []
+        seen: set[tuple[str, int, int]] = set()
         backend = self.ctx.backend
         chunks = backend.get_chunks([h.chunk_id for h in hits])  # one round trip for a remote index
         for rank, h in enumerate(hits, start=1):
@@ -469,5 +477,6 @@ class Assistant:
         return out
 
     def _compose(self, question, rewritten, qtype, ranked: list[SentenceCandidate], hits) -> Answer:
+        assert self.config is not None  # set by load()
         return compose(question, rewritten, qtype, ranked, hits, self.articles,
                        self.config.threshold, self.config.passages_k)

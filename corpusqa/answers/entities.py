@@ -79,9 +79,9 @@ def find_dates(s: str) -> list[TypedSpan]:
                 found.append(_cand(s, m.start(), m.end(), "date"))
     extended = []
     for c in found:  # 6月24日至26日
-        m = _DAY_TAIL.match(s, c.end)
-        if m and c.value is not None and c.value % 100:
-            extended.append(_cand(s, c.start, m.end(), "date"))
+        tail = _DAY_TAIL.match(s, c.end)
+        if tail and c.value is not None and c.value % 100:
+            extended.append(_cand(s, c.start, tail.end(), "date"))
     found += extended
     # 6月24日—7月24日, 2018年至2020年, 今年6月28日
     return _dedupe(_merge(s, found, r"\s*(?:—|–|－|-|~|～|至|到)*\s*", "date"))
@@ -251,7 +251,7 @@ def find_places(s: str) -> list[TypedSpan]:
             continue
         start = _place_stem(s, m, {b for _, b in spans})
         stem = s[start:m.start()] if start is not None else ""
-        if stem and not _BAD_STEM.search(stem) and not _ADMIN_CHARS.intersection(stem):
+        if start is not None and stem and not _BAD_STEM.search(stem) and not _ADMIN_CHARS.intersection(stem):
             spans.add((start, m.end()))
     cands = [_cand(s, a, b, "place") for a, b in sorted(spans)]
     return _dedupe(_merge(s, cands, "", "place"))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
@@ -132,7 +133,7 @@ def key_words(words: list[str]) -> list[str]:
     return out
 
 
-def _share(words: list[str], hay: str) -> float:
+def _share(words: Sequence[str], hay: str) -> float:
     return sum(1 for w in words if w in hay) / len(words) if words else 1.0
 
 
@@ -161,7 +162,7 @@ def _rescale(values: list[float]) -> list[float]:
 
 def sentence_features(question: str, qtype: QuestionType, units: set[str],
                       sentences: list[dict], query_vec: np.ndarray | None,
-                      keywords: list[str] = ()) -> list[SentenceCandidate]:
+                      keywords: Sequence[str] = ()) -> list[SentenceCandidate]:
     """Candidates with their features (unscored), in input order.
 
     Args:

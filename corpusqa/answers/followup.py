@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from corpusqa.answers.entities import find_orgs, find_persons, find_places
 from corpusqa.answers.numbers import UNIT_PATTERN
@@ -45,7 +45,7 @@ class Rewrite:
         return asdict(self)
 
 
-def rewrite(question: str, history: list[dict]) -> Rewrite:
+def rewrite(question: str, history: Sequence[Mapping[str, Any]]) -> Rewrite:
     """Make a follow-up question self-contained using the previous turns.
 
     Args:
@@ -77,7 +77,7 @@ def rewrite(question: str, history: list[dict]) -> Rewrite:
     return Rewrite(q, False, "self_contained")
 
 
-def _previous_question(history: list[dict], depth: int = 4) -> str:
+def _previous_question(history: Sequence[Mapping[str, Any]], depth: int = 4) -> str:
     """The last turn's self-contained question (rewritten here when the turn lacks one)."""
     turns = [t for t in (history or []) if t and (t.get("rewritten_question") or t.get("question") or "").strip()]
     if not turns:

@@ -160,6 +160,8 @@ def _build(m: re.Match, text: str, strict: bool) -> Quantity | None:
         value = float(f"{value:.12g}")  # 98.9 / 100 -> 0.989, not 0.9890000000000001
         return Quantity(start, end, text[start:end], value, unit, approx, kind)
 
+    a: float | None  # the two sides of a ratio (None: a fraction's side did not parse)
+    b: float | None
     if g["ra"] is not None:
         a, b = float(g["ra"]), float(g["rb"])
         if g["rpost"] is None and len(g["rb"]) == 2 and a <= 24 and b < 60:

@@ -76,7 +76,9 @@ def demote_out_of_scope(places: list[str], ranked: Sequence, article_scope: Call
     otherwise kept. ``article_scope(article_id)`` is the Simplified ``scope_text``."""
     if not places:
         return list(ranked)
-    inside, outside, seen = [], [], {}
+    inside: list = []
+    outside: list = []
+    seen: dict[str, bool] = {}
     for c in ranked:
         ok = seen.get(c.article_id)
         if ok is None:

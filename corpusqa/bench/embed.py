@@ -45,7 +45,9 @@ def measure(spec: str, texts: Sequence[str], batches: Sequence[int], threads: Se
     """One row per (backend, threads, batch): chunks/s, ratio to the default row."""
     from corpusqa.index.encoders import load_encoder
 
-    enc = load_encoder(spec, device=device).load()
+    loaded = load_encoder(spec, device=device)
+    assert loaded is not None  # a benchmark needs an encoder, not "none"
+    enc = loaded.load()
     rows: list[dict] = []
     backends = ["float"] + (["int8"] if int8 and hasattr(enc, "_st") else [])
     reference = None
@@ -57,9 +59,9 @@ def measure(spec: str, texts: Sequence[str], batches: Sequence[int], threads: Se
             for b in batches:
                 enc.encode_passages(list(texts[:b]))  # warm-up at this shape
                 t0 = time.perf_counter()
-                vecs = [enc.encode_passages(list(texts[i:i + b])) for i in range(0, len(texts), b)]
+                parts = [enc.encode_passages(list(texts[i:i + b])) for i in range(0, len(texts), b)]
                 secs = time.perf_counter() - t0
-                vecs = np.concatenate(vecs)
+                vecs = np.concatenate(parts)
                 if backend == "float" and reference is None:
                     reference = vecs  # float vectors barely depend on the batch or threads
                 rows.append({"encoder": spec, "device": device or "cpu", "backend": backend, "threads": t,
@@ -96,7 +98,9 @@ def retrieval_check(spec: str, split: Path, device: str | None = None) -> list[d
             pids.append(art.id)
             texts.append(chunker.embed_text(art.title, c))
     questions = load_questions(split.with_name(split.name + ".questions.jsonl"))
-    enc = load_encoder(spec, device=device).load()
+    loaded = load_encoder(spec, device=device)
+    assert loaded is not None  # a benchmark needs an encoder, not "none"
+    enc = loaded.load()
     rows = []
     for backend in ("float", "int8") if hasattr(enc, "_st") else ("float",):
         if backend == "int8":

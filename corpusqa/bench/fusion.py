@@ -15,6 +15,7 @@ without Chinese characters following the dense run.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -91,13 +92,13 @@ def options() -> dict[str, Callable[[Runs], frozenset[str]]]:
         "dense": lambda r: r.dense[0][1] if r.dense else frozenset(),
     }
     for w in WEIGHTS:
-        opts[f"rrf dense {w:g}"] = lambda r, w=w: fused_top(r, w, None)
+        opts[f"rrf dense {w:g}"] = partial(fused_top, weight=w, gate=None)
     for g in GATES:
         for w in WEIGHTS:
-            opts[f"rrf dense {w:g} + lexical anchor {g:g}"] = lambda r, w=w, g=g: fused_top(r, w, g)
+            opts[f"rrf dense {w:g} + lexical anchor {g:g}"] = partial(fused_top, weight=w, gate=g)
     for x in CROSS_LEXICAL:
-        opts[f"default, no-Chinese questions lexical {x:g}"] = lambda r, x=x: fused_top(
-            r, 0.5, 1.2, x)
+        opts[f"default, no-Chinese questions lexical {x:g}"] = partial(fused_top, weight=0.5, gate=1.2,
+                                                                       cross_lexical=x)
     return opts
 
 

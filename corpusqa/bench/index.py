@@ -143,6 +143,7 @@ def sweep_chunking(split: Path, encoder: str | None, configs=SWEEP, title_prefix
                 if name == "lexical":
                     ranked = [r for r, _ in lex.search(q["question"], 50)]
                 else:
+                    assert qvecs is not None  # "dense" is measured only with an encoder
                     ranked = list(np.argsort(-(mat @ qvecs[i]), kind="stable")[:50])
                 p1, a1 = _hits(ranked, meta, q, 1)
                 p5, a5 = _hits(ranked, meta, q, 5)

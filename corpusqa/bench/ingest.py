@@ -101,7 +101,7 @@ def _compare(incremental: dict[str, str], links, by_id: dict) -> dict:
 
 
 def _documents(corpus, n: int, rng: random.Random) -> list[dict]:
-    docs = []
+    docs: list[dict] = []
     for i, (title, body) in enumerate(corpus.raw_articles(n * 3)):
         if len(docs) == n:
             break

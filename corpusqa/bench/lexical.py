@@ -15,7 +15,7 @@ import importlib.util
 import sqlite3
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -126,7 +126,8 @@ def run_lexbench(split: Path, chunk_size: int | None = None, chunk_overlap: int 
     check_engines(engines)
     split = Path(split)
     tok = ChineseTokenizer(bigrams=bigrams).load()
-    chunker = Chunker(**{k: v for k, v in (("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v})
+    sizes: dict[str, Any] = {k: v for k, v in (("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v}
+    chunker = Chunker(**sizes)
     pids, texts = [], []
     for art in passages_as_articles(split.with_name(split.name + ".passages.jsonl")):
         for c in chunker.chunk(art):

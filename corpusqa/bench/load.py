@@ -286,6 +286,7 @@ def run(users: int, seconds: float, url: str | None = None, home: Path | str | N
         pid = listening_pid(urllib.parse.urlparse(url).port or 80)
     else:
         port = free_port()
+        assert home is not None  # without a url the caller gives the home to serve
         proc = start_server(home, port)
         url, pid = f"http://127.0.0.1:{port}/", proc.pid
     try:

@@ -123,6 +123,7 @@ class Probe:
         problem = check_turn(view, NEW_QUESTION)
         if problem:
             raise RuntimeError(f"chat: {problem}")
+        assert view is not None  # check_turn reports a missing turn
         return view.state == "answered" and NEW_FIGURE in view.answer
 
     def api_has(self) -> bool:

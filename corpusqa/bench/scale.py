@@ -58,7 +58,7 @@ def _stamp(out: dict, key: str, t0: float) -> float:
 
 
 # -- child: build ----------------------------------------------------------------------------
-def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, sample: int,
+def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path | None, sample: int,
                 faiss_kind: str = "auto", measure_add: bool = False) -> dict:
     """Generate, clean, store and index about ``size`` chunks under ``home``."""
     from corpusqa.corpus.clean import clean_page
@@ -72,7 +72,9 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
     settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False)
     out: dict = {"size_target": size}
     corpus = SyntheticCorpus(default_passage_files(bench_root)).load()
-    base = load_encoder(encoder_spec, device=settings.device).load()
+    loaded = load_encoder(encoder_spec, device=settings.device)
+    assert loaded is not None  # a benchmark needs an encoder, not "none"
+    base = loaded.load()
 
     # the real sample: embedding rates and the pool of real vectors
     sample_texts = [body.replace("\n", "")[:250] for _, body in corpus.raw_articles(sample)][:sample]
@@ -89,7 +91,8 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path, samp
     t0 = time.perf_counter()
     raw = list(corpus.raw_articles(size))
     t0 = _stamp(out, "generate_s", t0)
-    articles, cleaning = [], 0.0
+    articles: list[str] = []
+    cleaning = 0.0
     store = CorpusStore(settings.db_path)
     sqlite_s = 0.0
     per_source = 2000
@@ -155,7 +158,7 @@ def _add_one_article(store, settings, enc, corpus) -> dict:
 
 
 # -- child: ask --------------------------------------------------------------------------------
-def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int) -> dict:
+def ask_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_questions: int) -> dict:
     """Load the assistant over ``home`` and time a fixed question set, stage by stage."""
     from corpusqa.answers.assistant import Assistant
     from corpusqa.bench.synthetic import SyntheticEncoder
@@ -169,7 +172,7 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int)
     enc = SyntheticEncoder(load_encoder(encoder_spec, device=settings.device)).load()
     # the answer stage embeds the sentences it verifies (no sentence vectors are stored):
     # with the real encoder, so that their cost is in ask_total
-    enc.encode_passages = enc.base.encode_passages
+    enc.encode_passages = enc.base.encode_passages  # type: ignore[method-assign]  # this instance only
     index = open_index(settings.index_dir, settings, check_encoder=False)
     index.attach_encoder(enc)
     assistant = Assistant(settings).load(index=index)
@@ -214,16 +217,20 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int)
     return out
 
 
-def ann_phase(home: Path, encoder_spec: str, bench_root: Path, n_questions: int, kinds: list[str]) -> dict:
+def ann_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_questions: int,
+              kinds: list[str]) -> dict:
     """FAISS kinds over the vectors of the index under ``home`` (see ``ann.py``)."""
     from corpusqa.bench.ann import compare_kinds
     from corpusqa.index.encoders import load_encoder
     from corpusqa.index.versions import current_dir
 
     questions = question_texts(bench_root, n_questions)
-    enc = load_encoder(encoder_spec, device=Settings.from_env().device).load()
+    loaded = load_encoder(encoder_spec, device=Settings.from_env().device)
+    assert loaded is not None  # a benchmark needs an encoder, not "none"
+    enc = loaded.load()
     queries = np.concatenate([enc.encode_queries([q]) for q in questions])
     live = current_dir(Settings(home=home).index_dir)
+    assert live is not None  # the build phase made a version
     rows = compare_kinds(live / "chunk_vectors.npy", queries, kinds)
     return {"rows": rows, "peak_rss_mb": round(peak_rss_mb(), 1)}
 

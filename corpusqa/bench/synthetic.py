@@ -140,6 +140,7 @@ class SyntheticEncoder:
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         if self.pool is None:
             raise RuntimeError("SyntheticEncoder without a pool encodes queries only")
+        dim: int
         m, dim = self.pool.shape
         out = np.empty((len(texts), dim), np.float32)
         for i, t in enumerate(texts):

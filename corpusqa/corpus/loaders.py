@@ -127,7 +127,7 @@ def load_file(path: Path | str, name: str | None = None, data: bytes | None = No
             "name": name, "ext": path.suffix or "(none)", "supported": SUPPORTED}))
     if not data.strip():
         return _failed(path, name, fmt, data, Problem("corpus.load.empty", {"name": name}))
-    base = {"path": path, "name": name, "sha256": hashlib.sha256(data).hexdigest(),
+    base: dict[str, Any] = {"path": path, "name": name, "sha256": hashlib.sha256(data).hexdigest(),
             "size": len(data), "format": fmt}
     try:
         if fmt == "docx":

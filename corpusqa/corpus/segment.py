@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from corpusqa.corpus.clean import (DATELINE, HAN, ROLE, Block, clean_page, ends_sentence,
                                    han_count, infer_year, is_byline, is_credit, is_furniture)
@@ -149,8 +149,8 @@ def _classify(blocks: list[Block], latin: bool) -> list[_Unit]:
             units.append(_Unit("credit", spaced))
         elif is_byline(spaced):
             units.append(_Unit("byline", spaced.lstrip("□◎○ ")))
-        elif _SECTION.match(b.text) and not ends_sentence(b.text):
-            units.append(_Unit("section", _SECTION.match(b.text).group(1)))
+        elif (section := _SECTION.match(b.text)) and not ends_sentence(b.text):
+            units.append(_Unit("section", section.group(1)))
         elif len(b.lines) > 1 and is_credit(b.lines[-1]):
             caption = (" " if b.title_like else "").join(b.lines[:-1])
             units += [_text_unit(Block(caption, b.lines[:-1], gap=b.gap)), _Unit("credit", b.lines[-1])]
@@ -220,7 +220,7 @@ def _dedupe(units: list[_Unit]) -> list[_Unit]:
     return out
 
 
-def _prose(u: _Unit | None) -> bool:
+def _prose(u: _Unit | None) -> TypeGuard[_Unit]:
     return u is not None and u.kind == "text" and bool(re.search("[。！？!?]", u.text)) \
         and not u.cont and not _OPENER.match(u.text)
 

@@ -141,7 +141,7 @@ class CorpusStore:
                     self.db.conn.executemany("UPDATE articles SET text_sha = ? WHERE id = ?",
                                              [(text_hash(t), i) for i, t in rows])
         self.db.executescript(_SCHEMA)
-        self.db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+        self.db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
     def close(self) -> None:
         self.db.close()
@@ -179,9 +179,9 @@ class CorpusStore:
             self._ensure_dups()
             seeds = self.dups.forget(self.dups.source_rows(name))
             self.db.execute("DELETE FROM sources WHERE name = ?", [name])
-            self.db["sources"].insert(source)
-            self.db["articles"].insert_all(_article_row(a) for a in articles)
-            self.db["paragraphs"].insert_all(
+            self.db.table("sources").insert(source)
+            self.db.table("articles").insert_all(_article_row(a) for a in articles)
+            self.db.table("paragraphs").insert_all(
                 {"article_id": a.id, "idx": p.index, "start": p.start, "end": p.end}
                 for a in articles for p in a.paragraphs)
             seeds |= self.dups.add(self.dups.source_rows(name))
@@ -270,7 +270,7 @@ class CorpusStore:
         with busy_as_error(self.path), self.db.atomic():
             self.db.execute("DELETE FROM duplicates")
             self.db.execute("UPDATE articles SET canonical_id = NULL WHERE canonical_id IS NOT NULL")
-            self.db["duplicates"].insert_all(
+            self.db.table("duplicates").insert_all(
                 {"article_id": lk.article_id, "canonical_id": lk.canonical_id, "score": float(lk.score),
                  "method": lk.method} for lk in links)
             self.db.conn.executemany("UPDATE articles SET canonical_id = ? WHERE id = ?",
@@ -353,7 +353,8 @@ class CorpusStore:
 
     def owners(self, ids: Iterable[str]) -> dict[str, str]:
         """Source name of each of ``ids`` already stored (missing ids are left out)."""
-        ids, found = list(ids), {}
+        ids = list(ids)
+        found: dict[str, str] = {}
         for i in range(0, len(ids), 500):
             batch = ids[i:i + 500]
             marks = ",".join("?" * len(batch))

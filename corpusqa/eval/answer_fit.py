@@ -62,7 +62,7 @@ def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int) -> list
     from corpusqa.eval.gold import GoldItem, load_gold
 
     rng = random.Random(seed)
-    out = []
+    out: list[tuple[str, list[Path] | None, list[GoldItem]]] = []
 
     def removed(pids: Sequence[str]) -> set[str]:
         pids = sorted(pids)
@@ -135,12 +135,13 @@ def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0) -> AnswerMod
     """Logistic regression over the first ``n`` verified candidates of every question."""
     from sklearn.linear_model import LogisticRegression
 
-    X, y = [], []
+    rows: list[list[float]] = []
+    y: list[int] = []
     for q in questions:
         for f, hit in zip(_with_gap(q.feats, n), q.contained):
-            X.append([f.get(k, 0.0) for k in FEATURES])
+            rows.append([f.get(k, 0.0) for k in FEATURES])
             y.append(int(q.answerable and hit))
-    X = np.array(X)
+    X = np.array(rows)
     mean, scale = X.mean(0), X.std(0)
     scale[scale < 1e-9] = 1.0
     lr = LogisticRegression(C=c, max_iter=2000).fit((X - mean) / scale, np.array(y))
@@ -205,7 +206,7 @@ def with_latin_shift(model: AnswerModel, questions: Sequence[CalibQuestion]) -> 
 def choose(questions: Sequence[CalibQuestion]) -> tuple[AnswerModel, dict]:
     """The answer model for the best ``verify_top`` (ties: the smaller, cheaper N)."""
     trials = {}
-    best = None
+    best: tuple[float, AnswerModel] | None = None
     chinese = [q for q in questions if not _is_latin(q)]
     for n in TOP_CHOICES:
         model = fit(questions, n)
@@ -217,6 +218,7 @@ def choose(questions: Sequence[CalibQuestion]) -> tuple[AnswerModel, dict]:
         trials[n] = {"utility": utility, "latin_shift": model.latin_shift, **summary(model, questions)}
         if best is None or utility > best[0] + 0.005:
             best = (utility, model)
+    assert best is not None  # TOP_CHOICES is not empty
     return best[1], trials
 
 

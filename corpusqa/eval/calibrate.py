@@ -39,4 +39,5 @@ def best_threshold(confidence: Sequence[float], answerable: Sequence[bool],
         if best is None or key > best[0]:
             best = (key, {"threshold": round(t, 6), "utility": utility,
                           "accuracy": correct / len(confidence), "abstention": ab})
+    assert best is not None  # cands is never empty
     return best[1]

@@ -156,7 +156,7 @@ def evaluate_item(item: GoldItem, ask: Callable[..., Any],
         ans = ask(item.question, None, history or None)
     except (CorpusQAError, InvariantError) as exc:
         # an error is a miss everywhere: never a correct refusal, never left out of recall
-        rec = {"qid": item.qid, "question": item.question, "answerable": item.answerable,
+        rec: dict[str, Any] = {"qid": item.qid, "question": item.question, "answerable": item.answerable,
                "error": getattr(exc, "key", type(exc).__name__), "abstained": False,
                "answer": None, "confidence": 0.0, "timings_ms": {}, "docs": [],
                "gold_pids": list(item.gold_pids), "tags": list(item.tags),

@@ -109,7 +109,7 @@ def fit_confidence(data: Sequence[QuestionData], weights: Weights, l2: float = 0
 
 def tune(assistant_factory, items: Sequence[Any], dense_weights: Sequence[float]) -> dict:
     """Fit everything; returns the calibration entry with its training figures."""
-    best = None
+    best: dict[str, Any] | None = None
     for dw in dense_weights:
         assistant = assistant_factory(dw)
         data = collect(assistant, items)
@@ -138,4 +138,5 @@ def tune(assistant_factory, items: Sequence[Any], dense_weights: Sequence[float]
         if best is None or (entry["utility"], entry["train_top1"]) > (best["utility"],
                                                                        best["train_top1"]):
             best = entry
+    assert best is not None  # dense_weights is never empty
     return best

@@ -76,8 +76,10 @@ def copy_set(out_dir: Path, to: str = "traditional", passages: Path | None = Non
                                             for r in read_jsonl(questions, ("question",))]
     counts = {"passages": 0, "questions": 0}
     if prows is not None:
+        assert passages is not None  # prows was read from it
         counts["passages"] = write_jsonl(Path(out_dir) / Path(passages).name, prows)
     if qrows is not None:
+        assert questions is not None  # qrows was read from it
         counts["questions"] = write_jsonl(Path(out_dir) / Path(questions).name, qrows)
     if prows is not None and qrows is not None:
         counts["misplaced"] = misplaced_answers(prows, qrows)

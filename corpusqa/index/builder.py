@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sized, cast
 
 import numpy as np
 
@@ -228,6 +228,8 @@ class IndexBuilder:
                     wanted = {a.id for a in articles} | (have if append_only else set())
                     if can_append(self.encoder, self.tokenizer, opts, old, rows, wanted):
                         new = [a for a in articles if a.id not in have]
+                        # can_append is False without the live manifest and rows (and rows need live)
+                        assert live is not None and old is not None and rows is not None
                         manifest = self._append(tmp, live, old, rows, new, opts, t0)
                     elif append_only:
                         raise SearchIndexError("index.cannot_append", command=mf.UPDATE_COMMAND)
@@ -265,6 +267,7 @@ class IndexBuilder:
         chunk_reuse = self._reuse(live, st.CHUNK_KEYS, st.CHUNK_VECTORS, use_old) if self.encoder else None
         lex = LexicalIndex(self.tokenizer).writer(tmp / st.LEXICAL_DIR, workers=self.workers)
         chunker = opts.chunker()
+        assert opts.sentence_vectors is not None and opts.faiss_kind is not None  # filled by resolved()
         sents = SentenceCollector(opts.sentence_vectors, opts.sentence_limit)
         stats = {"embedded_chunks": 0, "reused_chunks": 0, "embedded_sentences": 0, "reused_sentences": 0}
         keys: list[bytes] = []
@@ -334,7 +337,7 @@ class IndexBuilder:
                 n_chunks += len(batch)
                 batch.clear()
 
-            total = len(articles) if hasattr(articles, "__len__") else None
+            total = len(cast(Sized, articles)) if hasattr(articles, "__len__") else None
             for art in self._bar(articles, "分块 chunking", "articles", total=total):
                 n_articles += 1
                 title = (art.title or "").strip()
@@ -393,13 +396,14 @@ class IndexBuilder:
         """Vectors of ``texts``: from the live version (``reuse``), else the vector cache,
         else embedded (each batch committed to the cache). Returns (vectors, embedded,
         reused)."""
+        assert self.encoder is not None  # only called by a build with an encoder
         dim = self.encoder.dim
         out = np.zeros((len(texts), dim), dtype=np.float32)
         todo = []
         reuse = reuse or _Reuse()
         for i, k in enumerate(keys):
             j = reuse.get(k)
-            if j is not None and reuse.vectors.shape[1] == dim:
+            if j is not None and reuse.vectors is not None and reuse.vectors.shape[1] == dim:
                 out[i] = reuse.vectors[j]
             else:
                 todo.append(i)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -166,19 +167,21 @@ class DenseIndex:
     def _faiss_search(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
         import faiss
 
+        # faiss's bundled stubs lack SearchParametersHNSW and the keyword constructors (SWIG)
         params = None
         if rows is not None:
             sel = faiss.IDSelectorBatch(rows)
             if self.kind == "hnsw":
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self.ef_search, k))
+                params = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+                    sel=sel, efSearch=max(self.ef_search, k))
             elif self.kind == "ivf":
-                params = faiss.SearchParametersIVF(sel=sel, nprobe=self.nprobe)
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=self.nprobe)  # type: ignore[call-arg]
             else:
-                params = faiss.SearchParameters(sel=sel)
+                params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
         elif self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))  # type: ignore[attr-defined]
         elif self.kind == "ivf":
-            params = faiss.SearchParametersIVF(nprobe=self.nprobe)
+            params = faiss.SearchParametersIVF(nprobe=self.nprobe)  # type: ignore[call-arg]
         scores, ids = self.index.search(q, k, params=params)
         found = ids[0] >= 0
         return best_rows(ids[0][found].astype(np.int64), scores[0][found], k)
@@ -188,6 +191,7 @@ def _new_index(kind: str, dim: int, train: np.ndarray | None, n_total: int):
     """An empty (trained, for IVF) FAISS index of ``kind`` over inner products."""
     import faiss
 
+    index: Any  # one of several FAISS classes (whose stubs lack IndexIVFFlat.cp and .nprobe)
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION

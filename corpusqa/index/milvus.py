@@ -326,6 +326,7 @@ class MilvusIndex:
     def _live(self) -> str:
         if self.collection is None:
             self.load(check_encoder=False)
+        assert self.collection is not None  # set by load()
         return self.collection
 
     # -- IndexBackend --------------------------------------------------------------------
@@ -344,6 +345,7 @@ class MilvusIndex:
             return None
         if self._encoder is None:
             enc = load_encoder(spec["spec"], device=getattr(self.settings, "device", None))
+            assert enc is not None  # the manifest records a real encoder
             enc.load()
             mf.check_fingerprint(self.manifest, enc.fingerprint)
             self._encoder = enc

@@ -14,9 +14,12 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ def lucene_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
     return np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
-_worker_tokenizer = None  # set in each worker process by _init_worker, never in the parent
+_worker_tokenizer: Any = None  # set in each worker process by _init_worker, never in the parent
 
 
 def _init_worker(tokenizer) -> None:
@@ -94,7 +97,7 @@ class PostingsWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._terms_f = open(self.directory / "scratch.terms", "wb")
         self._tf_f = open(self.directory / "scratch.tf", "wb")
-        self._pool = None
+        self._pool: Pool | None = None
 
     # -- adding --------------------------------------------------------------------------
     def add(self, texts: Sequence[str]) -> None:

@@ -201,6 +201,7 @@ class LoadedIndex:
 
                 def build() -> Encoder:
                     enc = load_encoder(spec["spec"], device=self._device)
+                    assert enc is not None  # the manifest records a real encoder
                     enc.load()
                     return enc
 
@@ -231,5 +232,6 @@ class LoadedIndex:
         """
         if self._sent_vecs is None:
             return None
+        assert self._sent_ptr is not None and self._sent_rows is not None  # loaded with _sent_vecs
         lo, hi = int(self._sent_ptr[chunk_row]), int(self._sent_ptr[chunk_row + 1])
         return np.asarray(self._sent_vecs[np.asarray(self._sent_rows[lo:hi])])

@@ -93,7 +93,9 @@ def _dict_entries(data: bytes) -> list[tuple[str, int | None, str | None]]:
     """``(word, freq, tag)`` per line, parsed exactly as jieba's ``load_userdict`` does."""
     out = []
     for ln in _dict_lines(data):
-        word, freq, tag = _USERDICT_LINE.match(ln.strip()).groups()
+        m = _USERDICT_LINE.match(ln.strip())
+        assert m is not None  # the pattern matches any non-empty line
+        word, freq, tag = m.groups()
         out.append((word, int(freq) if freq is not None else None, tag.strip() if tag is not None else None))
     return out
 
@@ -182,7 +184,7 @@ class ChineseTokenizer:
         if self.user_dict is not None:
             self._dicts.append(self.user_dict.read_bytes())
         self._segmenter: str | None = None
-        self._jieba = None  # the loaded segmenter: a jieba.Tokenizer or a _RustJieba
+        self._jieba: Any = None  # the loaded segmenter: a jieba.Tokenizer or a _RustJieba
         self._lock = threading.Lock()
 
     @property

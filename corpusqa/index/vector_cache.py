@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -136,7 +136,7 @@ class VectorCache:
                 self._fail(exc)
         return {"path": str(self.path), "file_bytes": _file_bytes(self.path), "encoders": per}
 
-    def prune(self, keep: dict[str, Iterable[str]]) -> int:
+    def prune(self, keep: Mapping[str, Iterable[str]]) -> int:
         """Delete every vector except ``keep[fingerprint]``'s keys; returns how many went.
 
         The file shrinks afterwards (VACUUM), which needs as much free disk as it keeps.

@@ -41,7 +41,9 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Hashable, Iterable, Sequence
+from typing import Any, Hashable, Iterable, Sequence, TypeVar
+
+_Key = TypeVar("_Key", bound=Hashable)  # a candidate's key: a chunk id or row
 
 #: Candidates re-scored (the lexical top ``depth``).
 DEPTH = 50
@@ -152,10 +154,10 @@ def exact_share(ev: Evidence, text: str, article_text: str = "") -> float:
     return found / wanted
 
 
-def rescore(candidates: Sequence[tuple[Hashable, float]], texts: Sequence[str],
+def rescore(candidates: Sequence[tuple[_Key, float]], texts: Sequence[str],
             article_texts: Sequence[str], forms: Sequence[Evidence],
             proximity_weight: float = PROXIMITY_WEIGHT, exact_weight: float = EXACT_WEIGHT
-            ) -> list[tuple[Hashable, float]]:
+            ) -> list[tuple[_Key, float]]:
     """Candidates ``(key, bm25)`` (a chunk id or row) re-ranked by BM25 share + proximity + exact match.
 
     Args:
@@ -191,7 +193,7 @@ class PlaceTagger:
 
     def __init__(self, user_dicts: Sequence[bytes] | None = None):
         self._dicts = user_dicts
-        self._pos = None
+        self._pos: Any = None  # a jieba.posseg.POSTokenizer once loaded
         self._lock = threading.Lock()
 
     def load(self) -> "PlaceTagger":

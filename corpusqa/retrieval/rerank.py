@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from typing import Any, Sequence
 
 from corpusqa.errors import EncoderError
 from corpusqa.models import Hit
@@ -28,7 +28,7 @@ class CrossEncoderReranker:
         self.model_name = spec[3:] if spec.startswith("st:") else spec
         self.device = device
         self.batch_size = batch_size
-        self._model = None
+        self._model: Any = None  # a sentence_transformers.CrossEncoder once loaded
 
     def load(self) -> "CrossEncoderReranker":
         if self._model is None:

@@ -292,7 +292,7 @@ class HybridRetriever:
                 gate = None
                 if weights[0] <= 0.0:
                     runs, weights = runs[1:], weights[1:]
-        by_id = {}
+        by_id: dict[str, Hit] = {}
         for run in runs:
             for h in run:
                 by_id.setdefault(h.chunk_id, h)

@@ -215,7 +215,8 @@ def install_api(app: FastAPI, service: ChatService, checker: Checker | None = No
     """
     lang = service.language
     slots = threading.BoundedSemaphore(ASK_CONCURRENCY)
-    errors = {400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+    errors: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 401: {"model": ErrorOut},
+                                                422: {"model": ErrorOut}}
     router = APIRouter(prefix=PREFIX, dependencies=[Depends(make_login(checker, token))],
                        responses={401: {"model": ErrorOut}}, tags=["corpusqa"])
 

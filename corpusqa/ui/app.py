@@ -27,11 +27,11 @@ log = logging.getLogger(__name__)
 
 CONCURRENCY_LIMIT = 2   # questions answered at once (CPU-bound; more only queues on 2 cores)
 QUEUE_SIZE = 64         # waiting requests beyond which users are told to retry
-_PRIVATE = {"api_visibility": "private"}
+_PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 # Enter and "new chat" are also callable by Gradio API clients (gradio_client; the load test
 # drives the app this way): same queue, limits, login and per-session state as the browser.
 # Undocumented: not listed on the API page.
-_CHAT_API = {"api_visibility": "undocumented"}
+_CHAT_API: dict[str, Any] = {"api_visibility": "undocumented"}
 
 
 def build_app(settings: Settings, assistant_factory: AssistantFactory = default_assistant_factory,
@@ -70,7 +70,7 @@ def build_app(settings: Settings, assistant_factory: AssistantFactory = default_
             gr.update(visible=False), None
 
     def on_vote(turns, evt: gr.EventData):
-        data = getattr(evt, "_data", None) or {}
+        data: Any = getattr(evt, "_data", None) or {}  # the event's raw JSON payload
         try:
             index, vote = int(data.get("turn")), str(data.get("vote"))
         except (TypeError, ValueError):
@@ -198,8 +198,8 @@ def build_app(settings: Settings, assistant_factory: AssistantFactory = default_
         filters = [date_from, date_to, source_filter]
         answer_out = [turns, transcript, rewrite_row, rewrite_box]
         for trigger, api in ((question.submit, True), (ask_btn.click, False)):
-            start_api = {"api_name": "chat_start", **_CHAT_API} if api else _PRIVATE
-            answer_api = {"api_name": "chat_answer", **_CHAT_API} if api else _PRIVATE
+            start_api: dict[str, Any] = {"api_name": "chat_start", **_CHAT_API} if api else _PRIVATE
+            answer_api: dict[str, Any] = {"api_name": "chat_answer", **_CHAT_API} if api else _PRIVATE
             trigger(on_start, [question, turns], [turns, transcript, question], queue=False, **start_api).then(
                 on_answer, [turns, *filters], answer_out, concurrency_id="ask", show_progress="minimal",
                 **answer_api)

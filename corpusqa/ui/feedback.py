@@ -83,6 +83,7 @@ class FeedbackStore:
                 cur = conn.execute(
                     f"INSERT INTO {TABLE} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                     list(row.values()))
+            assert cur.lastrowid is not None  # set by the INSERT
             return int(cur.lastrowid)
 
     def update(self, row_id: int, *, vote: str | None = None, comment: str | None = None) -> None:

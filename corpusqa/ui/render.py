@@ -216,6 +216,7 @@ def render_turn(turn: Turn, index: int, language: str) -> str:
         state = "error"
     else:
         a = turn.answer
+        assert a is not None  # not pending and no error: answered
         body = ""
         if a.rewritten_question and a.rewritten_question != a.question:
             body += (f'<div class="cqa-rewritten" data-testid="cqa-rewritten">{esc(t("ui.rewritten", language))}'

@@ -189,6 +189,7 @@ class ChatService:
         if not (0 <= index < len(turns)) or turns[index].answer is None or vote not in ("up", "down"):
             return list(turns)
         turn = turns[index]
+        assert turn.answer is not None  # checked above
         if turn.feedback_id is not None:
             self.feedback.update(turn.feedback_id, vote=vote)
             return replace_turn(turns, index, vote=vote)
@@ -199,7 +200,9 @@ class ChatService:
         """Attach a comment to the feedback row of turn ``index``; False when not rated yet."""
         if not (0 <= index < len(turns)) or turns[index].feedback_id is None or not (text or "").strip():
             return False
-        self.feedback.update(turns[index].feedback_id, comment=text)
+        feedback_id = turns[index].feedback_id
+        assert feedback_id is not None  # checked above
+        self.feedback.update(feedback_id, comment=text)
         return True
 
     # -- corpus and uploads -------------------------------------------------------
@@ -262,7 +265,7 @@ class ChatService:
         return RemovalPreview(
             targets=(*plan.sources, *singles), articles=len(plan.articles),
             sources=tuple((n, int(counts.get(n, 0))) for n in plan.sources),
-            singles=tuple((i, found[i].title, found[i].source) for i in singles if found[i] is not None))
+            singles=tuple((i, a.title, a.source) for i in singles if (a := found[i]) is not None))
 
     def remove(self, targets: Sequence[str]) -> RemoveReport:
         """Remove a confirmed preview's ``targets``: the index first, then the corpus.

@@ -178,7 +178,8 @@ def _normaliser_steps(norm_map: dict[int, str]) -> list:
     """
     from tokenizers import Regex, normalizers
 
-    before, protect = {}, []
+    before: dict[str, list[str]] = {}
+    protect: list[str] = []
     for cp, out in sorted(norm_map.items()):
         ch = chr(cp)
         if _nfkc(ch) != out:
@@ -189,7 +190,7 @@ def _normaliser_steps(norm_map: dict[int, str]) -> list:
         ch = chr(cp)
         if _nfkc(ch) != ch:
             protect.append(ch)
-    steps = []
+    steps: list[normalizers.Normalizer] = []
     for out, chars in sorted(before.items()):
         cls = "".join(re.escape(c) if c.isprintable() else f"\\x{{{ord(c):x}}}" for c in chars)
         steps.append(normalizers.Replace(Regex(f"[{cls}]"), out))

@@ -14,6 +14,7 @@ import logging
 import random
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from corpusqa.answers.verifier.base import file_sha256
 from corpusqa.answers.verifier.data import (Pair, PairBuilder, QAItem, load_squad_like,
@@ -98,7 +99,7 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
     files = {"train.jsonl": train, "dev.jsonl": dev, "calib.jsonl": calib,
              "test-xquad.jsonl": test_x,
              "test-gold.jsonl": test_g}
-    summary = {"seed": seed, "max_cmrc": max_cmrc, "inputs": {}, "outputs": {},
+    summary: dict[str, Any] = {"seed": seed, "max_cmrc": max_cmrc, "inputs": {}, "outputs": {},
                "splits": {"salt": "corpusqa-verifier-v1", "cmrc_dev": CMRC_DEV,
                           "xquad_test": XQUAD_HELD_OUT, "xquad_calib": XQUAD_CALIB,
                           "gold_test": GOLD_HELD_OUT, "gold_calib": GOLD_CALIB}}

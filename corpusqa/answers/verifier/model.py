@@ -8,7 +8,7 @@ sentence-transformers ``CrossEncoder`` (``CORPUSQA_VERIFIER``). ``none`` turns i
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class Verifier:
         self.device = device or "cpu"
         self.max_length = max_length
         self.batch_size = batch_size
-        self._model = None
+        self._model: Any = None  # a CrossEncoder or a FolderScorer once loaded
         self.card: dict = {}
 
     @property

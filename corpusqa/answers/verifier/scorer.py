@@ -19,7 +19,7 @@ def _torch_nn():
     return torch.nn.Module
 
 
-class MeanPoolScorer(_torch_nn()):
+class MeanPoolScorer(_torch_nn()):  # type: ignore[misc]  # torch.nn.Module, imported lazily
     """``logit = w · mean(last hidden states over the pair's tokens) + b``."""
 
     def __init__(self, bert, dropout: float = 0.1):

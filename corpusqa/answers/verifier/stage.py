@@ -9,11 +9,14 @@ answer's confidence. Candidates the verifier did not score follow, with confiden
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Collection, Sequence
+from typing import TYPE_CHECKING, Callable, Collection, Sequence
 
 from corpusqa.answers.answer_model import AnswerModel, add_verifier_features, is_latin_question
 from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.answers.verifier.inputs import CONTEXT_CHARS, candidate_text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def previous_tail(article_text: str, start: int) -> str:
@@ -22,7 +25,7 @@ def previous_tail(article_text: str, start: int) -> str:
 
 
 def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerModel,
-           score: Callable[[str, list[str]], Sequence[float]],
+           score: Callable[[str, list[str]], Sequence[float] | np.ndarray],
            article: Callable[[str], tuple[str, str]],
            absent: Collection[str] = ()) -> list[SentenceCandidate]:
     """Candidates re-ranked by the answer model (best first).

@@ -69,7 +69,7 @@ def _tokenizer(base: Path):
     return PreTrainedTokenizerFast.from_pretrained(str(base))
 
 
-def batches(pairs: Sequence[Pair], size: int, order: Sequence[int]):
+def batches(pairs: Sequence[Pair], size: int, order: Sequence[int] | np.ndarray):
     for i in range(0, len(order), size):
         yield [pairs[j] for j in order[i:i + size]]
 

@@ -105,7 +105,7 @@ def list_(obj, source: str | None, limit: int | None, as_json: bool) -> None:
         copies: dict[str, list[str]] = {}
         for dup, can in sorted(canonical.items()):
             copies.setdefault(can, []).append(dup)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for a in store.iter_articles(source=source):
             if limit is not None and len(rows) >= limit:
                 break

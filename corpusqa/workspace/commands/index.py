@@ -98,6 +98,7 @@ def stats(obj, as_json: bool) -> None:
     if as_json:
         _echo_json(info.to_dict())
         return
+    assert info.size_bytes is not None  # index_info() measures it by default
     manifest = info.manifest
     counts, enc = manifest["counts"], manifest.get("encoder") or {}
     sv = manifest.get("sentence_vectors") or {}
