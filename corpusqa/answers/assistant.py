@@ -360,8 +360,8 @@ class Assistant:
         units = content_units(match_q, self.index.tokenize(match_q))
         keywords = key_words(self._words.tokenize(match_q))
         sentences = self._sentences(top)
-        # an index built without sentence vectors (--sentence-vectors off, or above the
-        # auto limit) has no sentence cosine to give: its features are left out below
+        # an index built without sentence vectors (--sentence-vectors off, the default, or
+        # above the auto limit): the verified candidates' vectors are embedded below
         no_sentence_vecs = bool(sentences) and all(s["vec"] is None for s in sentences)
         cands = sentence_features(match_q, qtype, units, sentences, query.vector, keywords)
         ranked = rank_candidates(cands, self.config.weights, self.config.confidence)
@@ -372,10 +372,8 @@ class Assistant:
             t4 = time.perf_counter()
             if no_sentence_vecs and query.vector is not None:
                 ranked = self._embed_top_sentences(ranked, query.vector)
-                no_sentence_vecs = False
             assert self.answer_model is not None  # set with the verifier
-            absent = self.answer_model.absent_features(
-                self.encoder_name if query.vector is not None and not no_sentence_vecs else None)
+            absent = self.answer_model.absent_features(self.encoder_name if query.vector is not None else None)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
                             lambda aid: (self.articles[aid].title, self.articles[aid].text),
                             absent)

@@ -187,17 +187,25 @@ def run_user(url: str, user: int, conversations: Sequence[tuple[str, ...]], dead
                 break
 
 
-def consistency_errors(results: Sequence[Result]) -> list[Result]:
-    """Results whose answer differs from another user's answer to the same conversation step."""
-    first: dict[str, str] = {}
+def consistency_errors(results: Sequence[Result],
+                       windows: Sequence[tuple[float, float]] = ()) -> list[Result]:
+    """Results whose answer differs from an earlier answer to the same conversation step.
+
+    ``windows`` (``bench load --change``) are the spans from each corpus change's start until
+    it settled: a version is the span between two of them, answers are compared within one
+    version only, and questions started inside a window are not compared.
+    """
+    first: dict[tuple[int, str], str] = {}
     bad = []
-    for r in results:
-        if r.error:
+    for r in sorted(results, key=lambda r: r.started):
+        if r.error or any(a <= r.started <= b for a, b in windows):
             continue
-        seen = first.setdefault(r.key, r.answer)
+        epoch = sum(r.started > b for _, b in windows)
+        seen = first.setdefault((epoch, r.key), r.answer)
         if seen != r.answer:
             bad.append(Result(r.user, r.key, r.latency_ms, r.state, r.answer,
-                              f"answered differently than before: {r.answer[:30]!r} vs {seen[:30]!r}"))
+                              f"answered differently within one version: {r.answer[:30]!r} vs {seen[:30]!r}",
+                              r.started))
     return bad
 
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from corpusqa.bench.load import ANSWER_API, Result, check_turn, last_turn, run_user
+from corpusqa.bench.load import ANSWER_API, Result, check_turn, consistency_errors, last_turn, run_user
 from corpusqa.bench.server_proc import free_port, rss_mb, start_server, stop_server
 from corpusqa.eval.metrics import percentile
 from corpusqa.eval.report import md_table
@@ -242,26 +242,6 @@ def swap_memory(home: Path, folder: Path, probe: Probe, pid: int, swaps: int, er
         if value is not None:
             rss.append(round(value, 1))
     return rss
-
-
-def consistency_errors(results: Sequence[Result], windows: Sequence[tuple[float, float]]) -> list[Result]:
-    """Results answered differently from an earlier one in the same version.
-
-    A version is the span between two changes; questions started inside a change's
-    window (from its start to ``SETTLE_S`` after it finished) are not compared.
-    """
-    first: dict[tuple[int, str], str] = {}
-    bad = []
-    for r in sorted(results, key=lambda r: r.started):
-        if r.error or any(a <= r.started <= b for a, b in windows):
-            continue
-        epoch = sum(r.started > b for _, b in windows)
-        seen = first.setdefault((epoch, r.key), r.answer)
-        if seen != r.answer:
-            bad.append(Result(r.user, r.key, r.latency_ms, r.state, r.answer,
-                              f"answered differently within one version: {r.answer[:30]!r} vs {seen[:30]!r}",
-                              r.started))
-    return bad
 
 
 def run_with_changes(users: int, seconds: float, home: Path, conversations: Sequence[tuple[str, ...]],

@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from corpusqa.corpus.dedupe import (DEFAULT_THRESHOLD, MAX_DF, METHOD, MIN_SHINGLES, WINDOW,
+from corpusqa.corpus.dedupe import (DEFAULT_THRESHOLD, MAX_DF, METHOD, MIN_SHINGLES, WINDOW, DuplicateLink,
                                     assign_canonicals, containment, fingerprints, shingle_sequence)
 
 #: Bump when the fingerprints or the pairs would come out differently: the index is rebuilt.
@@ -201,16 +201,20 @@ class DuplicateIndex:
             lengths.update(self.conn.execute(f"SELECT id, n_chars FROM articles WHERE id IN ({marks})", chunk))
             self.conn.execute(f"DELETE FROM duplicates WHERE article_id IN ({marks})", chunk)
             self.conn.execute(f"UPDATE articles SET canonical_id = NULL WHERE id IN ({marks})", chunk)
-        links = assign_canonicals(lengths, pairs)
-        self.conn.executemany("INSERT INTO duplicates (article_id, canonical_id, score, method) VALUES (?, ?, ?, ?)",
-                              [(lk.article_id, lk.canonical_id, float(lk.score), lk.method) for lk in links])
-        self.conn.executemany("UPDATE articles SET canonical_id = ? WHERE id = ?",
-                              [(lk.canonical_id, lk.article_id) for lk in links])
+        write_links(self.conn, assign_canonicals(lengths, pairs))
 
     def stats(self) -> dict[str, int]:
         """Rows in the index: fingerprints and pairs."""
         return {"fingerprints": self.conn.execute("SELECT count(*) FROM dup_fingerprints").fetchone()[0],
                 "pairs": self.conn.execute("SELECT count(*) FROM dup_pairs").fetchone()[0]}
+
+
+def write_links(conn: sqlite3.Connection, links: Sequence[DuplicateLink]) -> None:
+    """Record ``links`` in ``duplicates`` and ``articles.canonical_id`` (their old links cleared by the caller)."""
+    conn.executemany("INSERT INTO duplicates (article_id, canonical_id, score, method) VALUES (?, ?, ?, ?)",
+                     [(lk.article_id, lk.canonical_id, float(lk.score), lk.method) for lk in links])
+    conn.executemany("UPDATE articles SET canonical_id = ? WHERE id = ?",
+                     [(lk.canonical_id, lk.article_id) for lk in links])
 
 
 def _fingerprints_of(text: str) -> np.ndarray | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import sqlite_utils
 
 from corpusqa.corpus.dup_index import SCHEMA as DUP_SCHEMA
-from corpusqa.corpus.dup_index import DuplicateIndex
+from corpusqa.corpus.dup_index import DuplicateIndex, write_links
 from corpusqa.errors import CorpusError
 from corpusqa.models import Article, Paragraph, text_hash
 
@@ -270,11 +270,7 @@ class CorpusStore:
         with busy_as_error(self.path), self.db.atomic():
             self.db.execute("DELETE FROM duplicates")
             self.db.execute("UPDATE articles SET canonical_id = NULL WHERE canonical_id IS NOT NULL")
-            self.db.table("duplicates").insert_all(
-                {"article_id": lk.article_id, "canonical_id": lk.canonical_id, "score": float(lk.score),
-                 "method": lk.method} for lk in links)
-            self.db.conn.executemany("UPDATE articles SET canonical_id = ? WHERE id = ?",
-                                     [(lk.canonical_id, lk.article_id) for lk in links])
+            write_links(self.db.conn, links)
 
     # -- reading ---------------------------------------------------------
 

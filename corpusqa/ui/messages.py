@@ -171,12 +171,6 @@ MESSAGES = {
         "zh": "已删除 {sources} 个来源文件、共 {articles} 篇文章。{index}",
         "en": "Removed {sources} source file(s), {articles} article(s) in all. {index}",
     },
-    "ui.remove.index_updated": {
-        "zh": "索引已更新（现有 {chunks} 个片段），删除的文章不会再被检索或引用。",
-        "en": "The index was updated ({chunks} chunks now); removed articles are never retrieved or cited again.",
-    },
-    "ui.remove.index_retired": {"zh": "语料库已空，索引已停用。", "en": "The corpus is empty; the index was taken down."},
-    "ui.remove.no_index": {"zh": "还没有索引，无需更新。", "en": "There is no index yet; nothing to update."},
     "ui.auth.bad_spec": {
         "zh": "登录配置无效：{where}。格式为 用户名:密码，多个用逗号或换行分隔。",
         "en": "Invalid login configuration in {where}. Use user:password, several separated by commas or lines.",

@@ -64,13 +64,9 @@ class RemovalPreview:
 
 def removal_summary(report: RemoveReport, language: str) -> str:
     """One line for the admin: sources and articles removed, and what happened to the index."""
-    if report.index is not None:
-        index = t("ui.remove.index_updated", language, chunks=report.index.chunks)
-    elif report.index_retired:
-        index = t("ui.remove.index_retired", language)
-    else:
-        index = t("ui.remove.no_index", language)
-    return t("ui.remove.done", language, sources=len(report.sources), articles=len(report.articles), index=index)
+    key, params = report.index_message()
+    return t("ui.remove.done", language, sources=len(report.sources), articles=len(report.articles),
+             index=t(key, language, **params))
 
 
 def _warm(assistant, question: str = WARM_UP_QUESTION) -> None:

@@ -39,6 +39,14 @@ class RemoveReport:
         return {"sources": list(self.sources), "articles": list(self.articles),
                 "index": self.index.to_dict() if self.index else None, "index_retired": self.index_retired}
 
+    def index_message(self) -> tuple[str, dict[str, Any]]:
+        """The message key and parameters saying what happened to the index (CLI and web chat)."""
+        if self.index is not None:
+            return "corpus.remove.index_updated", {"chunks": self.index.chunks}
+        if self.index_retired:
+            return "corpus.remove.index_retired", {}
+        return "corpus.remove.no_index", {}
+
 
 def reindex_without(workspace: Workspace, removed: set[str],
                     progress: bool | None) -> tuple[BuildReport | None, bool]:

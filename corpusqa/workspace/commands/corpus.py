@@ -200,9 +200,5 @@ def _print_removal(obj, report: RemoveReport) -> None:
     for name in report.sources:
         click.echo(f"{obj.msg('corpus.status.removed')}  {name}")
     click.echo(obj.msg("corpus.remove.done", sources=len(report.sources), articles=len(report.articles)))
-    if report.index is not None:
-        click.echo(obj.msg("corpus.remove.index_updated", chunks=report.index.chunks))
-    elif report.index_retired:
-        click.echo(obj.msg("corpus.remove.index_retired"))
-    else:
-        click.echo(obj.msg("corpus.remove.no_index"))
+    key, params = report.index_message()
+    click.echo(obj.msg(key, **params))
