@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from corpusqa.index import store as st
+from corpusqa.index.chunk_rows import ChunkTable, ChunkTableWriter
 from corpusqa.index.npyfiles import append_rows
 from corpusqa.index.postings import append_documents
 from corpusqa.models import Article, content_id, text_hash
@@ -80,10 +81,12 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, a
         ids.append(art.id)
         counts.append(len(cs))
         hashes.append(text_hash(art.text))
+    table = ChunkTableWriter(ChunkTable.load(live))
     shutil.copyfile(live / st.CHUNKS, tmp / st.CHUNKS)
-    with open(tmp / st.CHUNKS, "a", encoding="utf-8") as f:
+    with open(tmp / st.CHUNKS, "ab") as f:
         for _, c in new_chunks:
-            f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+            f.write(table.encode(c))
+    table.save(tmp)
     write_article_rows(tmp / ARTICLE_ROWS, ids, counts, hashes if len(hashes) == len(ids) else [])
     clock.lap("chunking_s")
     tokens = [builder.tokenizer.tokenize(t) for t in lex_docs]

@@ -140,7 +140,6 @@ class EmbeddedBackend:
         self.article_meta = article_meta or {}
         self.manifest = index.manifest
         self.version = index.version
-        self._first: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self.index)
@@ -159,8 +158,7 @@ class EmbeddedBackend:
     def _rows(self, filters: FilterSpec | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
             return None
-        ok = {a: passes(filters, m) for a, m in self.article_meta.items()}
-        return np.asarray([i for i, a in enumerate(self.index.article_ids) if ok.get(a, False)], dtype=np.int64)
+        return self.index.rows_for_articles([a for a, m in self.article_meta.items() if passes(filters, m)])
 
     def _hits(self, raw: list[tuple[int, float]]) -> list[ChunkHit]:
         chunks = self.index.chunks
@@ -189,14 +187,8 @@ class EmbeddedBackend:
 
     def lede_chunks(self, article_ids: Sequence[str]) -> dict[str, Chunk]:
         """Each article's first chunk (the one starting earliest); missing articles left out."""
-        chunks = self.index.chunks
-        if self._first is None:
-            first: dict[str, int] = {}
-            for row, c in enumerate(chunks):
-                if c.article_id not in first or c.start < chunks[first[c.article_id]].start:
-                    first[c.article_id] = row
-            self._first = first
-        return {a: chunks[self._first[a]] for a in article_ids if a in self._first}
+        chunks, first = self.index.chunks, self.index.first_rows()
+        return {a: chunks[first[a]] for a in article_ids if a in first}
 
     def sentence_vectors(self, chunk_id: str) -> np.ndarray | None:
         return self.index.sentence_vectors(self.index.chunk_row(chunk_id))

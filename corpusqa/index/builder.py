@@ -11,7 +11,6 @@ it stopped.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -26,6 +25,7 @@ import numpy as np
 from corpusqa.errors import SearchIndexError
 from corpusqa.index import manifest as mf
 from corpusqa.index import store as st
+from corpusqa.index.chunk_rows import ChunkTableWriter
 from corpusqa.index.append import ARTICLE_ROWS, append_version, can_append, read_article_rows, write_article_rows
 from corpusqa.index.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, Chunker
 from corpusqa.index.dense import ANN_THRESHOLD, HNSW_M, DenseIndex, choose_kind
@@ -314,14 +314,15 @@ class IndexBuilder:
         row_hashes: list[str] = []
         n_articles = n_chunks = 0
         batch: list[tuple[Chunk, str, str]] = []
-        with open(tmp / st.CHUNKS, "w", encoding="utf-8") as rows_f, open(vec_path, "wb") as vec_f:
+        table = ChunkTableWriter()
+        with open(tmp / st.CHUNKS, "wb") as rows_f, open(vec_path, "wb") as vec_f:
 
             def flush() -> None:
                 nonlocal n_chunks
                 if not batch:
                     return
                 for c, _, _ in batch:
-                    rows_f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+                    rows_f.write(table.encode(c))
                 clock.lap("chunking_s")
                 lex.add([lt for _, _, lt in batch])
                 clock.lap("lexical_s")
@@ -351,6 +352,7 @@ class IndexBuilder:
                 if len(batch) >= self.flush_chunks:
                     flush()
             flush()
+        table.save(tmp)
         write_article_rows(tmp / ARTICLE_ROWS, row_ids, row_counts, row_hashes)
         return n_articles, n_chunks
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from corpusqa.errors import SearchIndexError
 from corpusqa.index import manifest as mf
+from corpusqa.index.chunk_rows import ArticleRows, ChunkRows, ChunkTable
 from corpusqa.index.dense import DenseIndex
 from corpusqa.index.encoders import Encoder, load_encoder
 from corpusqa.index.lexical import LexicalIndex
@@ -38,14 +39,19 @@ ARTICLE_ROWS = "article_rows.json"  # written by the builder and append.py
 
 
 def read_chunks(directory: Path) -> list[Chunk]:
-    """The chunks of a version, in row order."""
-    chunks = []
+    """The chunks of a version, in row order (all parsed: for maintenance, not for questions)."""
+    from corpusqa.index.chunk_rows import chunk_from_row
+
     with open(directory / CHUNKS, encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            chunks.append(Chunk(id=d["id"], article_id=d["article_id"], ordinal=d["ordinal"], start=d["start"],
-                                end=d["end"], text=d["text"], sentences=tuple(tuple(s) for s in d["sentences"])))
-    return chunks
+        return [chunk_from_row(json.loads(line)) for line in f]
+
+
+def read_article_rows(directory: Path) -> dict[str, Any] | None:
+    """``article_rows.json``: article ids in row order, their chunk counts and text hashes."""
+    try:
+        return json.loads((directory / ARTICLE_ROWS).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def load_array(path: Path) -> np.ndarray:
@@ -118,9 +124,17 @@ class LoadedIndex:
         self.path = path
         self.version = path.name
         self.manifest = manifest
-        self.chunks: list[Chunk] = read_chunks(path)
-        self.article_ids: list[str] = [c.article_id for c in self.chunks]
-        self._rows = {c.id: i for i, c in enumerate(self.chunks)}
+        # chunk rows are parsed on demand (chunk_rows.py): opening costs the same at 1M chunks
+        self.chunks = ChunkRows(path / CHUNKS, ChunkTable.load(path))
+        n = len(self.chunks)
+        rows = read_article_rows(path)
+        if rows is None or sum(rows.get("counts") or []) != n:
+            raise ValueError(f"{ARTICLE_ROWS} is missing or does not match the chunk rows")
+        self.article_ids = ArticleRows(list(rows["ids"]), rows["counts"])
+        hashes = rows.get("hashes") or []
+        self._article_hashes: list[str] | None = hashes if len(hashes) == len(rows["ids"]) else None
+        del rows
+        self._first: dict[str, int] | None = None
         self._tokenizer = tokenizer
         self.lexical = LexicalIndex.load(path / LEXICAL_DIR, tokenizer)
         self.dense: DenseIndex | None = None
@@ -132,10 +146,11 @@ class LoadedIndex:
         if (manifest.get("sentence_vectors") or {}).get("enabled"):
             self._sent_vecs = load_array(path / SENTENCE_VECTORS)
             self._sent_rows = load_array(path / CHUNK_SENTENCES)
-            self._sent_ptr = np.concatenate([[0], np.cumsum([len(c.sentences) for c in self.chunks])])
-        if len(self.chunks) != manifest["counts"]["chunks"] or self.lexical.size != len(self.chunks):
+            counts = self.chunks.table.sentence_counts
+            self._sent_ptr = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+        if n != manifest["counts"]["chunks"] or self.lexical.size != n:
             raise ValueError("row counts of chunks and lexical index disagree")
-        if self.dense is not None and self.dense.size != len(self.chunks):
+        if self.dense is not None and self.dense.size != n:
             raise ValueError("row counts of chunks and vectors disagree")
         if self.dense is not None:
             _check_vectors(self.dense)
@@ -153,24 +168,24 @@ class LoadedIndex:
 
     def chunk_row(self, chunk_id: str) -> int:
         """Row of ``chunk_id`` (KeyError when it is not in this index)."""
-        return self._rows[chunk_id]
+        return self.chunks.row_of(chunk_id)
 
     def rows_for_articles(self, article_ids) -> np.ndarray:
-        """Rows of all chunks of the given articles (for filters)."""
-        wanted = set(article_ids)
-        return np.array([i for i, a in enumerate(self.article_ids) if a in wanted], dtype=np.int64)
+        """Rows of all chunks of the given articles, ascending (for filters)."""
+        return self.article_ids.rows(article_ids)
+
+    def first_rows(self) -> dict[str, int]:
+        """Article id -> the row of its first chunk (the lede)."""
+        if self._first is None:
+            self._first = self.article_ids.first_rows()
+        return self._first
 
     def article_hashes(self) -> dict[str, str] | None:
         """Article id -> hash of the text it was indexed from (``models.text_hash``), or
         None for an index written before the hashes were kept."""
-        try:
-            rows = json.loads((self.path / ARTICLE_ROWS).read_text())
-        except (OSError, ValueError):
+        if self._article_hashes is None:
             return None
-        ids, hashes = rows.get("ids") or [], rows.get("hashes") or []
-        if len(ids) != len(hashes):
-            return None
-        return dict(zip(ids, hashes))
+        return dict(zip(self.article_ids.ids, self._article_hashes))
 
     def tokenize(self, text: str) -> list[str]:
         """The lexical index's own tokenizer."""
