@@ -118,3 +118,51 @@ def test_listwise_run_trains_and_resumes(tmp_path):
     messages = []
     train(data, tmp_path / "run", cfg, report=messages.append)
     assert any(m.startswith("resumed at step") for m in messages)
+
+
+def test_light_runtime_matches_the_transformers_network(run):
+    """runtime.LightScorer (no transformers) gives the training network's token ids and logits."""
+    import numpy as np
+    import torch
+    from transformers import PreTrainedTokenizerFast
+
+    from corpusqa.answers.verifier.runtime import LightScorer
+    from corpusqa.answers.verifier.scorer import MeanPoolScorer
+
+    _, final, _ = run
+    light = LightScorer(final, max_length=32, batch_size=3)
+    ref, tok = MeanPoolScorer.load(final), PreTrainedTokenizerFast.from_pretrained(str(final))
+    texts = [p.text for p in PAIRS] + ["短", "全区" * 40]  # padding, and a pair cut longest-first
+    for question in (PAIRS[0].question, "包头市" * 30, "How many?"):
+        enc = tok([question] * len(texts), texts, padding=True, truncation="longest_first", max_length=32,
+                  return_tensors="pt", return_token_type_ids=False)
+        ids, mask = light.encode(question, texts)
+        assert np.array_equal(ids, enc["input_ids"].numpy()) and np.array_equal(mask, enc["attention_mask"].numpy())
+        with torch.inference_mode():
+            want = ref(**enc).numpy()
+        assert np.allclose(light.predict(question, texts), want, atol=1e-4)
+    assert light.predict("问", []).shape == (0,)
+
+
+def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):
+    """Chinese/Latin-1 pairs go through the pruned copy, anything else through the whole
+    model; both give the ids of the folder's tokenizer."""
+    import numpy as np
+    from transformers import PreTrainedTokenizerFast
+
+    from corpusqa.answers.verifier.runtime import PRUNED, PRUNED_IDS, PairTokenizer
+
+    _, final, _ = run
+    tok = PreTrainedTokenizerFast.from_pretrained(str(final))
+    cases = [("全区建成了多少个党群服务中心？", ["全区建成党群服务中心14542个。", "Café “引号” ＦＵＬＬ１２", "𪚥罕见字\t换行\n"]),
+             ("How many centres?", ["Привет мир", "日本語のテキスト"]),  # Cyrillic, kana: the whole model
+             ("<mask> 的 <s>", ["😀", ""])]
+    for _ in ("prunes and writes the copy", "loads the copy"):
+        pt = PairTokenizer(final, 24)
+        assert (final / PRUNED).exists() and (final / PRUNED_IDS).exists()
+        for question, texts in cases:
+            want = tok([question] * len(texts), texts, padding=True, truncation="longest_first", max_length=24,
+                       return_tensors="np", return_token_type_ids=False)
+            ids, mask = pt.encode(question, texts)
+            assert np.array_equal(ids, want["input_ids"]) and np.array_equal(mask, want["attention_mask"])
+        assert pt._full is not None  # loaded for the Cyrillic pair only

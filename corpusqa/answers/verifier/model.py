@@ -1,7 +1,7 @@
 """Score (question, candidate sentence) pairs with the verifier cross-encoder.
 
 The bundled model (``verifier.safetensors`` + card) is assembled over the e5 base into a
-mean-pooling scorer folder (``scorer.py``); ``st:NAME_OR_PATH`` loads such a folder or any
+mean-pooling scorer folder (``scorer.py``), run by ``runtime.LightScorer``; ``st:NAME_OR_PATH`` loads such a folder or any
 sentence-transformers ``CrossEncoder`` (``CORPUSQA_VERIFIER``). ``none`` turns it off.
 """
 
@@ -37,7 +37,7 @@ class Verifier:
         self.device = device or "cpu"
         self.max_length = max_length
         self.batch_size = batch_size
-        self._model: Any = None  # a CrossEncoder or a FolderScorer once loaded
+        self._model: Any = None  # a CrossEncoder or a LightScorer once loaded
         self.card: dict = {}
 
     @property
@@ -48,11 +48,6 @@ class Verifier:
         if self._model is not None:
             return self
         try:
-            from sentence_transformers import CrossEncoder
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.set_verbosity_error()
-            hf_logging.disable_progress_bar()
             if self.spec == DEFAULT:
                 from corpusqa.answers.verifier.ship import assemble, read_card
 
@@ -64,12 +59,19 @@ class Verifier:
                 path = self.spec[3:] if self.spec.startswith("st:") else self.spec
             from pathlib import Path
 
-            from corpusqa.answers.verifier.scorer import FolderScorer, is_scorer_folder
+            from corpusqa.answers.verifier.scorer import is_scorer_folder
 
             if is_scorer_folder(Path(path)):
-                self._model = FolderScorer(Path(path), self.device, self.max_length,
-                                           self.batch_size)
+                # our own scorer: plain torch, no transformers import (runtime.py)
+                from corpusqa.answers.verifier.runtime import LightScorer
+
+                self._model = LightScorer(Path(path), self.device, self.max_length, self.batch_size)
             else:
+                from sentence_transformers import CrossEncoder
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.set_verbosity_error()
+                hf_logging.disable_progress_bar()
                 self._model = CrossEncoder(path, device=self.device, max_length=self.max_length,
                                            local_files_only=True)
         except Exception as exc:  # altered file, missing model, bad path
@@ -82,12 +84,12 @@ class Verifier:
         if not texts:
             return np.zeros(0, dtype=np.float32)
         self.load()
+        from corpusqa.answers.verifier.runtime import LightScorer
+
+        if isinstance(self._model, LightScorer):
+            return np.asarray(self._model.predict(question, list(texts)), dtype=np.float32)
         import torch
 
-        from corpusqa.answers.verifier.scorer import FolderScorer
-
-        if isinstance(self._model, FolderScorer):
-            return np.asarray(self._model.predict(question, list(texts)), dtype=np.float32)
         out = self._model.predict([(question, t) for t in texts], batch_size=self.batch_size,
                                   show_progress_bar=False, activation_fn=torch.nn.Identity(),
                                   convert_to_numpy=True)

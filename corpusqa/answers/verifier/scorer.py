@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
 
 MARKER = "corpusqa_verifier.json"
 
@@ -71,32 +70,3 @@ class MeanPoolScorer(_torch_nn()):  # type: ignore[misc]  # torch.nn.Module, imp
 
 def is_scorer_folder(folder: Path) -> bool:
     return (folder / MARKER).exists()
-
-
-class FolderScorer:
-    """Scores pairs with a saved ``MeanPoolScorer`` folder (inference only)."""
-
-    def __init__(self, folder: Path, device: str = "cpu", max_length: int = 96,
-                 batch_size: int = 16):
-        from transformers import PreTrainedTokenizerFast
-
-        self.model = MeanPoolScorer.load(folder).to(device)
-        self.tok = PreTrainedTokenizerFast.from_pretrained(str(folder))
-        self.device, self.max_length, self.batch_size = device, max_length, batch_size
-
-    def predict(self, question: str, texts: Sequence[str]):
-        import numpy as np
-        import torch
-
-        out = []
-        with torch.inference_mode():
-            for i in range(0, len(texts), self.batch_size):
-                part = list(texts[i:i + self.batch_size])
-                # longest_first: a question longer than max_length (questions may run
-                # to 500 characters) is cut too, where only_second raised
-                enc = self.tok([question] * len(part), part, padding=True,
-                               truncation="longest_first", max_length=self.max_length,
-                               return_tensors="pt", return_token_type_ids=False)
-                enc = {k: v.to(self.device) for k, v in enc.items()}
-                out.append(self.model(**enc).float().cpu().numpy())
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)

@@ -1,0 +1,238 @@
+"""Verifier inference without transformers: the scorer network in a few torch ops.
+
+Training uses ``transformers.BertModel`` (``scorer.MeanPoolScorer``). Answering needs only
+the forward pass of a 4-layer BERT encoder with mean pooling and a linear head, and
+importing ``transformers`` for it cost about 2 s and 150 MB at every start. This module
+runs the same network from the same folder:
+
+- weights are read from ``model.safetensors`` memory-mapped; the word-embedding matrix
+  (250k x 384, 384 MB in float32) is never copied, only the rows of the tokens a
+  question uses are paged in;
+- the tokenizer is the folder's ``tokenizer.json`` through ``tokenizers`` (the library
+  behind the fast tokenizer), with the same pair template, longest-first truncation and
+  right padding. Loaded whole, its 250k-piece Unigram model takes 300 MB; most pieces
+  are in scripts a Chinese newsroom never sees, so :class:`PairTokenizer` loads a copy
+  pruned to the pieces written in Chinese, Latin-1 and common punctuation (100 MB) and
+  maps its ids back. For text in those characters the lattice of matching pieces, and so
+  the result, is the same; a pair with any other character is tokenized by the whole
+  model, loaded on first need.
+
+``tests/answers/test_verifier_runtime.py`` checks token ids and logits against the
+transformers implementation.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+
+
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Tensor name -> array mapped copy-on-write from the file (nothing is read yet).
+
+    The format is an 8-byte little-endian header length, a JSON header of
+    ``{name: {dtype, shape, data_offsets}}`` and the raw little-endian data.
+    """
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+    data = np.memmap(path, dtype=np.uint8, mode="c", offset=8 + n)
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        if meta["dtype"] not in _DTYPES:
+            raise ValueError(f"{path.name}: tensor {name} has unsupported dtype {meta['dtype']}")
+        lo, hi = meta["data_offsets"]
+        out[name] = data[lo:hi].view(_DTYPES[meta["dtype"]]).reshape(meta["shape"])
+    return out
+
+
+PRUNED = "tokenizer.zh-en.json"
+PRUNED_IDS = "tokenizer.zh-en.ids.npy"
+
+
+def covered(ch: str) -> bool:
+    """Whether the pruned tokenizer keeps the pieces containing character ``ch``."""
+    o = ord(ch)
+    return (o < 0x100 or 0x2000 <= o < 0x2070 or 0x3000 <= o < 0x3040 or 0x3400 <= o < 0x4DC0
+            or 0x4E00 <= o < 0xA000 or 0xF900 <= o < 0xFB00 or 0xFF00 <= o < 0xFFF0 or ch == "\u2581")
+
+
+def prune_tokenizer(spec: dict) -> tuple[dict, np.ndarray]:
+    """A Unigram ``tokenizer.json`` spec keeping the covered pieces, and new id -> old id.
+
+    Kept too: the special tokens (their ids must not move: the pair template names them
+    by id) and the lowest-scoring piece (the unknown-piece penalty is computed from it).
+    """
+    model = spec["model"]
+    if model.get("type") != "Unigram" or model.get("byte_fallback"):
+        raise ValueError("only a Unigram tokenizer without byte fallback can be pruned")
+    vocab = model["vocab"]
+    special = {t["id"] for t in spec.get("added_tokens") or []}
+    lowest = min(range(len(vocab)), key=lambda i: vocab[i][1])
+    keep = [i for i, (piece, _) in enumerate(vocab) if i in special or i == lowest or all(covered(c) for c in piece)]
+    new_id = {old: new for new, old in enumerate(keep)}
+    for t in spec.get("added_tokens") or []:
+        t["id"] = new_id[t["id"]]
+    for entry in ((spec.get("post_processor") or {}).get("special_tokens") or {}).values():
+        entry["ids"] = [new_id[i] for i in entry["ids"]]
+    if model.get("unk_id") is not None:
+        model["unk_id"] = new_id[model["unk_id"]]
+    model["vocab"] = [vocab[i] for i in keep]
+    return spec, np.asarray(keep, dtype=np.int64)
+
+
+class PairTokenizer:
+    """(question, text) pairs -> ``input_ids`` and ``attention_mask`` as the folder's
+    tokenizer gives them, with the pruned copy where it gives the same ids.
+
+    The pruned copy is written next to ``tokenizer.json`` on first use (or kept in
+    memory when the folder is read-only).
+    """
+
+    def __init__(self, folder: Path, max_length: int):
+        from tokenizers import Tokenizer
+
+        self.folder, self.max_length = folder, max_length
+        pruned, ids = folder / PRUNED, folder / PRUNED_IDS
+        if pruned.exists() and ids.exists():
+            self.tok = self._setup(Tokenizer.from_file(str(pruned)))
+            self.old_ids = np.load(ids, allow_pickle=False)
+        else:
+            spec, self.old_ids = prune_tokenizer(json.loads((folder / "tokenizer.json").read_text(encoding="utf-8")))
+            text = json.dumps(spec, ensure_ascii=False)
+            del spec
+            self.tok = self._setup(Tokenizer.from_str(text))
+            try:
+                _write_atomic(pruned, text.encode("utf-8"))
+                with open(ids.with_suffix(".tmp"), "wb") as f:
+                    np.save(f, self.old_ids, allow_pickle=False)
+                ids.with_suffix(".tmp").replace(ids)
+            except OSError:
+                pass  # a read-only folder: pruned again at the next start
+        self._full: Any = None
+        self.pad_id = int(self.old_ids[self.tok.token_to_id("<pad>")])
+
+    def _setup(self, tok):
+        pad = tok.token_to_id("<pad>")
+        if pad is None:
+            raise ValueError(f"{self.folder}: the tokenizer has no <pad> token")
+        tok.enable_truncation(self.max_length, strategy="longest_first")
+        tok.enable_padding(pad_id=pad, pad_token="<pad>")
+        return tok
+
+    def full(self):
+        """The whole tokenizer (loaded on first need: 300 MB)."""
+        if self._full is None:
+            from tokenizers import Tokenizer
+
+            self._full = self._setup(Tokenizer.from_file(str(self.folder / "tokenizer.json")))
+        return self._full
+
+    def _covered(self, text: str) -> bool:
+        normalizer = self.tok.normalizer
+        norm = normalizer.normalize_str(text) if normalizer is not None else text
+        return all(covered(c) for c in norm)
+
+    def encode(self, question: str, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        pairs = [(question, t) for t in texts]
+        pruned = self._covered(question) and all(self._covered(t) for t in texts)
+        enc = (self.tok if pruned else self.full()).encode_batch(pairs)
+        ids = np.asarray([e.ids for e in enc], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+        return (self.old_ids[ids] if pruned else ids), mask
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+class LightScorer:
+    """Scores (question, text) pairs with a saved scorer folder (``scorer.MeanPoolScorer``).
+
+    Args:
+        folder: config.json, model.safetensors, head.safetensors, tokenizer.json.
+        device: torch device ("cpu", "cuda", ...).
+        max_length: tokens per pair, special tokens included.
+        batch_size: pairs per forward pass.
+    """
+
+    def __init__(self, folder: Path, device: str = "cpu", max_length: int = 96, batch_size: int = 16):
+        import torch
+
+        cfg = json.loads((folder / "config.json").read_text())
+        if cfg.get("model_type", "bert") != "bert" or cfg.get("position_embedding_type", "absolute") != "absolute":
+            raise ValueError(f"{folder}: not a BERT scorer this runtime can run")
+        self.layers = int(cfg["num_hidden_layers"])
+        self.heads = int(cfg["num_attention_heads"])
+        self.eps = float(cfg.get("layer_norm_eps", 1e-12))
+        self.device, self.max_length, self.batch_size = device, max_length, batch_size
+        arrays = read_safetensors(folder / "model.safetensors")
+        head = read_safetensors(folder / "head.safetensors")
+
+        def tensor(a: np.ndarray) -> Any:
+            t = torch.from_numpy(a)
+            return t.float() if device == "cpu" and t.dtype == torch.float32 else t.to(device).float()
+
+        self.w = {k: tensor(v) for k, v in arrays.items()}
+        self.head_w = tensor(head["weight"]).reshape(-1)
+        self.head_b = tensor(head["bias"]).reshape(-1)
+        self.tok = PairTokenizer(folder, max_length)
+
+    def encode(self, question: str, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``input_ids`` and ``attention_mask`` for the pairs, padded to the longest."""
+        return self.tok.encode(question, texts)
+
+    def forward(self, input_ids, attention_mask):
+        """Logits ``(batch,)`` for token tensors (the MeanPoolScorer forward, in eval mode)."""
+        import torch.nn.functional as F
+
+        w, dim = self.w, self.w["embeddings.LayerNorm.weight"].shape[0]
+        b, n = input_ids.shape
+        x = (F.embedding(input_ids, w["embeddings.word_embeddings.weight"])
+             + w["embeddings.position_embeddings.weight"][:n].unsqueeze(0)
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = F.layer_norm(x, (dim,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+        keep = attention_mask.bool()[:, None, None, :]  # (b, 1, 1, n): padding is never attended to
+        hd = dim // self.heads
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+
+            def lin(h, name, p=p):
+                return F.linear(h, w[p + name + ".weight"], w[p + name + ".bias"])
+
+            def split(h):
+                return h.view(b, n, self.heads, hd).transpose(1, 2)
+
+            q, k, v = (split(lin(x, f"attention.self.{t}")) for t in ("query", "key", "value"))
+            a = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+            a = a.transpose(1, 2).reshape(b, n, dim)
+            x = F.layer_norm(lin(a, "attention.output.dense") + x, (dim,), w[p + "attention.output.LayerNorm.weight"],
+                             w[p + "attention.output.LayerNorm.bias"], self.eps)
+            h = F.gelu(lin(x, "intermediate.dense"))
+            x = F.layer_norm(lin(h, "output.dense") + x, (dim,), w[p + "output.LayerNorm.weight"],
+                             w[p + "output.LayerNorm.bias"], self.eps)
+        m = attention_mask.unsqueeze(-1).to(x.dtype)
+        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return pooled @ self.head_w + self.head_b
+
+    def predict(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        """One logit per text (float32), in input order."""
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(texts), self.batch_size):
+                ids, mask = self.encode(question, list(texts[i:i + self.batch_size]))
+                logits = self.forward(torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device))
+                out.append(logits.float().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
