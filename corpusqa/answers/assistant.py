@@ -23,7 +23,7 @@ import numpy as np
 
 from corpusqa.answers.extract import (Confidence, SentenceCandidate, Weights, content_units, coverage, key_words,
                                       rank_candidates, sentence_features)
-from corpusqa.answers.articles import MemoryArticles, StoreArticles
+from corpusqa.answers.articles import ArticleMeta, MemoryArticles, StoreArticles
 from corpusqa.answers.compose import compose
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
@@ -183,19 +183,17 @@ class Assistant:
             from corpusqa.corpus.store import CorpusStore
 
             with CorpusStore(self.settings.db_path) as store:
-                meta = store.article_meta()
+                meta = ArticleMeta(store.article_rows())  # columns, not a dict per article
                 canonical = store.canonical_map()
             source = StoreArticles(self.settings.db_path, meta)
-            hashes = {aid: m.pop("text_sha") for aid, m in meta.items()}
         else:
             source = MemoryArticles(articles)
-            meta = source.meta()
-            hashes = {a.id: text_hash(a.text) for a in articles}
+            meta = ArticleMeta((a.id, a.date, a.source, a.title, a.section, text_hash(a.text)) for a in articles)
         if not meta:
             raise CorpusError("answers.empty_corpus")
         self.index = index
         self.articles = source
-        self._check_index_matches_corpus(hashes)
+        self._check_index_matches_corpus(meta)
         self.ctx = SearchContext(index, meta, dict(canonical or {}))
         self.lexical = LexicalRetriever(self.ctx).load()
         has_dense = bool(getattr(index, "has_dense", False))
@@ -264,7 +262,7 @@ class Assistant:
         self.config = replace(self.config,
                               threshold=model.threshold if override is None else override)
 
-    def _check_index_matches_corpus(self, hashes: Mapping[str, str | None]) -> None:
+    def _check_index_matches_corpus(self, meta: ArticleMeta) -> None:
         """Refuse an index built from other article texts (ingested since the last build).
 
         The index keeps the hash of every article text it was built from; each must equal
@@ -274,8 +272,8 @@ class Assistant:
         from corpusqa.errors import SearchIndexError
 
         indexed = getattr(self.index, "article_hashes", lambda: None)()
-        if indexed is not None and all(hashes.get(a) is not None for a in indexed):
-            if any(hashes.get(a) != h for a, h in indexed.items()):
+        if indexed is not None and all(meta.text_hash(a) is not None for a in indexed):
+            if any(meta.text_hash(a) != h for a, h in indexed.items()):
                 raise SearchIndexError("answers.index_stale")
             return
         for c in self.index.chunks:

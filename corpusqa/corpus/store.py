@@ -322,6 +322,10 @@ class CorpusStore:
         return {r[0]: {"date": r[1], "source": r[2], "title": r[3], "section": r[4], "text_sha": r[5]}
                 for r in rows}
 
+    def article_rows(self) -> Iterator[tuple]:
+        """``(id, date, source, title, section, text_sha)`` of every article, streamed (no text)."""
+        yield from self.db.execute("SELECT id, date, source, title, section, text_sha FROM articles")
+
     def find_ids(self, prefix: str, limit: int = 10) -> list[str]:
         """Article ids starting with ``prefix`` (for short ids typed by users)."""
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

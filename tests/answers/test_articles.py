@@ -109,3 +109,19 @@ def test_a_version_1_database_gains_text_hashes(tmp_path):
         meta = store.article_meta()
     assert meta and all(m["text_sha"] == text_hash(a.text) for a in ARTICLES if a.id in meta
                         for m in [meta[a.id]])
+
+
+def test_article_meta_keeps_columns_and_reads_like_a_mapping(tmp_path):
+    from corpusqa.answers.articles import ArticleMeta
+
+    db = tmp_path / "corpus.db"
+    _store(Settings(home=tmp_path), ARTICLES)
+    with CorpusStore(db) as store:
+        meta = ArticleMeta(store.article_rows())
+        want = store.article_meta()
+    assert len(meta) == len(want) and set(meta) == set(want)
+    for aid, m in want.items():
+        assert meta[aid] == {k: m[k] for k in ("date", "source", "title", "section")}
+        assert meta.text_hash(aid) == m["text_sha"] and aid in meta
+    assert meta.text_hash("nope") is None and "nope" not in meta and meta.get("nope") is None
+    assert StoreArticles(db, meta)._ids is meta  # the columns serve `in`, no copy of the ids
