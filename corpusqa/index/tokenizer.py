@@ -185,6 +185,8 @@ class ChineseTokenizer:
             self._dicts.append(self.user_dict.read_bytes())
         self._segmenter: str | None = None
         self._jieba: Any = None  # the loaded segmenter: a jieba.Tokenizer or a _RustJieba
+        self._user_tags: dict[str, str] | None = None
+        self._posseg: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -262,6 +264,35 @@ class ChineseTokenizer:
                 jlog.setLevel(level)
             self._jieba = tk
         return self
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """``(word, part-of-speech)`` of ``text`` cut without the HMM, as ``jieba.posseg`` does
+        (the user dictionaries' tags included; a word without a tag is ``x``).
+
+        rjieba tags in Rust with the segmenter already loaded for :meth:`tokenize`; with
+        the jieba segmenter, ``jieba.posseg`` builds its tag table on first use.
+        """
+        if self._jieba is None:
+            self.load()
+        if isinstance(self._jieba, _RustJieba):
+            if self._user_tags is None:
+                # jieba lets a user dictionary retag a known word; jieba-rs keeps the old tag
+                self._user_tags = {w: t for d in self._dicts for w, _, t in _dict_entries(d) if t}
+            tags = self._user_tags
+            out: list[tuple[str, str]] = []
+            for m in _JIEBA_HAN.finditer(text or ""):
+                piece = m.group()
+                if "\u4e00" <= piece[0] <= "\u9fd5":
+                    out.extend((w, tags.get(w, f)) for w, f in self._jieba.seg.tag(piece, False))
+                else:
+                    out.append((piece, "x"))
+            return out
+        with self._lock:
+            if self._posseg is None:
+                import jieba.posseg
+
+                self._posseg = jieba.posseg.POSTokenizer(self._jieba)
+        return [(w, f) for w, f in self._posseg.cut(text or "", HMM=False)]
 
     def tokenize(self, text: str) -> list[str]:
         """Tokens of ``text`` in order (documents and queries alike); may be empty."""

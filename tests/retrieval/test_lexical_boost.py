@@ -118,3 +118,33 @@ def test_boosted_retriever_keeps_the_contract(boost_ctx):
     assert r.retrieve("培训班", k=5) == r.retrieve("培训班", k=5)
     with pytest.raises(ValueError):
         LexicalRetriever(boost_ctx, boost=True, depth=0)
+
+
+@pytest.mark.integration
+def test_places_from_rjieba_tags_equal_jieba_posseg_on_the_gold_questions():
+    """The tagger moved from jieba.posseg (160 MB) to rjieba's tags: same places."""
+    import io
+    import json
+    import logging
+    from importlib import resources
+
+    import jieba
+    import jieba.posseg
+
+    from corpusqa.chinese_script import to_simplified
+    from corpusqa.index.tokenizer import _dict_lines, bundled_user_dict
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    tk.load_userdict(io.BytesIO("\n".join(_dict_lines(bundled_user_dict())).encode("utf-8")))
+    pos = jieba.posseg.POSTokenizer(tk)
+    gold = resources.files("corpusqa.eval").joinpath("data/gold.jsonl").read_text(encoding="utf-8")
+    questions = [to_simplified(json.loads(ln)["question"]) for ln in gold.splitlines() if ln.strip()]
+    tagger = lb.bundled_place_tagger()
+    found = 0
+    for q in questions:
+        want = list(dict.fromkeys(w for w, f in pos.cut(q, HMM=False) if f.startswith("ns") and len(w) >= 2))
+        assert tagger.places(q) == want, q
+        found += len(want)
+    assert found > 50
