@@ -4,6 +4,12 @@ The assistant never holds the whole corpus: it keeps the small metadata every fi
 needs (date, source, title, section) and fetches the texts of the articles a question's
 chunks touch, in one query, through a bounded least-recently-used cache. Both sources
 behave as a read-only mapping ``article id -> Article``.
+
+Where the texts live is behind :class:`ArticleStore`: the corpus's SQLite database
+(``corpus.store.CorpusStore``) by default. A server database for a national archive
+implements the same four methods, e.g. PostgreSQL through psycopg with the ``articles`` and
+``paragraphs`` tables of ``corpus/store.py`` and ``id = ANY(%s)`` in ``get_articles``
+(README, "Scale-out").
 """
 
 from __future__ import annotations
@@ -11,12 +17,38 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping
+from typing import Callable, Collection, Iterable, Iterator, Mapping, Protocol
 
 from corpusqa.models import Article
 
-if TYPE_CHECKING:
-    from corpusqa.corpus.store import CorpusStore
+
+class ArticleStore(Protocol):
+    """What the answer path needs from wherever article texts are kept."""
+
+    def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        """The articles with these ids, texts included (unknown ids left out)."""
+        ...
+
+    def article_rows(self) -> Iterable[tuple]:
+        """``(id, date, source, title, section, text_sha)`` of every article, no texts."""
+        ...
+
+    def canonical_map(self) -> dict[str, str]:
+        """Duplicate article id -> the id of its canonical copy."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def sqlite_store(db_path: Path | str) -> Callable[[], ArticleStore]:
+    """A factory of connections to the corpus database (the default store)."""
+
+    def open_store() -> ArticleStore:
+        from corpusqa.corpus.store import CorpusStore
+
+        return CorpusStore(db_path)
+
+    return open_store
 
 #: Articles kept in memory by the store-backed source (a few questions' worth of texts).
 CACHE_SIZE = 2048
@@ -95,7 +127,8 @@ class StoreArticles(Mapping):
     """Articles read from the corpus database on demand, with a bounded cache.
 
     Args:
-        db_path: the corpus database.
+        store: the corpus database's path, or a factory that opens an
+            :class:`ArticleStore` (called once, on first need).
         ids: the ids this source may serve (the corpus at load time); iteration and
             ``len`` go over them, so nothing is read to answer ``in``. A collection
             (an :class:`ArticleMeta`) is used as it is, anything else is copied.
@@ -104,21 +137,20 @@ class StoreArticles(Mapping):
     Safe to use from several threads (the web chat answers concurrently).
     """
 
-    def __init__(self, db_path: Path | str, ids: Iterable[str], cache_size: int = CACHE_SIZE):
+    def __init__(self, store: Path | str | Callable[[], ArticleStore], ids: Iterable[str],
+                 cache_size: int = CACHE_SIZE):
         if cache_size < 1:
             raise ValueError("cache_size must be >= 1")
-        self.db_path = db_path
+        self._open = store if callable(store) else sqlite_store(store)
         self._ids: Collection[str] = ids if isinstance(ids, ArticleMeta) else frozenset(ids)
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._lock = threading.Lock()
-        self._store: CorpusStore | None = None
+        self._store: ArticleStore | None = None
 
-    def _db(self):
+    def _db(self) -> ArticleStore:
         if self._store is None:
-            from corpusqa.corpus.store import CorpusStore
-
-            self._store = CorpusStore(self.db_path)
+            self._store = self._open()
         return self._store
 
     def close(self) -> None:

@@ -17,13 +17,13 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from corpusqa.answers.extract import (Confidence, SentenceCandidate, Weights, content_units, coverage, key_words,
                                       rank_candidates, sentence_features)
-from corpusqa.answers.articles import ArticleMeta, MemoryArticles, StoreArticles
+from corpusqa.answers.articles import ArticleMeta, ArticleStore, MemoryArticles, StoreArticles, sqlite_store
 from corpusqa.answers.compose import compose
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
@@ -147,12 +147,16 @@ class Assistant:
     Args:
         settings: where the data lives and which encoder/reranker to use.
         config: answer-path knobs; None = calibrated defaults for the encoder.
+        article_store: opens the store article texts and metadata are read from
+            (``answers.articles.ArticleStore``); None: the corpus's SQLite database.
     """
 
-    def __init__(self, settings: Settings, config: AskConfig | None = None):
+    def __init__(self, settings: Settings, config: AskConfig | None = None,
+                 article_store: Callable[[], ArticleStore] | None = None):
         if config is not None and config.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.settings = settings
+        self.article_store = article_store  # None: the corpus's SQLite database
         self.config = config
         self._ready = False
         self._sentence_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -180,12 +184,14 @@ class Assistant:
             index = open_index(self.settings.index_dir, self.settings)
         source: StoreArticles | MemoryArticles
         if articles is None:
-            from corpusqa.corpus.store import CorpusStore
-
-            with CorpusStore(self.settings.db_path) as store:
+            open_store = self.article_store or sqlite_store(self.settings.db_path)
+            store = open_store()
+            try:
                 meta = ArticleMeta(store.article_rows())  # columns, not a dict per article
                 canonical = store.canonical_map()
-            source = StoreArticles(self.settings.db_path, meta)
+            finally:
+                store.close()
+            source = StoreArticles(open_store, meta)
         else:
             source = MemoryArticles(articles)
             meta = ArticleMeta((a.id, a.date, a.source, a.title, a.section, text_hash(a.text)) for a in articles)

@@ -125,3 +125,38 @@ def test_article_meta_keeps_columns_and_reads_like_a_mapping(tmp_path):
         assert meta.text_hash(aid) == m["text_sha"] and aid in meta
     assert meta.text_hash("nope") is None and "nope" not in meta and meta.get("nope") is None
     assert StoreArticles(db, meta)._ids is meta  # the columns serve `in`, no copy of the ids
+
+
+class _ServerStore:
+    """Another ArticleStore (standing in for a server database): plain dicts, and a log of
+    what the answer path asked it for."""
+
+    def __init__(self, articles):
+        self.by_id = {a.id: a for a in articles}
+        self.fetched: list[list[str]] = []
+        self.closed = 0
+
+    def get_articles(self, ids):
+        ids = list(ids)
+        self.fetched.append(ids)
+        return {i: self.by_id[i] for i in ids if i in self.by_id}
+
+    def article_rows(self):
+        return [(a.id, a.date, a.source, a.title, a.section, text_hash(a.text)) for a in self.by_id.values()]
+
+    def canonical_map(self):
+        return {}
+
+    def close(self):
+        self.closed += 1
+
+
+def test_the_assistant_reads_articles_through_any_article_store(home):
+    server = _ServerStore(ARTICLES)
+    a = Assistant(home, AskConfig(threshold=0.3), article_store=lambda: server).load()
+    assert server.fetched == []  # opening reads metadata only
+    ans = a.ask("全区建成了多少个一站式党群服务中心？")
+    assert not ans.abstained and "14542" in ans.answer
+    assert server.fetched and all(len(ids) <= len(ARTICLES) for ids in server.fetched)
+    a.close()
+    assert server.closed == 2  # the metadata read, then the answer path's connection
