@@ -117,6 +117,37 @@ def _clip(text: str | None, max_bytes: int) -> str:
     return text or "" if len(data) <= max_bytes else data[:max_bytes].decode("utf-8", "ignore")
 
 
+def collection_rows(article: Article, chunker: Chunker, tokenizer: ChineseTokenizer,
+                 story_id: str | None = None) -> list[tuple[dict[str, Any], str]]:
+    """The collection rows of ``article``'s chunks, each with the text its vector is embedded from.
+
+    Every writer of a collection makes its rows here (``build``, ``add`` and the parallel
+    export of ``bulk``), so a row holds the same fields and tokens whoever made it; only
+    ``vec`` (the encoder's vector of the returned text) is left to the caller.
+
+    Args:
+        story_id: the canonical article id of a duplicate (default: the article's own id).
+
+    Raises:
+        SearchIndexError: a chunk with more escaped tokens than a VARCHAR field holds.
+    """
+    title = (article.title or "").strip()
+    sha = text_hash(article.text)
+    out = []
+    for c in chunker.chunk(article):
+        embedded, lex = chunker.texts(title, c)
+        tokens = escape_tokens(tokenizer.tokenize(lex))
+        if len(tokens) > _VARCHAR_MAX:
+            raise SearchIndexError("milvus.chunk_too_long", chunk=c.id, size=chunker.chunk_size)
+        out.append(({
+            "chunk_id": c.id, "article_id": c.article_id, "ordinal": c.ordinal, "start": c.start,
+            "end": c.end, "text": c.text, "sentences": json.dumps([list(s) for s in c.sentences]),
+            "tokens": tokens, "date": article.date or "", "source": _clip(article.source, 1024),
+            "title": _clip(article.title, 4096), "section": _clip(article.section, 1024),
+            "story_id": story_id or article.id, "article_sha": sha}, embedded))
+    return out
+
+
 def _guarded(method):
     """A write method whose server failures (pymilvus, gRPC, sockets) become the one-line error."""
 
@@ -545,19 +576,8 @@ class MilvusIndex:
 
         for art in articles:
             counts["articles"] += 1
-            title = (art.title or "").strip()
-            sha = text_hash(art.text)
-            for c in chunker.chunk(art):
-                embedded, lex = chunker.texts(title, c)
-                tokens = escape_tokens(self.tokenizer.tokenize(lex))
-                if len(tokens) > _VARCHAR_MAX:
-                    raise SearchIndexError("milvus.chunk_too_long", chunk=c.id, size=self.chunk_size)
-                batch.append({
-                    "chunk_id": c.id, "article_id": c.article_id, "ordinal": c.ordinal, "start": c.start,
-                    "end": c.end, "text": c.text, "sentences": json.dumps([list(s) for s in c.sentences]),
-                    "tokens": tokens, "date": art.date or "", "source": _clip(art.source, 1024),
-                    "title": _clip(art.title, 4096), "section": _clip(art.section, 1024),
-                    "story_id": canonical.get(art.id, art.id), "article_sha": sha})
+            for row, embedded in collection_rows(art, chunker, self.tokenizer, canonical.get(art.id, art.id)):
+                batch.append(row)
                 embed.append(embedded)
                 counts["chunks"] += 1
                 if len(batch) >= self.insert_rows:
@@ -623,20 +643,51 @@ class MilvusIndex:
         """
         t0 = time.perf_counter()
         encoder = self._encoder_for_build()
+        chunker = self._chunker()
+        counts = {"articles": 0, "chunks": 0}
+        rows = self._rows(articles, chunker, encoder, canonical or {}, counts)
+        return self._publish(rows, encoder, chunker, counts, t0)
+
+    @_guarded
+    def build_from_rows(self, batches: Iterable[list[dict[str, Any]]], encoder: Encoder | None,
+                        chunker: Chunker, articles: int) -> MilvusReport:
+        """A fresh collection from rows made elsewhere, published like :meth:`build`.
+
+        For ``bulk.load``: rows of :func:`collection_rows` with their ``vec`` filled in by a
+        parallel export. The caller guarantees they were made with ``encoder``, ``chunker``
+        and this index's tokenizer (all three go into the manifest).
+
+        Args:
+            batches: rows, a list per insert call.
+            encoder: the encoder of the vectors (name, dimension and fingerprint only).
+            chunker: the chunker of the rows.
+            articles: how many articles the rows came from (the manifest's count).
+        """
+        t0 = time.perf_counter()
+        counts = {"articles": int(articles), "chunks": 0}
+
+        def counted() -> Iterator[list[dict[str, Any]]]:
+            for rows in batches:
+                counts["chunks"] += len(rows)
+                yield rows
+
+        return self._publish(counted(), encoder, chunker, counts, t0)
+
+    def _publish(self, batches: Iterable[list[dict[str, Any]]], encoder: Encoder | None, chunker: Chunker,
+                 counts: dict, t0: float) -> MilvusReport:
+        """Insert ``batches`` into a new collection, write its manifest, then move the alias."""
         c = self.client()
         previous = self.live_collection()
         self._drop_stale(keep={previous, self._previous_of(previous)})
         name = f"{self.alias}_v{time.strftime('%Y%m%d%H%M%S')}_{secrets.token_hex(3)}"
         schema, index_params = self._schema(encoder.dim if encoder is not None else None)
-        chunker = self._chunker()
-        counts = {"articles": 0, "chunks": 0}
         try:
             # indexes created without waiting: the wait asks for a timestamp lite does not
             # serve (its gRPC server then logs a traceback); lite indexes at once anyway
             c.create_collection(name, schema=schema)
             c.create_index(name, index_params, sync=False)
             c.load_collection(name)
-            for rows in self._rows(articles, chunker, encoder, canonical or {}, counts):
+            for rows in batches:
                 c.insert(name, rows)
             manifest = self._make_manifest(encoder, chunker, counts, previous, time.perf_counter() - t0)
             c.flush(name)
