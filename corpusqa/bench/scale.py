@@ -178,6 +178,26 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_question
     assistant = Assistant(settings).load(index=index)
     out["load_s"] = round(time.perf_counter() - t0, 2)
     out["rss_loaded_mb"] = round(peak_rss_mb(), 1)
+    dense = index.dense
+    times, vecs = _time_questions(questions, enc, assistant, lambda q: index.lexical_search(q, 50),
+                                  (lambda v: dense.search(v, 10)) if dense is not None else None)
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)  # before the exact search below reads every vector
+    exact_hits = ann_hits = 0
+    if dense is not None and dense.kind != "flat":
+        from corpusqa.bench.ann import exact_neighbours
+
+        for vec, exact in zip(vecs, exact_neighbours(dense.vectors, np.stack(vecs), 10)):
+            exact_hits += len(exact)
+            ann_hits += len(exact & {r for r, _ in dense.search(vec, 10)})
+    _stage_ms(out, times)
+    out["ann_recall10"] = round(ann_hits / exact_hits, 4) if exact_hits else None
+    out["faiss"] = dense.kind if dense is not None else None
+    return out
+
+
+def _time_questions(questions, enc, assistant, lexical, dense) -> tuple[dict[str, list[float]], list]:
+    """Per-stage milliseconds of each question: query embedding, lexical and dense search
+    alone, then the whole ``assistant.ask`` with its own stage timings (3 warm-up questions)."""
     for q in questions[:3]:
         enc.encode_queries([q])
         assistant.ask(q)
@@ -189,31 +209,88 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_question
         times.setdefault(name, []).append((time.perf_counter() - t) * 1000)
         return r
 
-    dense = index.dense
     vecs = []
     for q in questions:
         vec = timed("query_embedding", lambda: enc.encode_queries([q])[0])
         vecs.append(vec)
-        timed("lexical_search", lambda: index.lexical_search(q, 50))
+        timed("lexical_search", lambda: lexical(q))
         if dense is not None:
-            timed("dense_search", lambda: dense.search(vec, 10))
+            timed("dense_search", lambda: dense(vec))
         ans = timed("ask_total", lambda: assistant.ask(q))
         for k, v in ans.timings_ms.items():
             times.setdefault(f"ask_{k[:-3]}", []).append(v)
-    out["peak_rss_mb"] = round(peak_rss_mb(), 1)  # before the exact search below reads every vector
-    exact_hits = ann_hits = 0
-    if dense is not None and dense.kind != "flat":
-        from corpusqa.bench.ann import exact_neighbours
+    return times, vecs
 
-        for vec, exact in zip(vecs, exact_neighbours(dense.vectors, np.stack(vecs), 10)):
-            exact_hits += len(exact)
-            ann_hits += len(exact & {r for r, _ in dense.search(vec, 10)})
+
+def _stage_ms(out: dict, times: dict[str, list[float]]) -> None:
     out["ms"] = {k: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
                  for k, v in times.items()}
-    base = out["ms"]["query_embedding"]["p50"]
-    out["ask_ratio_p50"] = round(out["ms"]["ask_total"]["p50"] / base, 2)
-    out["ann_recall10"] = round(ann_hits / exact_hits, 4) if exact_hits else None
-    out["faiss"] = dense.kind if dense is not None else None
+    out["ask_ratio_p50"] = round(out["ms"]["ask_total"]["p50"] / out["ms"]["query_embedding"]["p50"], 2)
+
+
+class StoredVectors:
+    """An encoder whose passage vectors are the embedded index's own rows (looked up by the
+    content key of the text), so a second backend built from the same corpus gets exactly
+    the same vectors without embedding anything; queries go to ``base``."""
+
+    def __init__(self, base, live: Path):
+        from corpusqa.index import store as st
+
+        self.base, self.name, self.dim, self.fingerprint = base, base.name, base.dim, base.fingerprint
+        self._vectors = st.load_array(live / st.CHUNK_VECTORS)
+        self._rows = {k.decode(): i for i, k in enumerate(st.load_array(live / st.CHUNK_KEYS))}
+
+    def load(self) -> "StoredVectors":
+        return self
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.base.encode_queries(texts)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        from corpusqa.models import content_id
+
+        return np.asarray(self._vectors[[self._rows[content_id(t)] for t in texts]], dtype=np.float32)
+
+
+def lite_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_questions: int) -> dict:
+    """The same corpus and vectors in milvus-lite (``home/milvus.db``): build, load the
+    assistant on it and time the question set as :func:`ask_phase` does."""
+    from corpusqa.answers.assistant import Assistant
+    from corpusqa.bench.synthetic import SyntheticEncoder
+    from corpusqa.corpus.store import CorpusStore
+    from corpusqa.index.encoders import load_encoder
+    from corpusqa.index.milvus import MilvusIndex
+    from corpusqa.index.versions import current_dir
+
+    uri = str(home / "milvus.db")
+    settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False, reranker=None,
+                       index_uri=uri)
+    live = current_dir(settings.index_dir)
+    assert live is not None  # the build phase made a version
+    enc = SyntheticEncoder(load_encoder(encoder_spec, device=settings.device)).load()
+    stored = StoredVectors(enc, live)  # the embedded build's chunk vectors, its fingerprint
+    out: dict = {}
+    t0 = time.perf_counter()
+    with CorpusStore(settings.db_path) as store:
+        report = MilvusIndex(uri, settings, encoder=stored, cache=False).build(store.iter_articles(),
+                                                                               store.canonical_map())
+    out["build_s"], out["rows"] = round(time.perf_counter() - t0, 2), report.chunks
+    out["build_rows_per_s"] = round(report.chunks / out["build_s"], 1)
+    del stored
+    questions = question_texts(bench_root, n_questions)
+    out["questions"] = len(questions)
+    t0 = time.perf_counter()
+    index = MilvusIndex(uri, settings).load(check_encoder=False)
+    enc.encode_passages = enc.base.encode_passages  # type: ignore[method-assign]  # real sentence vectors
+    index.attach_encoder(enc)
+    assistant = Assistant(settings).load(index=index)
+    out["load_s"] = round(time.perf_counter() - t0, 2)
+    out["rss_loaded_mb"] = round(peak_rss_mb(), 1)
+    times, _ = _time_questions(questions, enc, assistant, lambda q: index.lexical_search(q, 50),
+                               lambda v: index.dense_search(v, 10))
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    _stage_ms(out, times)
+    index.close()
     return out
 
 
@@ -263,4 +340,6 @@ def run_phase(phase: str, home: Path, size: int, encoder: str, bench_root: Path 
         return ask_phase(home, encoder, bench_root, questions)
     if phase == "ann":
         return ann_phase(home, encoder, bench_root, questions, kinds)
+    if phase == "lite":
+        return lite_phase(home, encoder, bench_root, questions)
     raise ValueError(f"unknown scale phase {phase!r}")

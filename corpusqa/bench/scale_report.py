@@ -18,9 +18,10 @@ QUICK_INGEST = (1_000,)
 def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path | None, out_dir: Path, sample: int = 256,
               questions: int = 100, ann_kinds: Sequence[str] = ("flat", "hnsw", "ivf"),
               ann_max: int = 200_000, add_max: int = 200_000, work_dir: Path | None = None,
-              echo=print, ingest_sizes: Sequence[int] = ()) -> dict:
+              echo=print, ingest_sizes: Sequence[int] = (), lite_max: int = 0) -> dict:
     """Ingest archives of ``ingest_sizes`` articles, then build, ask and compare FAISS kinds
-    at each size in chunks; children run one phase each."""
+    at each size in chunks; children run one phase each. Up to ``lite_max`` chunks the same
+    corpus and vectors are also built and asked in milvus-lite (``scale.lite_phase``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
     env = {"OMP_NUM_THREADS": "1"}  # the baseline (one query embedding) runs on one thread
@@ -48,6 +49,9 @@ def run_scale(sizes: Sequence[int], encoder: str, bench_root: Path | None, out_d
                 echo(f"[scale] {size} chunks: FAISS kinds")
                 row["ann"] = run_child("ann", [*common, "--questions", str(min(questions, 100)),
                                                "--kinds", ",".join(ann_kinds)], env)
+            if size <= lite_max:
+                echo(f"[scale] {size} chunks: milvus-lite")
+                row["lite"] = run_child("lite", [*common, "--questions", str(questions)], env)
             results.append(row)
             (out_dir / "scale.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
         finally:
@@ -126,6 +130,7 @@ def format_tables(result: dict) -> str:
     lines += ["", "Ask (ms, p50 / p95; ratio = ask p50 / one query embedding p50)", "",
               md_table(["chunks", "query embedding", "BM25", "FAISS", "retrieve", "extract", "ask total", "ratio",
                         "ANN recall@10", "load s", "RSS MB"], ask)]
+    lines += format_lite(result["rows"])
     ann = [(r["build"]["chunks"], x) for r in result["rows"] for x in (r.get("ann") or {}).get("rows", [])]
     if ann:
         rows = []
@@ -137,6 +142,31 @@ def format_tables(result: dict) -> str:
         lines += ["", "FAISS kinds on the same vectors (recall@10 against exact search)", "",
                   md_table(["vectors", "kind", "setting", "build s", "MB", "p50 / p95 ms", "recall@10"], rows)]
     return "\n".join(lines)
+
+
+def format_lite(rows: list[dict]) -> list[str]:
+    """Markdown lines comparing milvus-lite with the embedded index (none without lite rows)."""
+    table = []
+    for r in rows:
+        lite, emb = r.get("lite"), r["ask"]
+        if not lite:
+            continue
+
+        def cell(key: str, stat: str = "p50") -> str:
+            a, b = lite["ms"].get(key, {}).get(stat), emb["ms"].get(key, {}).get(stat)
+            return f"{a:.1f} vs {b:.1f} ({a / b:.2f}x)" if a is not None and b else "–"
+        table.append((f"{r['build']['chunks']:,}", f"{lite['build_s']:.0f} ({lite['build_rows_per_s']:,.0f} rows/s)",
+                      cell("lexical_search"), cell("dense_search"), cell("ask_retrieve"), cell("ask_total"),
+                      cell("ask_total", "p95"),
+                      f"{lite['load_s']:.1f} vs {emb['load_s']:.1f} ({lite['load_s'] / emb['load_s']:.2f}x)",
+                      f"{lite['peak_rss_mb']:,.0f} vs {emb['peak_rss_mb']:,.0f} "
+                      f"({lite['peak_rss_mb'] / emb['peak_rss_mb']:.2f}x)"))
+    if not table:
+        return []
+    return ["", "milvus-lite against the embedded index (same corpus and vectors; ms p50 unless marked; "
+                "lite is a test double inside the process, not a Milvus server)", "",
+            md_table(["chunks", "lite build s", "BM25 top 50", "dense top 10", "retrieve", "ask", "ask p95",
+                      "load s", "peak RSS MB"], table)]
 
 
 def _add_cell(b: dict) -> str:

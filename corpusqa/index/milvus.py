@@ -382,6 +382,11 @@ class MilvusIndex:
             self._encoder = enc
         return self._encoder
 
+    def attach_encoder(self, encoder: Encoder) -> None:
+        """Use an already loaded encoder (it must have the manifest's fingerprint)."""
+        mf.check_fingerprint(self.manifest, encoder.fingerprint)
+        self._encoder = encoder
+
     def tokenize(self, text: str) -> list[str]:
         return self.tokenizer.tokenize(text)
 

@@ -109,6 +109,10 @@ def test_bench_scale_quick_runs_end_to_end(tmp_path, monkeypatch):
         assert r["ask"]["ms"]["ask_total"]["p50"] > 0 and r["ask"]["ask_ratio_p50"] > 0
         assert {x["kind"] for x in r["ann"]["rows"]} == {"flat", "hnsw", "ivf"}
     assert (out / "scale.png").stat().st_size > 1000
+    assert "milvus-lite against the embedded index" in res.output and "lite" not in rows[1]
+    lite = rows[0]["lite"]  # the smaller size, in milvus-lite too: same rows, timed the same way
+    live_rows = rows[0]["build"].get("add_article_chunks", rows[0]["build"]["chunks"])  # after the added article
+    assert lite["rows"] == live_rows and lite["ms"]["ask_total"]["p50"] > 0 and lite["load_s"] > 0
     ingest = json.loads((out / "ingest.json").read_text())
     assert "add 1 file s" in res.output and [r["articles"] for r in ingest] == [1000]
     assert ingest[0]["batch_matches"] and ingest[0]["add_file_duplicates"] == 1
