@@ -145,7 +145,7 @@ def test_light_runtime_matches_the_transformers_network(run):
 
 
 def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):
-    """Chinese/Latin-1 pairs go through the pruned copy, anything else through the whole
+    """Pairs in the covered scripts go through the pruned copy, anything else through the whole
     model; both give the ids of the folder's tokenizer."""
     import numpy as np
     from transformers import PreTrainedTokenizerFast
@@ -155,7 +155,7 @@ def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):
     _, final, _ = run
     tok = PreTrainedTokenizerFast.from_pretrained(str(final))
     cases = [("全区建成了多少个党群服务中心？", ["全区建成党群服务中心14542个。", "Café “引号” ＦＵＬＬ１２", "𪚥罕见字\t换行\n"]),
-             ("How many centres?", ["Привет мир", "日本語のテキスト"]),  # Cyrillic, kana: the whole model
+             ("How many centres?", ["Привет мир", "日本語のテキスト α→β ā"]),  # Cyrillic: the whole model
              ("<mask> 的 <s>", ["😀", ""])]
     for _ in ("prunes and writes the copy", "loads the copy"):
         pt = PairTokenizer(final, 24)
