@@ -146,6 +146,8 @@ class ChunkRows(Sequence):
         if size:
             with open(path, "rb") as f:  # the map keeps its own handle; nothing to close
                 self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            if hasattr(mmap, "MADV_RANDOM"):  # rows are read one by one: no read-ahead
+                self._map.madvise(mmap.MADV_RANDOM)
         self._cache: OrderedDict[int, Chunk] = OrderedDict()
         self._cache_rows = cache_rows
         self._lock = threading.Lock()

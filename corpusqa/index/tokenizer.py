@@ -248,7 +248,14 @@ class ChineseTokenizer:
             if self._jieba is not None:
                 return self
             if self.segmenter == "rjieba":
-                self._jieba = _RustJieba(_load_rjieba([e for d in self._dicts for e in _dict_entries(d)]))
+                from corpusqa.shared_models import shared
+
+                # one segmenter per set of dictionaries in the process (about 60 MB each): the
+                # index's tokenizer, the answer stage's word tokenizer and the place tagger
+                # all cut with the same dictionaries
+                key = ("rjieba", tuple(hashlib.sha256(d).hexdigest() for d in self._dicts))
+                self._jieba = shared(key, lambda: _RustJieba(_load_rjieba(
+                    [e for d in self._dicts for e in _dict_entries(d)])))
                 return self
             import jieba
 
