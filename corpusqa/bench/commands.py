@@ -126,12 +126,14 @@ def scale_command(obj, sizes, quick, ingest_sizes, encoder, sample, questions, l
 @click.option("--faiss", "faiss_kind", default="auto", show_default=True)
 @click.option("--measure-add", is_flag=True)
 @click.option("--kinds", default="flat,hnsw,ivf", show_default=True)
-def scale_phase_command(phase, home, size, encoder, bench_root, sample, questions, faiss_kind, measure_add, kinds):
+@click.option("--reuse-corpus", is_flag=True, help="build: keep HOME's corpus database, rebuild only the index.")
+def scale_phase_command(phase, home, size, encoder, bench_root, sample, questions, faiss_kind, measure_add, kinds,
+                        reuse_corpus):
     """One phase of `bench scale` in its own process; prints one JSON line (internal)."""
     from corpusqa.bench.scale import run_phase
 
     result = run_phase(phase, home, size, encoder, bench_root, sample, questions, faiss_kind, measure_add,
-                       kinds.split(","))
+                       kinds.split(","), reuse_corpus)
     click.echo(json.dumps(result, ensure_ascii=False))
 
 

@@ -59,13 +59,16 @@ def _stamp(out: dict, key: str, t0: float) -> float:
 
 # -- child: build ----------------------------------------------------------------------------
 def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path | None, sample: int,
-                faiss_kind: str = "auto", measure_add: bool = False) -> dict:
-    """Generate, clean, store and index about ``size`` chunks under ``home``."""
+                faiss_kind: str = "auto", measure_add: bool = False, reuse_corpus: bool = False) -> dict:
+    """Generate, clean, store and index about ``size`` chunks under ``home``.
+
+    ``reuse_corpus``: keep the corpus database an earlier build phase left in ``home`` and
+    only rebuild the index (for comparing index settings on one corpus without the ingest).
+    """
     from corpusqa.corpus.clean import clean_page
     from corpusqa.corpus.segment import ArticleDraft, build_article
     from corpusqa.corpus.store import CorpusStore
-    from corpusqa.bench.synthetic import SyntheticCorpus, SyntheticEncoder, default_passage_files
-    from corpusqa.index.builder import IndexBuilder
+    from corpusqa.bench.synthetic import SyntheticCorpus, default_passage_files
     from corpusqa.index.encoders import load_encoder
     from corpusqa.models import content_id
 
@@ -88,12 +91,19 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path | Non
     out["embed_sentence_rate"] = len(sample_sents) / (time.perf_counter() - t0)
     pool = np.concatenate([pool, *sent_vecs])
 
+    store = CorpusStore(settings.db_path)
+    if reuse_corpus and store.db["articles"].count:
+        import shutil
+
+        shutil.rmtree(settings.index_dir, ignore_errors=True)
+        out.update(generate_s=0.0, cleaning_s=0.0, sqlite_s=0.0, articles=store.db["articles"].count,
+                   reused_corpus=True)
+        return _index_phase(out, store, settings, base, pool, faiss_kind, measure_add, corpus)
     t0 = time.perf_counter()
     raw = list(corpus.raw_articles(size))
     t0 = _stamp(out, "generate_s", t0)
     articles: list[str] = []
     cleaning = 0.0
-    store = CorpusStore(settings.db_path)
     sqlite_s = 0.0
     per_source = 2000
     for s0 in range(0, len(raw), per_source):
@@ -110,6 +120,13 @@ def build_phase(home: Path, size: int, encoder_spec: str, bench_root: Path | Non
         articles.extend(a.id for a in batch)
     out["cleaning_s"], out["sqlite_s"], out["articles"] = round(cleaning, 3), round(sqlite_s, 3), len(articles)
     del raw, articles
+    return _index_phase(out, store, settings, base, pool, faiss_kind, measure_add, corpus)
+
+
+def _index_phase(out: dict, store, settings, base, pool, faiss_kind: str, measure_add: bool, corpus) -> dict:
+    """Index the stored corpus with synthetic passage vectors (see ``build_phase``)."""
+    from corpusqa.bench.synthetic import SyntheticEncoder
+    from corpusqa.index.builder import IndexBuilder
 
     enc = SyntheticEncoder(base, pool)
     t0 = time.perf_counter()
@@ -327,7 +344,8 @@ def run_child(phase: str, args: list[str], env: dict | None = None, timeout: flo
 
 
 def run_phase(phase: str, home: Path, size: int, encoder: str, bench_root: Path | None, sample: int,
-              questions: int, faiss_kind: str, measure_add: bool, kinds: list[str]) -> dict:
+              questions: int, faiss_kind: str, measure_add: bool, kinds: list[str],
+              reuse_corpus: bool = False) -> dict:
     """One child phase: ``build``, ``ask``, ``ann`` (the FAISS kinds compared) or ``ingest``
     (``size`` is then in articles, see ``ingest.py``)."""
     if phase == "ingest":
@@ -335,7 +353,7 @@ def run_phase(phase: str, home: Path, size: int, encoder: str, bench_root: Path 
 
         return ingest_phase(home, size, bench_root)
     if phase == "build":
-        return build_phase(home, size, encoder, bench_root, sample, faiss_kind, measure_add)
+        return build_phase(home, size, encoder, bench_root, sample, faiss_kind, measure_add, reuse_corpus)
     if phase == "ask":
         return ask_phase(home, encoder, bench_root, questions)
     if phase == "ann":

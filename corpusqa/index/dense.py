@@ -8,6 +8,12 @@ exact search in 1.4 ms (p50) and built in 1.9 s, while HNSW (M 32) needed efSear
 for 0.953 and took 22 s to build. HNSW stays available (``--faiss hnsw``). A row filter
 is answered exactly: by numpy over the allowed rows when there are few of them, else by
 FAISS with an ID selector.
+
+From ``SQ8_THRESHOLD`` vectors on, ``auto`` picks ``ivf-sq8``: the same IVF lists holding
+8-bit scalar-quantised codes (a quarter of IVF-Flat's 1.5 GB at 1M chunks, which a
+running server pages into memory as questions touch the lists), with the top
+``SQ8_REFINE`` x k candidates re-scored exactly from the memory-mapped float32 vectors,
+so the scores and order returned are exact inner products.
 """
 
 from __future__ import annotations
@@ -31,7 +37,12 @@ _EXACT_FILTER_MAX = 50_000
 IVF_NPROBE = 64
 IVF_TRAIN_PER_LIST = 40
 IVF_TRAIN_ITER = 20
-KINDS = ("auto", "flat", "hnsw", "ivf")
+#: From this many vectors on, ``auto`` stores 8-bit codes in the IVF lists (``ivf-sq8``).
+SQ8_THRESHOLD = 500_000
+#: ``ivf-sq8`` re-scores this many times k candidates with the float32 vectors.
+SQ8_REFINE = 4
+KINDS = ("auto", "flat", "hnsw", "ivf", "ivf-sq8")
+_IVF = ("ivf", "ivf-sq8")
 _ADD_BATCH = 65_536
 
 
@@ -56,12 +67,13 @@ def iter_npy_rows(path: Path, batch: int = _ADD_BATCH):
 
 
 def choose_kind(n: int, kind: str = "auto", threshold: int = ANN_THRESHOLD) -> str:
-    """``flat``, ``ivf`` or ``hnsw`` for ``n`` vectors (``auto``: flat below ``threshold``, else ivf)."""
+    """``flat``, ``ivf``, ``ivf-sq8`` or ``hnsw`` for ``n`` vectors (``auto``: flat below
+    ``threshold``, ivf up to ``SQ8_THRESHOLD``, ivf-sq8 from there)."""
     if kind not in KINDS:
         raise ValueError(f"unknown FAISS index kind {kind!r}")
     if kind != "auto":
         return kind
-    return "ivf" if n >= threshold else "flat"
+    return "flat" if n < threshold else "ivf" if n < SQ8_THRESHOLD else "ivf-sq8"
 
 
 class DenseIndex:
@@ -104,7 +116,7 @@ class DenseIndex:
         vectors = np.load(path, mmap_mode="r", allow_pickle=False)
         kind = choose_kind(len(vectors), kind)
         sample = None
-        if kind == "ivf":
+        if kind in _IVF:
             rng = np.random.default_rng(0)
             m = min(len(vectors), IVF_TRAIN_PER_LIST * ivf_nlist(len(vectors)))
             sample = np.asarray(vectors[np.sort(rng.choice(len(vectors), m, replace=False))], dtype=np.float32)
@@ -119,6 +131,8 @@ class DenseIndex:
             return {"ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": self.ef_search}
         if self.kind == "ivf":
             return {"nlist": int(self.index.nlist), "nprobe": self.nprobe}
+        if self.kind == "ivf-sq8":
+            return {"nlist": int(self.index.nlist), "nprobe": self.nprobe, "codes": "sq8", "refine": SQ8_REFINE}
         return {}
 
     def save(self, path: Path) -> None:
@@ -161,8 +175,19 @@ class DenseIndex:
             if rows.size <= _EXACT_FILTER_MAX:
                 scores = np.asarray(self.vectors[rows] @ q[0], dtype=np.float32)
                 return best_rows(rows, scores, k)
-            return self._faiss_search(q, min(k, rows.size), rows)
-        return self._faiss_search(q, min(k, n), None)
+            return self._search(q, min(k, rows.size), rows)
+        return self._search(q, min(k, n), None)
+
+    def _search(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
+        if self.kind != "ivf-sq8":
+            return self._faiss_search(q, k, rows)
+        wide = min(SQ8_REFINE * k, self.size if rows is None else int(rows.size))
+        found = np.asarray([r for r, _ in self._faiss_search(q, wide, rows)], dtype=np.int64)
+        if found.size == 0:
+            return []
+        order = np.argsort(found)  # read the memory-mapped rows in file order
+        exact = np.asarray(self.vectors[found[order]] @ q[0], dtype=np.float32)
+        return best_rows(found[order], exact, k)
 
     def _faiss_search(self, q: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
         import faiss
@@ -174,13 +199,13 @@ class DenseIndex:
             if self.kind == "hnsw":
                 params = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
                     sel=sel, efSearch=max(self.ef_search, k))
-            elif self.kind == "ivf":
+            elif self.kind in _IVF:
                 params = faiss.SearchParametersIVF(sel=sel, nprobe=self.nprobe)  # type: ignore[call-arg]
             else:
                 params = faiss.SearchParameters(sel=sel)  # type: ignore[call-arg]
         elif self.kind == "hnsw":
             params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))  # type: ignore[attr-defined]
-        elif self.kind == "ivf":
+        elif self.kind in _IVF:
             params = faiss.SearchParametersIVF(nprobe=self.nprobe)  # type: ignore[call-arg]
         scores, ids = self.index.search(q, k, params=params)
         found = ids[0] >= 0
@@ -197,11 +222,15 @@ def _new_index(kind: str, dim: int, train: np.ndarray | None, n_total: int):
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
         return index
-    if kind == "ivf":
+    if kind in _IVF:
         n = 0 if train is None else len(train)
         nlist = min(ivf_nlist(n_total), max(1, n // 39)) if n else 1
         quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        if kind == "ivf":
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        else:
+            index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                  faiss.METRIC_INNER_PRODUCT)
         if n:
             index.cp.niter = IVF_TRAIN_ITER
             index.train(np.ascontiguousarray(train, dtype=np.float32))

@@ -13,14 +13,15 @@ def vectors():
 def test_kind_is_chosen_by_size_unless_forced():
     assert choose_kind(10) == "flat"
     assert choose_kind(10, threshold=5) == "ivf"
-    assert choose_kind(19_999) == "flat" and choose_kind(20_000) == "ivf" and choose_kind(10**6) == "ivf"
+    assert choose_kind(19_999) == "flat" and choose_kind(20_000) == "ivf" and choose_kind(499_999) == "ivf"
+    assert choose_kind(500_000) == "ivf-sq8" and choose_kind(10**6) == "ivf-sq8"
     assert choose_kind(10**6, "hnsw") == "hnsw"
     assert choose_kind(10**6, "flat") == "flat"
     with pytest.raises(ValueError):
         choose_kind(10, "ivf-pq")
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf", "ivf-sq8"])
 def test_search_finds_the_query_vector_itself_first(vectors, kind):
     index = DenseIndex.build(vectors, kind)
     assert index.kind == kind
@@ -35,6 +36,18 @@ def test_results_match_exact_dot_products(vectors):
     q = vectors[7] + vectors[8]
     expected = np.argsort(-(vectors @ q), kind="stable")[:10]
     assert [r for r, _ in index.search(q, 10)] == list(expected)
+
+
+def test_ivf_sq8_returns_exact_scores_in_exact_order(vectors):
+    """8-bit codes choose the candidates; the float32 vectors score and order them."""
+    index = DenseIndex.build(vectors, "ivf-sq8")
+    index.nprobe = index.index.nlist  # every list: the candidates then come from all rows
+    q = vectors[7] + vectors[8]
+    exact = vectors @ q
+    hits = index.search(q, 10)
+    assert [r for r, _ in hits] == list(np.argsort(-exact, kind="stable")[:10])
+    assert all(s == pytest.approx(float(exact[r]), abs=1e-5) for r, s in hits)
+    assert index.params()["codes"] == "sq8" and index.search(vectors[0], 400)[0][0] == 0  # k > n
 
 
 def test_row_filter_is_exact_and_respected(vectors):
@@ -58,7 +71,7 @@ def test_empty_index_and_wrong_dimension():
         index.search(np.ones(4, np.float32), 1)
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf", "ivf-sq8"])
 def test_save_and_mmap_load_give_the_same_results(vectors, tmp_path, kind):
     index = DenseIndex.build(vectors, kind)
     index.save(tmp_path / "d.faiss")
@@ -67,7 +80,7 @@ def test_save_and_mmap_load_give_the_same_results(vectors, tmp_path, kind):
     assert loaded.search(vectors[3], 5) == index.search(vectors[3], 5)
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf", "ivf-sq8"])
 def test_build_from_file_reads_blocks_and_matches_build(vectors, tmp_path, kind, monkeypatch):
     import corpusqa.index.dense as dense
 
