@@ -46,7 +46,7 @@ def sqlite_store(db_path: Path | str) -> Callable[[], ArticleStore]:
     def open_store() -> ArticleStore:
         from corpusqa.corpus.store import CorpusStore
 
-        return CorpusStore(db_path)
+        return CorpusStore(db_path, large_cache=False)  # a few articles per question
 
     return open_store
 

@@ -89,6 +89,8 @@ class CorpusStore:
     Args:
         path: the database file, or ``":memory:"``.
         timeout: seconds to wait for a lock held by another program.
+        large_cache: a 64 MB page cache and a memory map of up to 1 GiB (ingest, builds);
+            False keeps SQLite's small defaults (a reader of a few rows at a time).
 
     Raises:
         CorpusError: the file is not a corpusqa database, it was written by a
@@ -96,7 +98,7 @@ class CorpusStore:
             (``corpus.db.busy``; writes raise that too).
     """
 
-    def __init__(self, path: Path | str, timeout: float = BUSY_TIMEOUT_S):
+    def __init__(self, path: Path | str, timeout: float = BUSY_TIMEOUT_S, large_cache: bool = True):
         self.path = str(path)
         conn = None
         try:
@@ -111,9 +113,12 @@ class CorpusStore:
                 self.db.enable_wal()
                 # The near-duplicate index is looked up and written at random keys: with
                 # SQLite's 2 MB default cache, a 100k-article archive re-read its pages for
-                # every file. Both settings are upper bounds, used as the file grows.
-                self.db.execute(f"PRAGMA cache_size = -{CACHE_KB}")
-                self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+                # every file. Both settings are upper bounds, used as the file grows. A reader
+                # of a few articles a question (the answer path) keeps SQLite's defaults:
+                # mapped pages would count the disk's read-around in its resident memory.
+                if large_cache:
+                    self.db.execute(f"PRAGMA cache_size = -{CACHE_KB}")
+                    self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self._migrate()
             self.dups = DuplicateIndex(self.db.conn)
         except sqlite3.DatabaseError as exc:

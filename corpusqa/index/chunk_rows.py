@@ -4,8 +4,8 @@ A version's ``chunks.jsonl`` holds one JSON row per chunk. Opening used to parse
 row into a ``Chunk`` (32 s and about 2.5 GB at 1M chunks). Now the builder also writes
 ``chunk_table.npz``, a small table of where each row starts in the file, a 64-bit hash
 of each chunk id (sorted, for lookups by id) and each chunk's sentence count. The
-reader memory-maps ``chunks.jsonl`` and parses a row only when a question touches it,
-keeping a bounded cache of parsed rows.
+reader reads a row (``pread``) and parses it only when a question touches it, keeping a
+bounded cache of parsed rows.
 
 Which rows belong to which article comes from ``article_rows.json`` (an article's
 chunks are contiguous rows, in the order the chunker made them).
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -142,15 +142,18 @@ class ChunkRows(Sequence):
         size = path.stat().st_size
         if int(table.offsets[-1]) != size:
             raise ValueError(f"{path.name} holds {size} bytes, its table says {int(table.offsets[-1])}")
-        self._map: mmap.mmap | None = None
-        if size:
-            with open(path, "rb") as f:  # the map keeps its own handle; nothing to close
-                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            if hasattr(mmap, "MADV_RANDOM"):  # rows are read one by one: no read-ahead
-                self._map.madvise(mmap.MADV_RANDOM)
+        # rows are read with pread: a memory map would count the kernel's read-around of
+        # every touched row in this process's resident memory (see npyfiles.RowFile)
+        self._fd: int | None = os.open(path, os.O_RDONLY)
         self._cache: OrderedDict[int, Chunk] = OrderedDict()
         self._cache_rows = cache_rows
         self._lock = threading.Lock()
+
+    def __del__(self):
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
+            self._fd = None
 
     def __len__(self) -> int:
         return self._n
@@ -174,10 +177,10 @@ class ChunkRows(Sequence):
             if chunk is not None:
                 self._cache.move_to_end(row)
                 return chunk
-        assert self._map is not None  # n > 0
+        assert self._fd is not None
         lo, hi = int(self.table.offsets[row]), int(self.table.offsets[row + 1])
         try:
-            chunk = chunk_from_row(json.loads(self._map[lo:hi]))
+            chunk = chunk_from_row(json.loads(os.pread(self._fd, hi - lo, lo)))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"chunk row {row} of {self.path.name} is damaged: {exc}") from exc
         with self._lock:

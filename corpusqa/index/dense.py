@@ -80,12 +80,13 @@ class DenseIndex:
     """A FAISS index over the chunk vectors, plus the vectors themselves.
 
     Args:
-        vectors: ``(n, dim)`` float32, L2-normalised (may be a read-only memmap).
+        vectors: ``(n, dim)`` float32, L2-normalised: an array, a read-only memmap or a
+            ``npyfiles.RowFile`` (rows read on demand).
         faiss_index: the FAISS index over the same rows.
         kind: ``flat`` or ``hnsw``.
     """
 
-    def __init__(self, vectors: np.ndarray, faiss_index, kind: str):
+    def __init__(self, vectors: Any, faiss_index, kind: str):
         self.vectors = vectors
         self.index = faiss_index
         self.kind = kind
@@ -141,7 +142,7 @@ class DenseIndex:
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path, vectors: np.ndarray, kind: str) -> "DenseIndex":
+    def load(cls, path: Path, vectors: Any, kind: str) -> "DenseIndex":
         """Read the FAISS file memory-mapped where this FAISS supports it."""
         import faiss
 

@@ -20,13 +20,17 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
+from corpusqa.index.npyfiles import RowFile
 from corpusqa.index.postings import FILES, PostingsWriter, term_hashes
 from corpusqa.index.ranking import best_rows
 from corpusqa.index.tokenizer import ChineseTokenizer
+
+#: Posting arrays, read per term with pread (see ``load``).
+_POSTINGS = ("col_docs", "col_tf", "col_scores")
 
 logger = logging.getLogger(__name__)
 
@@ -113,15 +117,20 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path, tokenizer: ChineseTokenizer, mmap: bool = True) -> "LexicalIndex":
-        """Load a saved index (plain ``.npy`` files, never pickle)."""
+        """Load a saved index (plain ``.npy`` files, never pickle).
+
+        ``mmap``: the posting arrays (``col_*``, the big ones) are read per term with
+        ``pread`` (``npyfiles.RowFile``), the term table, column pointers and document
+        lengths held in memory (a few MB at 1M chunks); False reads everything into memory.
+        """
         meta = json.loads((directory / _META).read_text())
         if meta.get("engine") != ENGINE:
             raise ValueError(f"lexical engine {meta.get('engine')!r} is not {ENGINE!r}")
         idx = cls(tokenizer, k1=meta["k1"], b=meta["b"])
         idx.size = int(meta["size"])
         idx.avgdl = float(meta["avgdl"])
-        mode: Literal["r"] | None = "r" if mmap else None
-        idx.arrays = {n: np.load(directory / f"{n}.npy", mmap_mode=mode, allow_pickle=False) for n in FILES}
+        idx.arrays = {n: (RowFile(directory / f"{n}.npy") if mmap and n in _POSTINGS  # type: ignore[misc]
+                          else np.load(directory / f"{n}.npy", allow_pickle=False)) for n in FILES}
         if idx.arrays["doc_len"].shape[0] != idx.size or idx.arrays["col_ptr"].shape[0] != \
                 idx.arrays["terms"].shape[0] + 1:
             raise ValueError("lexical index arrays disagree with lexical.json")

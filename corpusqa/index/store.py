@@ -21,6 +21,7 @@ from corpusqa.index.chunk_rows import ArticleRows, ChunkRows, ChunkTable
 from corpusqa.index.dense import DenseIndex
 from corpusqa.index.encoders import Encoder, load_encoder
 from corpusqa.index.lexical import LexicalIndex
+from corpusqa.index.npyfiles import RowFile
 from corpusqa.index.tokenizer import ChineseTokenizer
 from corpusqa.index.versions import current_dir
 from corpusqa.models import Chunk
@@ -140,7 +141,8 @@ class LoadedIndex:
         self.dense: DenseIndex | None = None
         enc = manifest.get("encoder")
         if enc and manifest.get("dense"):
-            vectors = load_array(path / CHUNK_VECTORS)
+            # rows read with pread, not memory-mapped (see npyfiles.RowFile)
+            vectors = RowFile(path / CHUNK_VECTORS)
             self.dense = DenseIndex.load(path / FAISS_FILE, vectors, manifest["dense"]["faiss"])
         self._sent_vecs = self._sent_rows = self._sent_ptr = None
         if (manifest.get("sentence_vectors") or {}).get("enabled"):

@@ -5,9 +5,9 @@ the forward pass of a 4-layer BERT encoder with mean pooling and a linear head, 
 importing ``transformers`` for it cost about 2 s and 150 MB at every start. This module
 runs the same network from the same folder:
 
-- weights are read from ``model.safetensors`` memory-mapped; the word-embedding matrix
-  (250k x 384, 384 MB in float32) is never copied, only the rows of the tokens a
-  question uses are paged in;
+- weights are read from ``model.safetensors`` memory-mapped, except the word-embedding
+  matrix (250k x 384, 384 MB in float32): only the rows of the tokens in a batch are
+  read (``pread``), so it never takes memory;
 - the tokenizer is the folder's ``tokenizer.json`` through ``tokenizers`` (the library
   behind the fast tokenizer), with the same pair template, longest-first truncation and
   right padding. Loaded whole, its 250k-piece Unigram model takes 300 MB; most pieces
@@ -30,22 +30,29 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from corpusqa.index.npyfiles import RowFile
+
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 
 
-def read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """Tensor name -> array mapped copy-on-write from the file (nothing is read yet).
-
-    The format is an 8-byte little-endian header length, a JSON header of
-    ``{name: {dtype, shape, data_offsets}}`` and the raw little-endian data.
-    """
+def safetensors_header(path: Path) -> tuple[int, dict]:
+    """(byte offset of the data, ``{name: {dtype, shape, data_offsets}}``) of a safetensors
+    file: an 8-byte little-endian header length, the JSON header, then the raw data."""
     with open(path, "rb") as f:
         (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n))
+        return 8 + n, json.loads(f.read(n))
+
+
+def read_safetensors(path: Path, skip: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Tensor name -> array mapped copy-on-write from the file (nothing is read yet);
+    tensors named in ``skip`` are left out."""
+    start, header = safetensors_header(path)
+    n = start - 8
     data = np.memmap(path, dtype=np.uint8, mode="c", offset=8 + n)
     out = {}
     for name, meta in header.items():
-        if name == "__metadata__":
+        if name == "__metadata__" or name in skip:
             continue
         if meta["dtype"] not in _DTYPES:
             raise ValueError(f"{path.name}: tensor {name} has unsupported dtype {meta['dtype']}")
@@ -182,7 +189,15 @@ class LightScorer:
         self.heads = int(cfg["num_attention_heads"])
         self.eps = float(cfg.get("layer_norm_eps", 1e-12))
         self.device, self.max_length, self.batch_size = device, max_length, batch_size
-        arrays = read_safetensors(folder / "model.safetensors")
+        # the word embeddings (250k x 384) are read row by row for the tokens of each batch
+        # (pread): mapped, every touched row pulled the disk's read-around window into memory
+        arrays = read_safetensors(folder / "model.safetensors", skip=(WORD_EMBEDDINGS,))
+        start, header = safetensors_header(folder / "model.safetensors")
+        meta = header[WORD_EMBEDDINGS]
+        if meta["dtype"] not in _DTYPES:
+            raise ValueError(f"{folder}: word embeddings of dtype {meta['dtype']}")
+        self.word_rows = RowFile(folder / "model.safetensors", start + meta["data_offsets"][0],
+                                 tuple(meta["shape"]), _DTYPES[meta["dtype"]])
         head = read_safetensors(folder / "head.safetensors")
 
         def tensor(a: np.ndarray) -> Any:
@@ -200,11 +215,15 @@ class LightScorer:
 
     def forward(self, input_ids, attention_mask):
         """Logits ``(batch,)`` for token tensors (the MeanPoolScorer forward, in eval mode)."""
+        import torch
         import torch.nn.functional as F
 
         w, dim = self.w, self.w["embeddings.LayerNorm.weight"].shape[0]
         b, n = input_ids.shape
-        x = (F.embedding(input_ids, w["embeddings.word_embeddings.weight"])
+        ids = input_ids.cpu().numpy()
+        uniq, inverse = np.unique(ids, return_inverse=True)
+        rows = torch.from_numpy(np.asarray(self.word_rows[uniq], dtype=np.float32)).to(input_ids.device)
+        x = (rows[torch.from_numpy(inverse.reshape(ids.shape)).to(input_ids.device)]
              + w["embeddings.position_embeddings.weight"][:n].unsqueeze(0)
              + w["embeddings.token_type_embeddings.weight"][0])
         x = F.layer_norm(x, (dim,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
