@@ -79,3 +79,28 @@ def test_a_serving_process_notices_a_new_collection(served):
     after = home_signature(settings)
     assert after[0] != before[0] and after[0].startswith("corpusqa_v")
     assert "14542个" in assistant.ask(Q).answer  # the open version keeps answering meanwhile
+
+
+def test_an_article_edited_since_the_build_is_a_stale_index_when_a_question_touches_it(tmp_path):
+    """A remote index is checked per question (the articles whose chunks it fetched), not by
+    scanning every row at open: an edited article's text hash no longer matches."""
+    from dataclasses import replace
+
+    uri = str(tmp_path / "milvus.db")
+    settings = Settings(home=tmp_path / "home", encoder="hash:32", verifier="none", progress=False,
+                        index_uri=uri)
+    MilvusIndex.from_settings(settings).build(ARTICLES, canonical=CANONICAL)
+    try:
+        index = MilvusIndex.from_settings(settings).load()
+        fine = Assistant(settings).load(index=index, articles=ARTICLES, canonical=CANONICAL)
+        assert "14542个" in fine.ask(Q).answer and index.indexed_hash(fine.ask(Q).citations[0].doc_id)
+        edited = [replace(a, text=a.text.replace("14542", "14543")) if "14542" in a.text else a for a in ARTICLES]
+        stale = Assistant(settings).load(index=MilvusIndex.from_settings(settings).load(), articles=edited,
+                                         canonical=CANONICAL)  # opening scans nothing
+        with pytest.raises(SearchIndexError) as err:
+            stale.ask(Q)
+        assert err.value.key == "answers.index_stale"
+    finally:
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(uri)

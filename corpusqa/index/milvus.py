@@ -58,7 +58,7 @@ INDEX_TYPES = ("FLAT", "HNSW")
 METRICS = ("IP", "COSINE")
 MAX_TOPK = 16_384  # Milvus' limit on one search
 _VARCHAR_MAX = 65_535
-_OUT = ["chunk_id", "article_id", "ordinal", "start", "end", "text", "sentences"]
+_OUT = ["chunk_id", "article_id", "ordinal", "start", "end", "text", "sentences", "article_sha"]
 _LITE_GRPC = {"grpc.keepalive_permit_without_calls": 0, "grpc.keepalive_time_ms": 2**31 - 1}
 CACHE_CHUNKS = 4096  # chunks kept for the answer stage
 
@@ -236,6 +236,7 @@ class MilvusIndex:
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
         self._chunks: OrderedDict[str, Chunk] = OrderedDict()
+        self._shas: dict[str, str] = {}  # article id -> indexed text hash, of fetched chunks
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs) -> "MilvusIndex":
@@ -442,6 +443,8 @@ class MilvusIndex:
         if wanted:
             rows = self._call(lambda c: c.get(self._live(), ids=wanted, output_fields=_OUT))
             fetched = {r["chunk_id"]: _chunk(r) for r in rows}
+            with self._lock:
+                self._shas.update((r["article_id"], r.get("article_sha") or "") for r in rows)
             self._remember(fetched.values())
             out.update(fetched)
         return {i: out[i] for i in ids if i in out}
@@ -479,8 +482,15 @@ class MilvusIndex:
         except Exception as exc:
             raise _connection_error(self.uri, exc)
 
+    def indexed_hash(self, article_id: str) -> str | None:
+        """The text hash an article was indexed with, known once one of its chunks was
+        fetched (``get_chunks``); None before. The assistant checks the articles a question
+        touches this way instead of scanning every row at open (:meth:`article_hashes`)."""
+        with self._lock:
+            return self._shas.get(article_id)
+
     def article_hashes(self) -> dict[str, str] | None:
-        """Article id -> hash of the text it was indexed from (a full scan: open time only)."""
+        """Article id -> hash of the text it was indexed from (a full scan of every row)."""
         out: dict[str, str] = {}
         try:
             for batch in self._scan(["article_id", "article_sha"]):
