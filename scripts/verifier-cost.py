@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/verifier-cost.py load    # assistant load + first answer, verifier on / off
     .venv/bin/python scripts/verifier-cost.py int8    # 8 pairs a question, float vs torch dynamic int8
+    .venv/bin/python scripts/verifier-cost.py runtime # the torch runtime against the transformers network
 
 * load: in a fresh process each, ``Assistant(...).load()`` on the default home plus one
   answer, with ``--verifier bundled`` and ``none``: seconds and RSS afterwards.
@@ -10,13 +11,17 @@
   scored by the shipped verifier as loaded and after ``torch.ao.quantization.quantize_dynamic``
   of its linear layers, one thread: p50 ms per question (two rounds each, interleaved),
   the correlation of the logits, the largest difference, and how often both pick the same
-  top sentence.
+  top sentence. Both run the training network (``scorer.MeanPoolScorer``, transformers),
+  since dynamic quantisation wants torch modules.
+* runtime: in a fresh process each, the time and RSS to import and load the scorer
+  (``runtime.LightScorer``, and ``MeanPoolScorer`` with its fast tokenizer), of the whole
+  and the pruned tokenizer alone, and the largest logit difference between the two
+  networks on the int8 pairs.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import statistics
@@ -54,7 +59,6 @@ def int8(n_questions: int) -> None:
     import numpy as np
     import torch
 
-    from corpusqa.answers.verifier.model import Verifier
     from corpusqa.index.sentences import split_sentences
 
     torch.set_num_threads(1)
@@ -74,11 +78,8 @@ def int8(n_questions: int) -> None:
             ms.append((time.perf_counter() - t0) * 1000)
         return out, statistics.median(ms)
 
-    fp = Verifier().load()
-    q8 = copy.copy(fp)
-    scorer = copy.copy(fp._model)
-    scorer.model = torch.ao.quantization.quantize_dynamic(scorer.model, {torch.nn.Linear}, dtype=torch.qint8)
-    q8._model = scorer
+    fp, q8 = _TransformersScorer(), _TransformersScorer()
+    q8.model = torch.ao.quantization.quantize_dynamic(q8.model, {torch.nn.Linear}, dtype=torch.qint8)
     a, ta = run(fp)
     b, tb = run(q8)
     _, ta2 = run(fp)
@@ -90,14 +91,88 @@ def int8(n_questions: int) -> None:
           f"same top sentence {same:.3f} of {len(pairs)} questions")
 
 
+class _TransformersScorer:
+    """The bundled verifier as the training network (transformers BertModel + mean pooling)."""
+
+    def __init__(self):
+        from transformers import PreTrainedTokenizerFast
+
+        from corpusqa.answers.verifier.model import Verifier
+        from corpusqa.answers.verifier.scorer import MeanPoolScorer
+        from corpusqa.answers.verifier.ship import assemble
+
+        self.max_length = Verifier().load().max_length
+        folder = assemble()
+        self.model = MeanPoolScorer.load(folder)
+        self.tok = PreTrainedTokenizerFast.from_pretrained(str(folder))
+
+    def score(self, question, texts):
+        import torch
+
+        enc = self.tok([question] * len(texts), list(texts), padding=True, truncation="longest_first",
+                       max_length=self.max_length, return_tensors="pt", return_token_type_ids=False)
+        with torch.inference_mode():
+            return self.model(**enc).numpy()
+
+
+_RUNTIME = """
+import time, psutil
+t0 = time.perf_counter()
+from corpusqa.answers.verifier.ship import assemble
+folder = assemble()
+what = {what!r}
+if what == "light":
+    from corpusqa.answers.verifier.runtime import LightScorer
+    LightScorer(folder, max_length=80)
+elif what == "transformers":
+    from transformers import PreTrainedTokenizerFast
+    from corpusqa.answers.verifier.scorer import MeanPoolScorer
+    MeanPoolScorer.load(folder); PreTrainedTokenizerFast.from_pretrained(str(folder))
+elif what == "whole tokenizer":
+    from tokenizers import Tokenizer
+    Tokenizer.from_file(str(folder / "tokenizer.json"))
+else:
+    from corpusqa.answers.verifier.runtime import PairTokenizer
+    PairTokenizer(folder, 80)
+print(round(time.perf_counter() - t0, 2), round(psutil.Process().memory_info().rss / 2**20))
+"""
+
+
+def runtime(n_questions: int) -> None:
+    for what in ("light", "transformers", "whole tokenizer", "pruned tokenizer"):
+        times, rss = [], []
+        for _ in range(2):
+            out = subprocess.run([sys.executable, "-c", _RUNTIME.format(what=what)], capture_output=True, text=True,
+                                 cwd=REPO, check=True).stdout.split()
+            times.append(out[0])
+            rss.append(out[1])
+        print(f"{what}: import + load {' / '.join(times)} s, RSS {' / '.join(rss)} MiB")
+    import numpy as np
+
+    from corpusqa.answers.verifier.model import Verifier
+    from corpusqa.index.sentences import split_sentences
+
+    light, ref = Verifier().load(), _TransformersScorer()
+    questions = [json.loads(line) for line in open(f"{TRIAL}.questions.jsonl", encoding="utf-8")][:n_questions]
+    passages = {p["pid"]: p for p in map(json.loads, open(f"{TRIAL}.passages.jsonl", encoding="utf-8"))}
+    worst = 0.0
+    for q in questions:
+        p = passages[q["gold_pids"][0]]
+        texts = [f"{p['title']}｜{p['text'][s:e]}" for s, e in split_sentences(p["text"])][:8]
+        worst = max(worst, float(np.max(np.abs(light.score(q["question"], texts) - ref.score(q["question"], texts)))))
+    print(f"largest logit difference, runtime against transformers, {len(questions)} questions x 8 pairs: {worst:.2e}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["load", "int8"])
+    ap.add_argument("mode", choices=["load", "int8", "runtime"])
     ap.add_argument("--questions", type=int, default=60)
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
     if args.mode == "load":
         load()
+    elif args.mode == "runtime":
+        runtime(args.questions)
     else:
         int8(args.questions)
 
