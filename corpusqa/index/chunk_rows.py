@@ -104,8 +104,13 @@ class ChunkTable:
         path = directory / CHUNK_TABLE
         if not path.exists():
             return cls.scan(directory / "chunks.jsonl")
-        with np.load(path, allow_pickle=False) as z:
-            return cls(z["offsets"], z["id_hashes"], z["sentence_counts"], z["order"])
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return cls(z["offsets"], z["id_hashes"], z["sentence_counts"], z["order"])
+        except (ValueError, KeyError, OSError):
+            raise
+        except Exception as exc:  # a damaged zip (zipfile.BadZipFile and kin)
+            raise ValueError(f"{CHUNK_TABLE} is damaged: {type(exc).__name__}: {exc}") from exc
 
     @classmethod
     def scan(cls, chunks_path: Path) -> "ChunkTable":

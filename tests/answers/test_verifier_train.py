@@ -166,3 +166,8 @@ def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):
             ids, mask = pt.encode(question, texts)
             assert np.array_equal(ids, want["input_ids"]) and np.array_equal(mask, want["attention_mask"])
         assert pt._full is not None  # loaded for the Cyrillic pair only
+    cut = (final / PRUNED).read_bytes()
+    (final / PRUNED).write_bytes(cut[: len(cut) // 2])  # a copy cut short (killed, disk full)
+    again = PairTokenizer(final, 24)
+    assert np.array_equal(again.encode(*cases[0])[0], PairTokenizer(final, 24).encode(*cases[0])[0])
+    assert (final / PRUNED).read_bytes() == cut  # made again, whole

@@ -97,6 +97,16 @@ def test_an_index_without_the_table_still_opens(settings):
     assert idx.chunk_row(want[-1].id) == len(want) - 1
 
 
+def test_a_damaged_chunk_table_is_one_clear_error(settings):
+    _built(settings)
+    table = current_dir(settings.index_dir) / CHUNK_TABLE
+    size = table.stat().st_size
+    table.write_bytes((b"PK\x03\x04" + b"\0" * size)[:size])  # a zip header, then nothing
+    with pytest.raises(SearchIndexError) as err:
+        open_index(settings.index_dir, settings, tokenizer=TOK)
+    assert err.value.key == "index.corrupt"
+
+
 def test_a_truncated_chunk_file_is_one_clear_error(settings):
     _built(settings)
     live = current_dir(settings.index_dir)

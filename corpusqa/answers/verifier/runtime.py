@@ -115,9 +115,16 @@ class PairTokenizer:
 
         self.folder, self.max_length = folder, max_length
         pruned, ids = folder / PRUNED, folder / PRUNED_IDS
+        loaded = None
         if pruned.exists() and ids.exists():
-            self.tok = self._setup(Tokenizer.from_file(str(pruned)))
-            self.old_ids = np.load(ids, allow_pickle=False)
+            try:
+                tok, old_ids = Tokenizer.from_file(str(pruned)), np.load(ids, allow_pickle=False)
+                if tok.get_vocab_size(with_added_tokens=False) == len(old_ids):
+                    loaded = tok, old_ids
+            except Exception:  # a copy cut short (disk full, killed): made again below
+                loaded = None
+        if loaded is not None:
+            self.tok, self.old_ids = self._setup(loaded[0]), loaded[1]
         else:
             spec, self.old_ids = prune_tokenizer(json.loads((folder / "tokenizer.json").read_text(encoding="utf-8")))
             text = json.dumps(spec, ensure_ascii=False)
