@@ -199,6 +199,7 @@ class Assistant:
             raise CorpusError("answers.empty_corpus")
         self.index = index
         self.articles = source
+        self._meta = meta
         self._check_index_matches_corpus(meta)
         self.ctx = SearchContext(index, meta, dict(canonical or {}))
         self.lexical = LexicalRetriever(self.ctx).load()
@@ -282,7 +283,6 @@ class Assistant:
         """
         from corpusqa.errors import SearchIndexError
 
-        self._meta = meta
         if callable(getattr(self.index, "indexed_hash", None)):
             return
         indexed = getattr(self.index, "article_hashes", lambda: None)()

@@ -321,12 +321,6 @@ class CorpusStore:
                 found[row["id"]] = _article(row, paras.get(row["id"], ()))
         return found
 
-    def article_meta(self) -> dict[str, dict[str, Any]]:
-        """id -> {"date", "source", "title", "section", "text_sha"} for every article (no text)."""
-        rows = self.db.execute("SELECT id, date, source, title, section, text_sha FROM articles")
-        return {r[0]: {"date": r[1], "source": r[2], "title": r[3], "section": r[4], "text_sha": r[5]}
-                for r in rows}
-
     def article_rows(self) -> Iterator[tuple]:
         """``(id, date, source, title, section, text_sha)`` of every article, streamed (no text)."""
         yield from self.db.execute("SELECT id, date, source, title, section, text_sha FROM articles")

@@ -13,7 +13,6 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -32,13 +31,6 @@ def write_article_rows(path: Path, ids: list[str], counts: list[int], hashes: li
     """Which articles the rows hold, in row order (``counts[i]`` chunks of ``ids[i]``), and
     the hash of each article's text when it was indexed (``models.text_hash``)."""
     path.write_text(json.dumps({"ids": ids, "counts": counts, "hashes": hashes}, ensure_ascii=False))
-
-
-def read_article_rows(directory: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((directory / ARTICLE_ROWS).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def can_append(encoder, tokenizer, options, manifest: dict | None, rows: dict | None,
@@ -64,7 +56,7 @@ def append_version(builder, tmp: Path, live: Path, manifest: dict, rows: dict, a
                    chunker, clock) -> dict:
     """Write into ``tmp`` the live version plus ``articles``; returns the new counts/sections.
 
-    ``rows`` is the live version's :func:`read_article_rows`; ``chunker`` the live version's
+    ``rows`` is the live version's :func:`store.read_article_rows`; ``chunker`` the live version's
     (``BuildOptions.chunker``); ``builder`` embeds (``IndexBuilder.embed``) and tokenizes.
     """
     new_chunks, embed_texts, lex_docs = [], [], []

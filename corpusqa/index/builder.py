@@ -26,7 +26,7 @@ from corpusqa.errors import SearchIndexError
 from corpusqa.index import manifest as mf
 from corpusqa.index import store as st
 from corpusqa.index.chunk_rows import ChunkTableWriter
-from corpusqa.index.append import ARTICLE_ROWS, append_version, can_append, read_article_rows, write_article_rows
+from corpusqa.index.append import ARTICLE_ROWS, append_version, can_append, write_article_rows
 from corpusqa.index.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, Chunker
 from corpusqa.index.dense import ANN_THRESHOLD, HNSW_M, DenseIndex, choose_kind
 from corpusqa.index.encoders import Encoder, load_encoder
@@ -223,7 +223,7 @@ class IndexBuilder:
                 opts = self.options.resolved(prev)  # an update keeps what the live version was built with
                 if reuse:
                     articles = list(articles)
-                    rows = read_article_rows(live) if live else None
+                    rows = st.read_article_rows(live) if live else None
                     have = set(rows["ids"]) if rows else set()
                     wanted = {a.id for a in articles} | (have if append_only else set())
                     if can_append(self.encoder, self.tokenizer, opts, old, rows, wanted):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any, Iterator, Sequence, overload
 
 import numpy as np
 
+from corpusqa.index.npyfiles import PreadFile, row_index
 from corpusqa.models import Chunk
 
 CHUNK_TABLE = "chunk_table.npz"
@@ -136,7 +136,7 @@ class ChunkTable:
 class ChunkRows(Sequence):
     """The chunks of a version as a read-only sequence, parsed on demand.
 
-    ``rows[i]`` reads row ``i`` from the memory-mapped file (cached); iterating streams
+    ``rows[i]`` reads row ``i`` from the file with ``pread`` (cached); iterating streams
     the whole file (for maintenance, never on the question path). Thread-safe.
     """
 
@@ -149,16 +149,10 @@ class ChunkRows(Sequence):
             raise ValueError(f"{path.name} holds {size} bytes, its table says {int(table.offsets[-1])}")
         # rows are read with pread: a memory map would count the kernel's read-around of
         # every touched row in this process's resident memory (see npyfiles.RowFile)
-        self._fd: int | None = os.open(path, os.O_RDONLY)
+        self._file = PreadFile(path)
         self._cache: OrderedDict[int, Chunk] = OrderedDict()
         self._cache_rows = cache_rows
         self._lock = threading.Lock()
-
-    def __del__(self):
-        fd = getattr(self, "_fd", None)
-        if fd is not None:
-            os.close(fd)
-            self._fd = None
 
     def __len__(self) -> int:
         return self._n
@@ -172,20 +166,15 @@ class ChunkRows(Sequence):
     def __getitem__(self, row):
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(self._n))]
-        row = int(row)
-        if row < 0:
-            row += self._n
-        if not 0 <= row < self._n:
-            raise IndexError(row)
+        row = row_index(row, self._n)
         with self._lock:
             chunk = self._cache.get(row)
             if chunk is not None:
                 self._cache.move_to_end(row)
                 return chunk
-        assert self._fd is not None
         lo, hi = int(self.table.offsets[row]), int(self.table.offsets[row + 1])
         try:
-            chunk = chunk_from_row(json.loads(os.pread(self._fd, hi - lo, lo)))
+            chunk = chunk_from_row(json.loads(self._file.read(hi - lo, lo)))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"chunk row {row} of {self.path.name} is damaged: {exc}") from exc
         with self._lock:
@@ -242,11 +231,7 @@ class ArticleRows(Sequence):
         n = len(self)
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(n))]
-        row = int(row)
-        if row < 0:
-            row += n
-        if not 0 <= row < n:
-            raise IndexError(row)
+        row = row_index(row, n)
         return self.ids[int(np.searchsorted(self.starts, row, side="right")) - 1]
 
     def __iter__(self) -> Iterator[str]:

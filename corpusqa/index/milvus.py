@@ -236,7 +236,8 @@ class MilvusIndex:
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
         self._chunks: OrderedDict[str, Chunk] = OrderedDict()
-        self._shas: dict[str, str] = {}  # article id -> indexed text hash, of fetched chunks
+        # article id -> indexed text hash, for articles of recently fetched chunks
+        self._shas: OrderedDict[str, str] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs) -> "MilvusIndex":
@@ -444,7 +445,11 @@ class MilvusIndex:
             rows = self._call(lambda c: c.get(self._live(), ids=wanted, output_fields=_OUT))
             fetched = {r["chunk_id"]: _chunk(r) for r in rows}
             with self._lock:
-                self._shas.update((r["article_id"], r.get("article_sha") or "") for r in rows)
+                for r in rows:
+                    self._shas[r["article_id"]] = r.get("article_sha") or ""
+                    self._shas.move_to_end(r["article_id"])
+                while len(self._shas) > CACHE_CHUNKS:
+                    self._shas.popitem(last=False)
             self._remember(fetched.values())
             out.update(fetched)
         return {i: out[i] for i in ids if i in out}
@@ -484,7 +489,7 @@ class MilvusIndex:
 
     def indexed_hash(self, article_id: str) -> str | None:
         """The text hash an article was indexed with, known once one of its chunks was
-        fetched (``get_chunks``); None before. The assistant checks the articles a question
+        fetched (``get_chunks``, the last ``CACHE_CHUNKS`` articles); None otherwise. The assistant checks the articles a question
         touches this way instead of scanning every row at open (:meth:`article_hashes`)."""
         with self._lock:
             return self._shas.get(article_id)

@@ -35,6 +35,39 @@ def append_rows(src: Path, dst: Path, extra: np.ndarray) -> None:
         f.write(np.ascontiguousarray(extra).tobytes())
 
 
+def row_index(key, n: int) -> int:
+    """``key`` as a row of a sequence of ``n`` (negative counts from the end); IndexError outside."""
+    i = int(key)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(key)
+    return i
+
+
+class PreadFile:
+    """A file read by byte ranges with ``os.pread``: no memory map, no file position (so
+    threads may share it); closed when the object goes. See :class:`RowFile` for why."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = os.open(path, os.O_RDONLY)
+
+    def __del__(self):
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
+            self._fd = None
+
+    def read(self, size: int, offset: int) -> bytes:
+        """Exactly ``size`` bytes from ``offset`` (ValueError when the file is shorter)."""
+        assert self._fd is not None
+        buf = os.pread(self._fd, size, offset)
+        if len(buf) != size:
+            raise ValueError(f"{self.path.name}: short read (file changed while open?)")
+        return buf
+
+
 class RowFile:
     """A 2-D (or 1-D) ``.npy`` read with ``os.pread`` instead of a memory map.
 
@@ -69,13 +102,7 @@ class RowFile:
         expected = self.offset + self.shape[0] * self._row_bytes
         if path.stat().st_size < expected:
             raise ValueError(f"{path.name} holds {path.stat().st_size} bytes, its header says {expected}")
-        self._fd: int | None = os.open(path, os.O_RDONLY)
-
-    def __del__(self):
-        fd = getattr(self, "_fd", None)
-        if fd is not None:
-            os.close(fd)
-            self._fd = None
+        self._file = PreadFile(path)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -91,10 +118,7 @@ class RowFile:
     def _read(self, lo: int, hi: int) -> np.ndarray:
         """Rows ``lo:hi`` (bounds already checked)."""
         n = max(0, hi - lo)
-        assert self._fd is not None
-        buf = os.pread(self._fd, n * self._row_bytes, self.offset + lo * self._row_bytes)
-        if len(buf) != n * self._row_bytes:
-            raise ValueError(f"{self.path.name}: short read (file changed while open?)")
+        buf = self._file.read(n * self._row_bytes, self.offset + lo * self._row_bytes)
         return np.frombuffer(buf, dtype=self.dtype).reshape((n, *self.shape[1:]))
 
     def __getitem__(self, key):
@@ -105,9 +129,7 @@ class RowFile:
                 raise ValueError("RowFile slices must have step 1")
             return self._read(lo, max(lo, hi))
         if isinstance(key, (int, np.integer)):
-            i = int(key) + (n if key < 0 else 0)
-            if not 0 <= i < n:
-                raise IndexError(key)
+            i = row_index(key, n)
             return self._read(i, i + 1)[0]
         rows = np.asarray(key, dtype=np.int64).reshape(-1)
         if rows.size and (rows.min() < -n or rows.max() >= n):

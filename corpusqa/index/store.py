@@ -24,7 +24,6 @@ from corpusqa.index.lexical import LexicalIndex
 from corpusqa.index.npyfiles import RowFile
 from corpusqa.index.tokenizer import ChineseTokenizer
 from corpusqa.index.versions import current_dir
-from corpusqa.models import Chunk
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +36,6 @@ SENTENCE_VECTORS = "sentence_vectors.npy"
 CHUNK_SENTENCES = "chunk_sentences.npy"
 LEXICAL_DIR = "lexical"
 ARTICLE_ROWS = "article_rows.json"  # written by the builder and append.py
-
-
-def read_chunks(directory: Path) -> list[Chunk]:
-    """The chunks of a version, in row order (all parsed: for maintenance, not for questions)."""
-    from corpusqa.index.chunk_rows import chunk_from_row
-
-    with open(directory / CHUNKS, encoding="utf-8") as f:
-        return [chunk_from_row(json.loads(line)) for line in f]
 
 
 def read_article_rows(directory: Path) -> dict[str, Any] | None:

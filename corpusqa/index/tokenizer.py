@@ -250,7 +250,7 @@ class ChineseTokenizer:
             if self.segmenter == "rjieba":
                 from corpusqa.shared_models import shared
 
-                # one segmenter per set of dictionaries in the process (about 60 MB each): the
+                # one segmenter per set of dictionaries in the process (tens of MB each): the
                 # index's tokenizer, the answer stage's word tokenizer and the place tagger
                 # all cut with the same dictionaries
                 key = ("rjieba", tuple(hashlib.sha256(d).hexdigest() for d in self._dicts))

@@ -184,9 +184,9 @@ class PlaceTagger:
     """Place names in a question: part-of-speech tags (``ns``) with the newsroom
     dictionary, which tags the region's leagues, cities and banners.
 
-    Tags come from the tokenizer's segmenter (``ChineseTokenizer.tag``: rjieba, about
-    60 MB and a quarter of a second to load, where ``jieba.posseg`` took 160 MB and a
-    second). The constructor is cheap; :meth:`places` loads on first use.
+    Tags come from the tokenizer's segmenter (``ChineseTokenizer.tag``: rjieba, shared
+    with the tokenizers of the same dictionaries, instead of ``jieba.posseg``'s own
+    dictionary). The constructor is cheap; :meth:`places` loads on first use.
     """
 
     def __init__(self, user_dict: str | None = None):

@@ -106,9 +106,8 @@ def test_a_version_1_database_gains_text_hashes(tmp_path):
         store.db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         store.db.conn.commit()
     with CorpusStore(db) as store:
-        meta = store.article_meta()
-    assert meta and all(m["text_sha"] == text_hash(a.text) for a in ARTICLES if a.id in meta
-                        for m in [meta[a.id]])
+        shas = {r[0]: r[5] for r in store.article_rows()}
+    assert shas and all(shas[a.id] == text_hash(a.text) for a in ARTICLES if a.id in shas)
 
 
 def test_article_meta_keeps_columns_and_reads_like_a_mapping(tmp_path):
@@ -118,11 +117,11 @@ def test_article_meta_keeps_columns_and_reads_like_a_mapping(tmp_path):
     _store(Settings(home=tmp_path), ARTICLES)
     with CorpusStore(db) as store:
         meta = ArticleMeta(store.article_rows())
-        want = store.article_meta()
+    want = {a.id: a for a in ARTICLES}
     assert len(meta) == len(want) and set(meta) == set(want)
-    for aid, m in want.items():
-        assert meta[aid] == {k: m[k] for k in ("date", "source", "title", "section")}
-        assert meta.text_hash(aid) == m["text_sha"] and aid in meta
+    for aid, a in want.items():
+        assert meta[aid] == {"date": a.date, "source": a.source, "title": a.title, "section": a.section}
+        assert meta.text_hash(aid) == text_hash(a.text) and aid in meta
     assert meta.text_hash("nope") is None and "nope" not in meta and meta.get("nope") is None
     assert StoreArticles(db, meta)._ids is meta  # the columns serve `in`, no copy of the ids
 

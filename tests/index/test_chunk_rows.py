@@ -9,10 +9,10 @@ import pytest
 
 from corpusqa.errors import SearchIndexError
 from corpusqa.index.builder import IndexBuilder
-from corpusqa.index.chunk_rows import CHUNK_TABLE, ArticleRows, ChunkRows, ChunkTable, ChunkTableWriter
+from corpusqa.index.chunk_rows import CHUNK_TABLE, ArticleRows, ChunkRows, ChunkTable, ChunkTableWriter, chunk_from_row
 from corpusqa.index.encoders import HashEncoder
 from corpusqa.index.manifest import MANIFEST
-from corpusqa.index.store import CHUNKS, open_index, read_chunks
+from corpusqa.index.store import CHUNKS, open_index
 from corpusqa.index.tokenizer import ChineseTokenizer
 from corpusqa.index.versions import current_dir
 from corpusqa.models import Chunk
@@ -48,7 +48,8 @@ def test_rows_are_read_on_demand_and_found_by_id(tmp_path):
         rows.row_of("nope")
     with pytest.raises(IndexError):
         rows[50]
-    assert list(rows) == chunks == read_chunks(tmp_path) and rows == chunks
+    parsed = [chunk_from_row(json.loads(line)) for line in (tmp_path / CHUNKS).read_bytes().splitlines()]
+    assert list(rows) == chunks == parsed and rows == chunks
     scanned = ChunkTable.scan(tmp_path / CHUNKS)
     for name in ("offsets", "id_hashes", "sentence_counts"):
         assert np.array_equal(getattr(scanned, name), getattr(table, name))
