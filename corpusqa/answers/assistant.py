@@ -260,7 +260,8 @@ class Assistant:
         assert self.config is not None  # set by load() before this is called
         # the same loaded model as the assistant this one replaces (live reload)
         self.verifier = shared(("verifier", self.verifier.spec, self.verifier.device), self.verifier.load)
-        model = self.config.answer_model or bundled_answer_model()
+        model = (self.config.answer_model or self.verifier.own_answer_model()
+                 or bundled_answer_model())
         if model is None:
             model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 8, ("ver",),
                                 {"note": "uncalibrated: verifier logit only"})

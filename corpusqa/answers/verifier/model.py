@@ -57,6 +57,7 @@ class Verifier:
                 path = str(assemble())
             else:
                 path = self.spec[3:] if self.spec.startswith("st:") else self.spec
+                self.max_length = _trained_max_length(path, self.max_length)
             from pathlib import Path
 
             from corpusqa.answers.verifier.scorer import is_scorer_folder
@@ -79,6 +80,26 @@ class Verifier:
                                detail=str(exc).splitlines()[0][:200]) from exc
         return self
 
+    def own_answer_model(self):
+        """The ``answer_model.json`` beside a trained folder's weights, or None.
+
+        ``corpusqa train calibrate --out RUN/final/answer_model.json`` writes it, so a
+        candidate verifier is evaluated with an answer model fitted to its own logits.
+        The shipped verifier's answer model is the package's (``bundled_answer_model``).
+        """
+        if self.spec == DEFAULT:
+            return None
+        from pathlib import Path
+
+        from corpusqa.answers.answer_model import FILE, AnswerModel
+
+        path = Path(self.spec[3:] if self.spec.startswith("st:") else self.spec) / FILE
+        if not path.is_file():
+            return None
+        import json
+
+        return AnswerModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """One logit per text (float32), in input order."""
         if not texts:
@@ -94,6 +115,17 @@ class Verifier:
                                   show_progress_bar=False, activation_fn=torch.nn.Identity(),
                                   convert_to_numpy=True)
         return np.asarray(out, dtype=np.float32).reshape(-1)
+
+
+def _trained_max_length(path: str, default: int) -> int:
+    """The pair length a folder of ``corpusqa train answer-model`` was trained with."""
+    import json
+    from pathlib import Path
+
+    try:
+        return int(json.loads((Path(path) / "train_config.json").read_text())["max_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return default
 
 
 def load_verifier(spec: str | None, device: str | None = None) -> Verifier | None:

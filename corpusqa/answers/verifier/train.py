@@ -43,10 +43,14 @@ class TrainConfig:
     device: str = "cpu"
     threads: int | None = None
     listwise: float = 0.0        # weight of the per-question softmax loss (0: pointwise only)
+    init: str | None = None      # start from a trained verifier ("bundled" or a folder), not e5
 
 
-def new_model(base: Path, layers: int, seed: int):
+def new_model(base: Path, layers: int, seed: int, init: str | None = None):
     """A mean-pooling scorer (1 logit) over the first ``layers`` layers of ``base``.
+
+    With ``init`` ("bundled" or a trained folder) it starts from that verifier instead,
+    which must have ``layers`` layers: a further epoch costs one epoch, not a rerun.
 
     Not ``BertForSequenceClassification``: e5 was trained with mean pooling, and its
     ``<s>`` state is nearly the same for every input (std 0.005 across pairs at layer 4),
@@ -58,9 +62,28 @@ def new_model(base: Path, layers: int, seed: int):
     from corpusqa.answers.verifier.scorer import MeanPoolScorer
 
     torch.manual_seed(seed)
-    model = MeanPoolScorer.from_base(base, layers)
+    if init:
+        folder = init_folder(init)
+        model = MeanPoolScorer.load(folder).train()
+        have = model.bert.config.num_hidden_layers
+        if have != layers:
+            raise ValueError(f"--init {init} has {have} layers, not --layers {layers}")
+    else:
+        model = MeanPoolScorer.from_base(base, layers)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     return model
+
+
+def init_folder(init: str) -> Path:
+    """The folder of a verifier to start from: the shipped one (assembled) or a path."""
+    if init == "bundled":
+        from corpusqa.answers.verifier.ship import assemble
+
+        return assemble()
+    folder = Path(init)
+    if not (folder / "head.safetensors").exists():
+        raise ValueError(f"--init {init} is not a trained verifier folder (no head.safetensors)")
+    return folder
 
 
 def _tokenizer(base: Path):
@@ -149,7 +172,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, base: Path | None = None,
         raise ValueError(f"no training pairs in {data_dir}")
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
-    model = new_model(base, cfg.layers, cfg.seed).to(cfg.device)
+    model = new_model(base, cfg.layers, cfg.seed, cfg.init).to(cfg.device)
     tok = _tokenizer(base)
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
