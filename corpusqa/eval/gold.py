@@ -107,7 +107,8 @@ def _in_metadata(evidence: str, articles: Iterable[Article]) -> bool:
 
 def resolve(raw_items: Sequence[dict], articles: Sequence[Article]
             ) -> tuple[list[dict], list[str], list[str]]:
-    """Fill ``gold_pids`` from ``evidence``; returns (items, problems, skipped).
+    """Fill ``gold_pids`` from ``evidence`` (and ``also_evidence``); returns (items,
+    problems, skipped).
 
     A question whose evidence exists only in metadata (a byline printed next to a
     title) is skipped: an extractive answer must quote article text, and bylines
@@ -119,6 +120,12 @@ def resolve(raw_items: Sequence[dict], articles: Sequence[Article]
         evidence = item.get("evidence")
         if item.get("answers") and evidence:
             ids = find_evidence(evidence, articles)
+            # another article stating the same fact in other words (an accepted answer)
+            for more in item.get("also_evidence", ()):
+                found = find_evidence(more, articles)
+                if not found:
+                    problems.append(f"{item['qid']}: also_evidence not found: {more}")
+                ids += [i for i in found if i not in ids]
             if not ids:
                 if _in_metadata(evidence, articles):
                     skipped.append(f"{item['qid']}: only in a byline/title: {evidence}")

@@ -16,7 +16,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from corpusqa.answers.invariants import InvariantError
 from corpusqa.errors import CorpusQAError, InputError
@@ -128,13 +128,24 @@ def mixed_corpus(base: Settings, corpus: Sequence[Path] | None, fraction: float,
     return [out], removed, len(articles)
 
 
-def ranked_doc_ids(answer) -> list[str]:
-    """Document ranking from an Answer's passages (near-duplicate copies share a rank)."""
+def ranked_doc_ids(answer, gold: Collection[str] | None = None) -> list[str]:
+    """Document ranking from an Answer's passages.
+
+    Without ``gold``: every copy of each passage's story, in order (the copies one after
+    the other). With ``gold``: one id per passage, so near-duplicate copies share its rank:
+    a passage whose story has a gold copy counts as that gold article. The product shows
+    one copy of a story and lists the others (``also_in``), so which copy the index
+    ranked first is not a retrieval error.
+    """
     out: list[str] = []
     for p in answer.passages:
-        for doc in (p.doc_id, *getattr(p, "also_in", ())):
-            if doc not in out:
-                out.append(doc)
+        group = (p.doc_id, *getattr(p, "also_in", ()))
+        if gold is None:
+            out.extend(d for d in group if d not in out)
+            continue
+        doc = next((d for d in group if d in gold), p.doc_id)
+        if doc not in out:
+            out.append(doc)
     return out
 
 
@@ -168,8 +179,8 @@ def evaluate_item(item: GoldItem, ask: Callable[..., Any],
                         "recall10": 0.0})
         return rec
     elapsed = (time.perf_counter() - t0) * 1000
-    docs = ranked_doc_ids(ans)
     gold = item.gold_pids
+    docs = ranked_doc_ids(ans, set(gold))
     hl = ans.highlight.text if ans.highlight else None
     valid = citations_valid(ans, articles)
     rec = {
@@ -191,7 +202,7 @@ def evaluate_item(item: GoldItem, ask: Callable[..., Any],
         rec.update({"r1": hit_at_k(docs, gold, 1), "r5": hit_at_k(docs, gold, 5),
                     "r10": hit_at_k(docs, gold, 10), "mrr10": mrr_at_k(docs, gold, 10),
                     "ndcg10": ndcg_at_k(docs, gold, 10),
-                    "recall10": recall_at_k(docs, gold, 10)})
+                    "recall10": recall_at_k(ranked_doc_ids(ans), gold, 10)})
     return rec
 
 

@@ -56,3 +56,14 @@ def test_every_answer_is_verbatim_in_a_gold_article(articles):
             continue
         texts = "".join(by_id[p].text for p in item.gold_pids).replace(" ", "")
         assert any(a.replace(" ", "") in texts for a in item.answers), item.qid
+
+
+def test_also_evidence_adds_the_articles_that_state_the_fact_in_other_words(articles):
+    """s008's raw note accepts 003's 3万多名 wording; its article is a gold article too."""
+    item = {"qid": "x1", "question": "参与脱贫攻坚帮扶的驻村干部有多少名？", "answers": ["3万多名"],
+            "evidence": "3.2万名驻村干部开展帮扶工作", "also_evidence": ["全区选派3万多名驻村干部"]}
+    (one,), problems, _ = resolve([item], articles)
+    (base,), _, _ = resolve([dict(item, also_evidence=[])], articles)
+    assert problems == [] and set(base["gold_pids"]) < set(one["gold_pids"])
+    _, problems, _ = resolve([dict(item, also_evidence=["没有这句话"])], articles)
+    assert problems == ["x1: also_evidence not found: 没有这句话"]

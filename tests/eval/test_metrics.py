@@ -66,3 +66,19 @@ def test_percentile_nearest_rank():
     assert percentile([], 50) == 0.0
     assert percentile([5, 1, 3, 2, 4], 50) == 3
     assert percentile(list(range(1, 101)), 95) == 95
+
+
+def test_near_duplicate_copies_share_a_rank():
+    """A passage whose story has a gold copy is a hit at its rank (the product shows one
+    copy and lists the others), and the next passage keeps the next rank."""
+    from types import SimpleNamespace as NS
+
+    from corpusqa.eval.metrics import hit_at_k
+    from corpusqa.eval.runner import ranked_doc_ids
+
+    ans = NS(passages=[NS(doc_id="copyB", also_in=("copyA",)), NS(doc_id="other", also_in=())])
+    assert ranked_doc_ids(ans) == ["copyB", "copyA", "other"]
+    assert ranked_doc_ids(ans, {"copyA"}) == ["copyA", "other"]
+    assert ranked_doc_ids(ans, {"other"}) == ["copyB", "other"]
+    assert hit_at_k(ranked_doc_ids(ans, {"copyA"}), {"copyA"}, 1) == 1.0
+    assert hit_at_k(ranked_doc_ids(ans, {"other"}), {"other"}, 2) == 1.0
