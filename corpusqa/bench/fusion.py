@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from corpusqa.eval.report import md_table
-from corpusqa.retrieval.fusion import cross_script, lexical_anchor, rrf
+from corpusqa.retrieval.fusion import copy_votes, cross_script, lexical_anchor, rrf
 
 DEPTH = 50
 WEIGHTS = (1.0, 0.5, 0.25)
@@ -31,16 +31,18 @@ CROSS_LEXICAL = (0.0, 0.25, 0.5)
 
 @dataclass(frozen=True)
 class Runs:
-    """One question's two runs: (chunk id, doc ids incl. near-duplicates, score), best first."""
+    """One question's two runs: (chunk id, doc ids incl. near-duplicates, score, article id),
+    best first."""
 
     gold: frozenset[str]
     cross_script: bool
-    lexical: tuple[tuple[str, frozenset[str], float], ...]
-    dense: tuple[tuple[str, frozenset[str], float], ...]
+    lexical: tuple[tuple[str, frozenset[str], float, str], ...]
+    dense: tuple[tuple[str, frozenset[str], float, str], ...]
 
 
 def _hits(hits) -> tuple:
-    return tuple((h.chunk_id, frozenset((h.article_id, *h.also_in)), float(h.score)) for h in hits)
+    return tuple((h.chunk_id, frozenset((h.article_id, *h.also_in)), float(h.score), h.article_id)
+                 for h in hits)
 
 
 def collect(settings, gold: Path | None, corpus: Sequence[Path] | None, cache_dir: Path,
@@ -76,12 +78,18 @@ def fused_top(r: Runs, weight: float, gate: float | None,
         if cross_lexical <= 0.0:
             return r.dense[0][1] if r.dense else frozenset()
         gate, weight = None, 1.0 / cross_lexical
-    if gate is not None and lexical_anchor([s for _, _, s in r.lexical[:2]], gate):
+    if gate is not None and lexical_anchor([h[2] for h in r.lexical[:2]], gate):
         return r.lexical[0][1]
-    fused = rrf([[c for c, _, _ in r.lexical], [c for c, _, _ in r.dense]], weights=[1.0, weight])
+    fused = rrf([[h[0] for h in r.lexical], [h[0] for h in r.dense]], weights=[1.0, weight])
     if not fused:
         return frozenset()
-    docs = {c: d for c, d, _ in r.lexical + r.dense}
+    # near-duplicate copies: one vote per story, as HybridRetriever does
+    story = {h[3]: min(h[1]) for h in r.lexical + r.dense}
+    extra = copy_votes([[(h[0], h[3]) for h in r.lexical], [(h[0], h[3]) for h in r.dense]],
+                       story, weights=[1.0, weight])
+    if extra:
+        fused = sorted(((c, sc + extra.get(c, 0.0)) for c, sc in fused), key=lambda kv: -kv[1])
+    docs = {h[0]: h[1] for h in r.lexical + r.dense}
     return docs[fused[0][0]]
 
 

@@ -264,5 +264,5 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
         per_source["without-chinese"] = summary(model, latin)
     meta = {"sources": per_source, "all": summary(model, questions), "verify_top_trials": trials,
             "removed_share": REMOVE, "seed": seed, "encoder": base_settings.encoder,
-            "command": "corpusqa train calibrate"}
+            "verifier": base_settings.verifier, "command": "corpusqa train calibrate"}
     return replace(model, meta=meta), meta

@@ -23,7 +23,8 @@ from corpusqa.index.backend import ChunkHit, EmbeddedBackend, IndexBackend
 from corpusqa.models import Chunk, Hit
 from corpusqa.retrieval import lexical_boost as lb
 from corpusqa.retrieval.filters import Filters
-from corpusqa.retrieval.fusion import CROSS_SCRIPT_LEXICAL, RRF_K, cross_script, lexical_anchor, rrf
+from corpusqa.retrieval.fusion import (CROSS_SCRIPT_LEXICAL, RRF_K, copy_votes, cross_script,
+                                      lexical_anchor, rrf)
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +298,13 @@ class HybridRetriever:
             for h in run:
                 by_id.setdefault(h.chunk_id, h)
         fused = rrf([[h.chunk_id for h in run] for run in runs], k=self.rrf_k, weights=weights)
+        canonical = self.lexical.ctx.canonical
+        if canonical and len(runs) > 1:  # near-duplicate stories: one vote per story
+            extra = copy_votes([[(h.chunk_id, h.article_id) for h in run] for run in runs],
+                               canonical, k=self.rrf_k, weights=weights)
+            if extra:  # stable: rrf's tie-breaking stays
+                fused = sorted(((c, sc + extra.get(c, 0.0)) for c, sc in fused),
+                               key=lambda kv: -kv[1])
         if len(runs) > 1 and lexical_anchor([h.score for h in runs[0][:2]], gate):
             # a clear lexical first hit keeps rank 1; the dense vote orders the rest
             top = runs[0][0].chunk_id

@@ -9,8 +9,19 @@ from corpusqa.cli import cli
 
 
 def _run(gold, lexical, dense, cross=False):
-    f = lambda hits: tuple((c, frozenset([c[0]]), s) for c, s in hits)  # noqa: E731
+    f = lambda hits: tuple((c, frozenset([c[0]]), s, c[0]) for c, s in hits)  # noqa: E731
     return Runs(frozenset(gold), cross, f(lexical), f(dense))
+
+
+def test_the_replay_gives_a_twin_story_one_vote():
+    """Lexical shows copy A, dense copy B of one story: as in HybridRetriever, the story
+    is not split between two half votes."""
+    story = frozenset({"A", "B"})
+    lexical = (("a1", story, 9.0, "A"), ("y1", frozenset({"y"}), 8.9, "y"))
+    dense = (("b1", story, 0.9, "B"), ("y1", frozenset({"y"}), 0.8, "y"))
+    # chunk-level RRF alone: y1 (2nd in both) 2/62 beats a1 and b1 (1/61 each)
+    r = Runs(frozenset({"B"}), False, lexical, dense)
+    assert fused_top(r, weight=1.0, gate=None) == story
 
 
 def test_the_lexical_anchor_keeps_a_clear_bm25_winner_and_fuses_the_rest():

@@ -55,3 +55,21 @@ def test_lexical_anchor_needs_a_clear_first_hit():
     assert not lexical_anchor([12.0, 9.0], 1.0)
     assert not lexical_anchor([0.0, 0.0], 1.2)
     assert lexical_anchor([2.0, 0.0], 1.2)
+
+
+def test_copy_votes_give_a_story_one_vote_whichever_copy_each_run_showed():
+    """BM25 ranked copy A's chunk 2nd, the dense run copy B's chunk 1st: each copy's best
+    chunk gets the other run's vote, so the story is not split between two half votes."""
+    from corpusqa.retrieval.fusion import copy_votes, rrf
+
+    lexical = [("x1", "x"), ("a1", "A"), ("a2", "A"), ("y1", "y")]
+    dense = [("b1", "B"), ("y1", "y"), ("x1", "x")]
+    story = {"B": "A"}  # B is a near-duplicate of A
+    extra = copy_votes([lexical, dense], story, k=60, weights=[1.0, 0.5])
+    assert extra == {"a1": pytest.approx(0.5 / 61), "b1": pytest.approx(1.0 / 62)}
+    fused = dict(rrf([[c for c, _ in lexical], [c for c, _ in dense]], weights=[1.0, 0.5]))
+    assert fused["a1"] + extra["a1"] > fused["y1"]  # the story now beats a half-way chunk
+    assert fused["a1"] < fused["y1"]                # it did not before
+    # no duplicates, or the same copy in both runs: nothing changes
+    assert copy_votes([lexical, dense], {}, weights=[1.0, 0.5]) == {}
+    assert copy_votes([[("a1", "A")], [("a2", "A")]], {"B": "A"}) == {}
