@@ -30,7 +30,8 @@ class ArticleStore(Protocol):
         ...
 
     def article_rows(self) -> Iterable[tuple]:
-        """``(id, date, source, title, section, text_sha)`` of every article, no texts."""
+        """``(id, date, source, title, section, text_sha[, byline])`` of every article, no
+        texts (the byline may be left out)."""
         ...
 
     def canonical_map(self) -> dict[str, str]:
@@ -82,27 +83,32 @@ class ArticleMeta(Mapping):
     columns: at 350k articles a dict per article took about 250 MB, the columns take a
     third of that (repeated dates, sources and sections are stored once).
 
-    Also keeps each article's text hash (``text_sha``) for the stale-index check.
+    Also keeps each article's text hash (``text_sha``) for the stale-index check, and its
+    byline (:meth:`byline`): a newspaper's page of regional reports names each report's
+    place only there ("乌兰察布市委书记 艾丽华").
     """
 
     FIELDS = ("date", "source", "title", "section")
 
     def __init__(self, rows: Iterable[tuple]):
-        """``rows``: ``(id, date, source, title, section, text_sha)`` tuples."""
+        """``rows``: ``(id, date, source, title, section, text_sha[, byline])`` tuples."""
         self._pos: dict[str, int] = {}
         self._cols: list[list] = [[], [], [], []]
         self._sha: list[str | None] = []
+        self._byline: list[str | None] = []
         shared: dict = {}
-        for aid, date, source, title, section, sha in rows:
+        for aid, date, source, title, section, sha, *rest in rows:
             self._pos[aid] = len(self._sha)
             for col, value in zip(self._cols, (date, source, title, section)):
                 col.append(value if col is self._cols[2] else shared.setdefault(value, value))
             self._sha.append(sha)
+            byline = rest[0] if rest else None
+            self._byline.append(shared.setdefault(byline, byline) if byline else None)
 
     @classmethod
     def from_dicts(cls, meta: Mapping[str, Mapping]) -> "ArticleMeta":
-        return cls((aid, m.get("date"), m.get("source"), m.get("title"), m.get("section"), m.get("text_sha"))
-                   for aid, m in meta.items())
+        return cls((aid, m.get("date"), m.get("source"), m.get("title"), m.get("section"),
+                    m.get("text_sha"), m.get("byline")) for aid, m in meta.items())
 
     def __getitem__(self, article_id: str) -> dict:
         i = self._pos[article_id]
@@ -116,6 +122,11 @@ class ArticleMeta(Mapping):
 
     def __len__(self) -> int:
         return len(self._pos)
+
+    def byline(self, article_id: str) -> str | None:
+        """The article's byline, None when it has none or is unknown."""
+        i = self._pos.get(article_id)
+        return None if i is None else self._byline[i]
 
     def text_hash(self, article_id: str) -> str | None:
         """The hash of the article's stored text, None for an unknown article."""

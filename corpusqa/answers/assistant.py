@@ -194,7 +194,8 @@ class Assistant:
             source = StoreArticles(open_store, meta)
         else:
             source = MemoryArticles(articles)
-            meta = ArticleMeta((a.id, a.date, a.source, a.title, a.section, text_hash(a.text)) for a in articles)
+            meta = ArticleMeta((a.id, a.date, a.source, a.title, a.section, text_hash(a.text), a.byline)
+                               for a in articles)
         if not meta:
             raise CorpusError("answers.empty_corpus")
         self.index = index

@@ -322,8 +322,10 @@ class CorpusStore:
         return found
 
     def article_rows(self) -> Iterator[tuple]:
-        """``(id, date, source, title, section, text_sha)`` of every article, streamed (no text)."""
-        yield from self.db.execute("SELECT id, date, source, title, section, text_sha FROM articles")
+        """``(id, date, source, title, section, text_sha, byline)`` of every article, streamed
+        (no text)."""
+        yield from self.db.execute(
+            "SELECT id, date, source, title, section, text_sha, byline FROM articles")
 
     def find_ids(self, prefix: str, limit: int = 10) -> list[str]:
         """Article ids starting with ``prefix`` (for short ids typed by users)."""

@@ -199,7 +199,9 @@ class LexicalRetriever(_IndexRetriever):
         return forms
 
     def _lede_texts(self, article_ids: Sequence[str]) -> list[str]:
-        """Each article's title and first chunk: where a story names its place (cached)."""
+        """Each article's title, byline and first chunk: where a story names its place
+        (cached). A page of regional reports names each report's place only in its byline
+        (乌兰察布市委书记 艾丽华)."""
         missing = [a for a in dict.fromkeys(article_ids) if a not in self._ledes]
         if missing:
             firsts = self.ctx.backend.lede_chunks(missing)
@@ -207,8 +209,9 @@ class LexicalRetriever(_IndexRetriever):
                 self._ledes.clear()
             for a in missing:
                 title = (self.ctx.article_meta.get(a) or {}).get("title") or ""
+                byline = getattr(self.ctx.article_meta, "byline", lambda _: None)(a) or ""
                 lede = firsts[a].text if a in firsts else ""
-                self._ledes[a] = lb.normalize_stored(title + "\n" + lede)
+                self._ledes[a] = lb.normalize_stored(title + "\n" + byline + "\n" + lede)
         return [self._ledes[a] for a in article_ids]
 
 

@@ -159,3 +159,14 @@ def test_the_assistant_reads_articles_through_any_article_store(home):
     assert server.fetched and all(len(ids) <= len(ARTICLES) for ids in server.fetched)
     a.close()
     assert server.closed == 2  # the metadata read, then the answer path's connection
+
+
+def test_article_meta_keeps_bylines_when_given():
+    from corpusqa.answers.articles import ArticleMeta
+
+    meta = ArticleMeta([("a", "2022-01-01", "s.txt", "T", None, "sha", "兴安盟委书记 张恩惠"),
+                        ("b", "2022-01-01", "s.txt", "U", None, "sha2")])
+    assert meta.byline("a") == "兴安盟委书记 张恩惠"
+    assert meta.byline("b") is None and meta.byline("zz") is None
+    assert meta["a"] == {"date": "2022-01-01", "source": "s.txt", "title": "T", "section": None}
+    assert ArticleMeta.from_dicts({"a": {"title": "T", "byline": "记者 甲"}}).byline("a") == "记者 甲"

@@ -121,3 +121,12 @@ def test_a_twin_story_keeps_its_lexical_rank_in_hybrid(assistant):
     hybrid = [h.article_id for h in assistant.hybrid.retrieve(q, 10)]
     assert lexical.index(next(a for a in lexical if a in twins)) <= 1
     assert any(a in twins for a in hybrid[:2]), hybrid
+
+
+@pytest.mark.parametrize("qid", ["s163", "s184"])
+def test_a_report_naming_its_place_only_in_the_byline_ranks_first(assistant, qid):
+    """Page 004's reports by each 盟市's secretary name the place only in the byline
+    (阿拉善盟委书记 包钢); the lexical place bonus reads the byline too."""
+    item = GOLD[qid]
+    hits = assistant.lexical.retrieve(item.question, 5)
+    assert hits[0].article_id in item.gold_pids, [h.article_id for h in hits]
