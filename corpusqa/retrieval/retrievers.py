@@ -23,6 +23,7 @@ from corpusqa.index.backend import ChunkHit, EmbeddedBackend, IndexBackend
 from corpusqa.models import Chunk, Hit
 from corpusqa.retrieval import lexical_boost as lb
 from corpusqa.retrieval.filters import Filters
+from corpusqa.retrieval import romanized
 from corpusqa.retrieval.fusion import (CROSS_SCRIPT_LEXICAL, RRF_K, copy_votes, cross_script,
                                       lexical_anchor, rrf)
 
@@ -152,6 +153,7 @@ class LexicalRetriever(_IndexRetriever):
         self.exact_weight = exact_weight
         self._places = places
         self._ledes: dict[str, str] = {}
+        self._lede_places: dict[str, tuple[str, ...]] = {}
 
     def load(self) -> "LexicalRetriever":
         """Build the place tagger's dictionary now (about two seconds, once per process),
@@ -187,6 +189,17 @@ class LexicalRetriever(_IndexRetriever):
         top = max((h.score for h in head), default=0.0) or 1.0
         return ([ChunkHit(cid, article[cid], s) for cid, s in rescored]
                 + [ChunkHit(h.chunk_id, h.article_id, h.score / top) for h in tail])[:k]
+
+    def lede_places(self, article_ids: Sequence[str]) -> list[tuple[str, ...]]:
+        """The places each article names in its title, byline and lede (cached)."""
+        missing = [a for a in dict.fromkeys(article_ids) if a not in self._lede_places]
+        if missing:
+            if len(self._lede_places) + len(missing) > LEDE_CACHE_SIZE:
+                self._lede_places.clear()
+            tagger = self._tagger()
+            for a, text in zip(missing, self._lede_texts(missing)):
+                self._lede_places[a] = tuple(dict.fromkeys(tagger.places(text)))
+        return [self._lede_places[a] for a in article_ids]
 
     def _forms(self, query: str) -> list[lb.Evidence]:
         """The question's evidence in Simplified and in Traditional script."""
@@ -312,9 +325,27 @@ class HybridRetriever:
             # a clear lexical first hit keeps rank 1; the dense vote orders the rest
             top = runs[0][0].chunk_id
             fused = [f for f in fused if f[0] == top] + [f for f in fused if f[0] != top]
+        if self.dense is not None and cross_script(query):
+            fused = self._romanized_first(query, fused, by_id)
         hits = [
             Hit(cid, by_id[cid].article_id, score, rank, self.name, by_id[cid].start,
                 by_id[cid].end, by_id[cid].text, by_id[cid].also_in)
             for rank, (cid, score) in enumerate(fused, start=1)
         ]
         return collapse_duplicates(hits, self.lexical.ctx)[:k]
+
+    def _romanized_first(self, query: str, fused: list[tuple[str, float]],
+                         by_id: Mapping[str, Hit]) -> list[tuple[str, float]]:
+        """For a question without Chinese: the top hits whose article names a place the
+        question spells in pinyin (Tongliao: 通辽) go first, in their order
+        (:mod:`corpusqa.retrieval.romanized`)."""
+        names = romanized.question_names(query)
+        if not names or not fused:
+            return fused
+        head, tail = fused[:romanized.DEPTH], fused[romanized.DEPTH:]
+        places = self.lexical.lede_places([by_id[c].article_id for c, _ in head])
+        match = [romanized.names_match(names, p) for p in places]
+        if not any(match):
+            return fused
+        return ([f for f, m in zip(head, match) if m] + [f for f, m in zip(head, match) if not m]
+                + tail)

@@ -1,0 +1,24 @@
+"""Place names in English questions matched through pinyin (retrieval/romanized.py)."""
+
+from corpusqa.retrieval.romanized import names_match, pinyin_forms, question_names
+
+
+def test_question_names_are_the_capitalised_words_and_runs():
+    names = question_names("How many party education bases has Tongliao built in Inner Mongolia?")
+    assert {"tongliao", "inner", "mongolia", "innermongolia"} <= names
+    assert "how" not in names  # under MIN_LETTERS
+    assert question_names("全区建成了多少个党群服务中心？") == frozenset()
+    assert question_names("what about li?") == frozenset()
+
+
+def test_pinyin_forms_drop_the_administrative_suffix():
+    assert pinyin_forms("通辽市") == {"tongliaoshi", "tongliao"}
+    assert "baotou" in pinyin_forms("包头")
+    assert "xinganmeng" in pinyin_forms("兴安盟") and "xingan" in pinyin_forms("兴安盟")
+    assert pinyin_forms("区") == frozenset()
+
+
+def test_names_match_only_pinyin_spellings():
+    assert names_match(question_names("What did Tongliao build?"), ["通辽市", "赤峰"])
+    assert not names_match(question_names("What did Hohhot build?"), ["呼和浩特"])  # not pinyin
+    assert not names_match(question_names("What did Warsaw build?"), ["华沙"])
