@@ -114,7 +114,7 @@ class AskConfig:
     confidence: Confidence = Confidence()
     answer_model: Any = None   # AnswerModel; None = the bundled one (with the verifier)
     threshold_override: float | None = None  # refuse below this instead of the model's
-    rerank_passages: bool = True  # order passages by their best verified sentence
+    rerank_passages: bool = False  # order passages by their best verified sentence (measured worse: README "Fusion")
 
     @classmethod
     def calibrated(cls, encoder: str, mode: str = "hybrid") -> "AskConfig":
