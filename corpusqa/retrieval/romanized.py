@@ -14,7 +14,8 @@ hybrid retriever moves the dense hits whose article names a matching place ahead
 others, keeping their order otherwise (``HybridRetriever``). Names that are not pinyin
 (Hohhot, Ordos, Hinggan; Warsaw 华沙) match nothing and change nothing.
 
-Measured (README, "Fusion"): the 16 English questions of the bundled gold set, R@1
+Pinyin comes from a table of each character's default reading (``data/pinyin.txt``,
+written from pypinyin by ``scripts/pinyin-table.py``). Measured (README, "Fusion"): the 16 English questions of the bundled gold set, R@1
 0.25 -> 0.50 (four Tongliao questions); the 353 English XQuAD questions over the
 Chinese passages, 0.807 -> 0.807 (their names are not pinyin).
 """
@@ -48,18 +49,40 @@ def question_names(question: str) -> frozenset[str]:
     return frozenset(n for n in out if len(n) >= MIN_LETTERS)
 
 
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, str]:
+    """Character -> toneless pinyin, from ``data/pinyin.txt`` (``scripts/pinyin-table.py``).
+
+    The default reading of each character: about 27k entries and a few MB, read on the
+    first English question (pypinyin itself, with its phrase dictionary, took 56 MB).
+    """
+    from importlib import resources
+
+    text = resources.files("corpusqa.retrieval").joinpath("data/pinyin.txt").read_text("utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            reading, _, chars = line.partition("\t")
+            out.update(dict.fromkeys(chars, reading))
+    return out
+
+
+def to_pinyin(text: str) -> str:
+    """``text`` in toneless pinyin without spaces; characters without a reading are left out."""
+    readings = _readings()
+    return "".join(readings.get(ch, "") for ch in text)
+
+
 @lru_cache(maxsize=65536)
 def pinyin_forms(place: str) -> frozenset[str]:
     """Toneless pinyin of a Chinese place, whole and without its administrative suffix."""
-    from pypinyin import lazy_pinyin
-
     names = {place}
     for suffix in SUFFIXES:
         if place.endswith(suffix) and len(place) - len(suffix) >= 2:
             names.add(place[: -len(suffix)])
             break
-    forms = {"".join(lazy_pinyin(n)).lower().replace("ü", "v") for n in names}
-    return frozenset(f for f in forms if len(f) >= MIN_LETTERS and f.isascii() and f.isalpha())
+    forms = {to_pinyin(n) for n in names}
+    return frozenset(f for f in forms if len(f) >= MIN_LETTERS)
 
 
 def names_match(names: frozenset[str], places: Iterable[str]) -> bool:

@@ -22,3 +22,23 @@ def test_names_match_only_pinyin_spellings():
     assert names_match(question_names("What did Tongliao build?"), ["通辽市", "赤峰"])
     assert not names_match(question_names("What did Hohhot build?"), ["呼和浩特"])  # not pinyin
     assert not names_match(question_names("What did Warsaw build?"), ["华沙"])
+
+
+def test_the_shipped_pinyin_table_is_what_the_script_writes():
+    """Regenerated with pypinyin (a dev dependency): the product never imports it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "pinyin-table.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_matching_does_not_import_pypinyin():
+    import subprocess
+    import sys
+
+    code = ("import sys; from corpusqa.retrieval.romanized import pinyin_forms; "
+            "assert 'tongliao' in pinyin_forms('通辽市'); assert 'pypinyin' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
