@@ -41,8 +41,11 @@ def wait_for_row(db, sql: str, params, timeout_s: float = 15.0):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if db.exists():
-            with sqlite3.connect(db) as con:
-                row = con.execute(sql, params).fetchone()
+            try:
+                with sqlite3.connect(db) as con:
+                    row = con.execute(sql, params).fetchone()
+            except sqlite3.OperationalError:  # the file is there, its table not yet
+                row = None
             if row:
                 return row
         time.sleep(0.2)
