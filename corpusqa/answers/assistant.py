@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 500
 #: Sentence vectors embedded at question time (indexes without them) kept per assistant.
 SENTENCE_VEC_CACHE = 4096
+#: Candidates whose sentence cosine the cheap ranker (no verifier) embeds at question time
+#: for its confidence, on an index without sentence vectors (the first few: a place-scope
+#: demotion can promote the second or third).
+CHEAP_SEM_TOP = 4
 MODES = ("hybrid", "lexical", "dense")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
 
@@ -392,6 +396,11 @@ class Assistant:
         cands = sentence_features(match_q, qtype, units, sentences, query.vector, keywords)
         ranked = rank_candidates(cands, self.config.weights, self.config.confidence)
         timings["extract_ms"] = (time.perf_counter() - t3) * 1000
+        if self.verifier is None and ranked and no_sentence_vecs and query.vector is not None:
+            # the cheap ranker's confidence reads sem_abs: without sentence vectors it was 0
+            # for every candidate and 3.4 points of gold AC@1 were refused (README)
+            ranked = [replace(c, confidence=self.config.confidence(c.features))
+                      for c in self._embed_top_sentences(ranked, query.vector, CHEAP_SEM_TOP)]
         if self.verifier is not None and ranked:
             from corpusqa.answers.verifier.stage import order_hits, verify
 
@@ -411,14 +420,17 @@ class Assistant:
             ranked = demote_out_of_scope(places, ranked, self._scope_text)
         return self._compose(q, rewritten, qtype, ranked, hits), ranked
 
-    def _embed_top_sentences(self, ranked: list[SentenceCandidate],
-                             query_vec: np.ndarray) -> list[SentenceCandidate]:
-        """The sentence cosine (``sem_abs``) of the candidates the verifier will score, for an
-        index without sentence vectors: their passage vectors are embedded now (a few per
-        question, remembered per text) instead of leaving the answer model without its
-        strongest input for English and paraphrased questions."""
-        assert self.answer_model is not None  # only called with a verifier (and its answer model)
-        top = ranked[: self.answer_model.verify_top]
+    def _embed_top_sentences(self, ranked: list[SentenceCandidate], query_vec: np.ndarray,
+                             n: int | None = None) -> list[SentenceCandidate]:
+        """The sentence cosine (``sem_abs``) of the first ``n`` candidates (default: those
+        the verifier will score), for an index without sentence vectors: their passage
+        vectors are embedded now (a few per question, remembered per text) instead of
+        leaving the answer model without its strongest input for English and paraphrased
+        questions."""
+        if n is None:
+            assert self.answer_model is not None  # the verifier's answer model says how many
+            n = self.answer_model.verify_top
+        top = ranked[:n]
         keys = [content_id(c.text) for c in top]
         with self._vec_lock:
             found = {k: self._sentence_vecs[k] for k in keys if k in self._sentence_vecs}
