@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Write corpusqa/retrieval/data/pinyin.txt: the toneless pinyin of each CJK ideograph.
 
-    .venv/bin/python scripts/pinyin-table.py [--check]
+    .venv/bin/python scripts/pinyin-table.py [--check | --memory]
 
 retrieval/romanized.py matches place names in English questions ("Tongliao") with the
 pinyin of the places an article names (通辽). Importing pypinyin at question time costs
-about 56 MB of memory (its phrase dictionary); the places need only each character's
+about 56 MB of memory (its phrase dictionary; ``--memory``); the places need only each character's
 default reading, so the product reads this table (about 80 KB) instead, and pypinyin
 (MIT) is needed only to regenerate it. One line per reading: the reading, a tab, then
 every character with that default reading (pypinyin's first reading, as ``lazy_pinyin``
-gives for a character on its own). ``--check`` exits 1 when the shipped table differs.
+gives for a character on its own). ``--check`` exits 1 when the shipped table differs;
+``--memory`` prints the resident memory each way adds to a fresh process (the figures in
+the README).
 """
 
 from __future__ import annotations
@@ -44,7 +46,29 @@ def build() -> str:
     return head + "".join(f"{r}\t{''.join(chars)}\n" for r, chars in sorted(by_reading.items()))
 
 
+_RSS = "int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) / 1024"
+_WAYS = {
+    "pypinyin": "from pypinyin import lazy_pinyin; lazy_pinyin('通辽市')",
+    "shipped table": "from corpusqa.retrieval.romanized import pinyin_forms; pinyin_forms('通辽市')",
+}
+
+
+def memory() -> None:
+    """VmRSS added by each way of getting 通辽市's pinyin, each in a fresh interpreter."""
+    import subprocess
+
+    for name, code in _WAYS.items():
+        prog = (f"import corpusqa.retrieval; before = {_RSS}\n{code}\n"
+                f"print(round({_RSS} - before, 1))")
+        mb = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True,
+                            check=True).stdout.strip()
+        print(f"{name}: +{mb} MB")
+
+
 def main() -> int:
+    if "--memory" in sys.argv[1:]:
+        memory()
+        return 0
     text = build()
     if "--check" in sys.argv[1:]:
         same = TABLE.exists() and TABLE.read_text(encoding="utf-8") == text

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from corpusqa.eval.report import md_table
-from corpusqa.retrieval.fusion import copy_votes, cross_script, lexical_anchor, rrf
+from corpusqa.retrieval.fusion import cross_script, lexical_anchor, rrf_by_story
 
 DEPTH = 50
 WEIGHTS = (1.0, 0.5, 0.25)
@@ -80,15 +80,12 @@ def fused_top(r: Runs, weight: float, gate: float | None,
         gate, weight = None, 1.0 / cross_lexical
     if gate is not None and lexical_anchor([h[2] for h in r.lexical[:2]], gate):
         return r.lexical[0][1]
-    fused = rrf([[h[0] for h in r.lexical], [h[0] for h in r.dense]], weights=[1.0, weight])
-    if not fused:
-        return frozenset()
     # near-duplicate copies: one vote per story, as HybridRetriever does
     story = {h[3]: min(h[1]) for h in r.lexical + r.dense}
-    extra = copy_votes([[(h[0], h[3]) for h in r.lexical], [(h[0], h[3]) for h in r.dense]],
-                       story, weights=[1.0, weight])
-    if extra:
-        fused = sorted(((c, sc + extra.get(c, 0.0)) for c, sc in fused), key=lambda kv: -kv[1])
+    fused = rrf_by_story([[(h[0], h[3]) for h in r.lexical], [(h[0], h[3]) for h in r.dense]],
+                         story, weights=[1.0, weight])
+    if not fused:
+        return frozenset()
     docs = {h[0]: h[1] for h in r.lexical + r.dense}
     return docs[fused[0][0]]
 

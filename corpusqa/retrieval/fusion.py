@@ -109,6 +109,24 @@ def copy_votes(
     return extra
 
 
+def rrf_by_story(
+    runs: Sequence[Sequence[tuple[str, str]]],
+    story: Mapping[str, str],
+    k: int = RRF_K,
+    weights: Sequence[float] | None = None,
+) -> list[tuple[str, float]]:
+    """:func:`rrf` over chunk ids plus :func:`copy_votes`: one vote per near-duplicate story.
+
+    ``runs``: per run, (chunk id, article id) best first; ``story`` as in :func:`copy_votes`
+    (empty: plain RRF). Ties keep :func:`rrf`'s order.
+    """
+    fused = rrf([[c for c, _ in run] for run in runs], k=k, weights=weights)
+    extra = copy_votes(runs, story, k=k, weights=weights) if story and len(runs) > 1 else {}
+    if not extra:
+        return fused
+    return sorted(((c, sc + extra.get(c, 0.0)) for c, sc in fused), key=lambda kv: -kv[1])
+
+
 #: A lexical top hit scoring at least this many times the second one keeps rank 1 in
 #: hybrid retrieval (see :func:`lexical_anchor`).
 LEXICAL_GATE = 1.2

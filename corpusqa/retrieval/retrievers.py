@@ -24,8 +24,8 @@ from corpusqa.models import Chunk, Hit
 from corpusqa.retrieval import lexical_boost as lb
 from corpusqa.retrieval.filters import Filters
 from corpusqa.retrieval import romanized
-from corpusqa.retrieval.fusion import (CROSS_SCRIPT_LEXICAL, RRF_K, copy_votes, cross_script,
-                                      lexical_anchor, rrf)
+from corpusqa.retrieval.fusion import (CROSS_SCRIPT_LEXICAL, RRF_K, cross_script, lexical_anchor,
+                                      rrf_by_story)
 
 log = logging.getLogger(__name__)
 
@@ -313,14 +313,9 @@ class HybridRetriever:
         for run in runs:
             for h in run:
                 by_id.setdefault(h.chunk_id, h)
-        fused = rrf([[h.chunk_id for h in run] for run in runs], k=self.rrf_k, weights=weights)
-        canonical = self.lexical.ctx.canonical
-        if canonical and len(runs) > 1:  # near-duplicate stories: one vote per story
-            extra = copy_votes([[(h.chunk_id, h.article_id) for h in run] for run in runs],
-                               canonical, k=self.rrf_k, weights=weights)
-            if extra:  # stable: rrf's tie-breaking stays
-                fused = sorted(((c, sc + extra.get(c, 0.0)) for c, sc in fused),
-                               key=lambda kv: -kv[1])
+        # near-duplicate stories: one vote per story, whichever copy each run showed
+        fused = rrf_by_story([[(h.chunk_id, h.article_id) for h in run] for run in runs],
+                             self.lexical.ctx.canonical, k=self.rrf_k, weights=weights)
         if len(runs) > 1 and lexical_anchor([h.score for h in runs[0][:2]], gate):
             # a clear lexical first hit keeps rank 1; the dense vote orders the rest
             top = runs[0][0].chunk_id

@@ -15,9 +15,8 @@ others, keeping their order otherwise (``HybridRetriever``). Names that are not 
 (Hohhot, Ordos, Hinggan; Warsaw 华沙) match nothing and change nothing.
 
 Pinyin comes from a table of each character's default reading (``data/pinyin.txt``,
-written from pypinyin by ``scripts/pinyin-table.py``). Measured (README, "Fusion"): the 16 English questions of the bundled gold set, R@1
-0.25 -> 0.50 (four Tongliao questions); the 353 English XQuAD questions over the
-Chinese passages, 0.807 -> 0.807 (their names are not pinyin).
+written from pypinyin by ``scripts/pinyin-table.py``). Measured effect: README, "Fusion"
+(four more English gold questions first; the English XQuAD questions unchanged).
 """
 
 from __future__ import annotations
@@ -53,8 +52,8 @@ def question_names(question: str) -> frozenset[str]:
 def _readings() -> dict[str, str]:
     """Character -> toneless pinyin, from ``data/pinyin.txt`` (``scripts/pinyin-table.py``).
 
-    The default reading of each character: about 27k entries and a few MB, read on the
-    first English question (pypinyin itself, with its phrase dictionary, took 56 MB).
+    The default reading of each character, read on the first English question (memory
+    against importing pypinyin: ``scripts/pinyin-table.py --memory``).
     """
     from importlib import resources
 

@@ -56,7 +56,7 @@ class Verifier:
                     "max_length", self.max_length))
                 path = str(assemble())
             else:
-                path = self.spec[3:] if self.spec.startswith("st:") else self.spec
+                path = self.folder
                 self.max_length = _trained_max_length(path, self.max_length)
             from pathlib import Path
 
@@ -80,6 +80,11 @@ class Verifier:
                                detail=str(exc).splitlines()[0][:200]) from exc
         return self
 
+    @property
+    def folder(self) -> str:
+        """The model path or name of an ``st:``/folder spec (not for ``bundled``)."""
+        return self.spec[3:] if self.spec.startswith("st:") else self.spec
+
     def own_answer_model(self):
         """The ``answer_model.json`` beside a trained folder's weights, or None.
 
@@ -93,7 +98,7 @@ class Verifier:
 
         from corpusqa.answers.answer_model import FILE, AnswerModel
 
-        path = Path(self.spec[3:] if self.spec.startswith("st:") else self.spec) / FILE
+        path = Path(self.folder) / FILE
         if not path.is_file():
             return None
         import json
