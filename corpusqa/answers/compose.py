@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from corpusqa.answers.extent import quote_extent
 from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.models import Answer, Article, Citation, Passage, Span
 
 
-def citation(c: SentenceCandidate, articles: Mapping[str, Article]) -> Citation:
-    """The citation of one candidate sentence."""
+def citation(c: SentenceCandidate, articles: Mapping[str, Article],
+             extent: tuple[int, int] | None = None) -> Citation:
+    """The citation of one candidate sentence, quoting ``extent`` (default: the candidate)."""
     a = articles[c.article_id]
-    return Citation(a.id, a.title, a.date, a.source, a.paragraph_at(c.start), c.start, c.end,
-                    a.text[c.start:c.end], round(c.score, 4))
+    start, end = extent or (c.start, c.end)
+    return Citation(a.id, a.title, a.date, a.source, a.paragraph_at(start), start, end,
+                    a.text[start:end], round(c.score, 4))
 
 
 def passage(h, rank: int, articles: Mapping[str, Article]) -> Passage:
@@ -30,27 +33,36 @@ def passage(h, rank: int, articles: Mapping[str, Article]) -> Passage:
 def compose(question: str, rewritten: str, qtype, ranked: Sequence[SentenceCandidate], hits: Sequence,
             articles: Mapping[str, Article], threshold: float, passages_k: int) -> Answer:
     """The answer (best candidate, plus a second sentence of the same article for a
-    question that asks for several things), or an abstention below ``threshold``."""
+    question that asks for several things), or an abstention below ``threshold``.
+
+    Each quote is the whole sentence around its candidate (``answers.extent``)."""
     passages = tuple(passage(h, r, articles) for r, h in enumerate(hits[:passages_k], 1))
     best = ranked[0] if ranked else None
     if best is None or best.confidence < threshold:
         return Answer(question, rewritten, None, True, best.confidence if best else 0.0,
                       None, (), passages, question_type=qtype.kind)
-    chosen = [best]
+
+    def extent(c: SentenceCandidate) -> tuple[int, int]:
+        return quote_extent(articles[c.article_id].text, c.start, c.end, qtype.kind)
+
+    best_extent = extent(best)
+    chosen = [(best, best_extent)]
     if qtype.wants_multiple:
-        second = next((c for c in ranked[1:] if c.article_id == best.article_id
-                       and c.confidence >= threshold
-                       and (c.end <= best.start or c.start >= best.end)), None)
-        if second is not None:
-            chosen = sorted([best, second], key=lambda c: c.start)
-    citations = tuple(citation(c, articles) for c in chosen)
+        for other in ranked[1:]:
+            if other.article_id != best.article_id or other.confidence < threshold:
+                continue
+            s, e = extent(other)
+            if e <= best_extent[0] or s >= best_extent[1]:  # not already quoted
+                chosen = sorted([*chosen, (other, (s, e))], key=lambda x: x[1][0])
+                break
+    citations = tuple(citation(c, articles, ext) for c, ext in chosen)
     answer_text = "\n".join(c.quote for c in citations)
     highlight = None
     offset = 0
-    for c, cand in zip(citations, chosen):
+    for cited, (cand, (start, _)) in zip(citations, chosen):
         if cand is best and cand.span is not None:
-            s, e = cand.span
-            highlight = Span(cand.text[s:e], offset + s, offset + e)
-        offset += len(c.quote) + 1
+            s, e = (x + cand.start - start for x in cand.span)
+            highlight = Span(cited.quote[s:e], offset + s, offset + e)
+        offset += len(cited.quote) + 1
     return Answer(question, rewritten, answer_text, False, best.confidence, highlight,
                   citations, passages, question_type=qtype.kind)
