@@ -411,7 +411,7 @@ class Assistant:
             absent = self.answer_model.absent_features(self.encoder_name if query.vector is not None else None)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
                             lambda aid: (self.articles[aid].title, self.articles[aid].text),
-                            absent)
+                            absent, fold=to_simplified)
             if self.config.rerank_passages:
                 hits = order_hits(hits, ranked, self._row_of)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
@@ -436,7 +436,8 @@ class Assistant:
             found = {k: self._sentence_vecs[k] for k in keys if k in self._sentence_vecs}
         todo = [i for i, k in enumerate(keys) if k not in found]
         if todo:
-            vecs = np.asarray(self.ctx.backend.encoder.encode_passages([top[i].text for i in todo]),
+            vecs = np.asarray(self.ctx.backend.encoder.encode_passages(
+                [to_simplified(top[i].text) for i in todo]),  # the question is Simplified too
                               dtype=np.float32)
             with self._vec_lock:
                 for i, v in zip(todo, vecs):

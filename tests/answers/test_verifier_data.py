@@ -79,6 +79,19 @@ def test_verify_reranks_the_cheap_top_by_the_answer_model():
     assert out[0].features["ver_gap"] == 5.0
 
 
+def test_verify_scores_the_folded_text_but_keeps_the_stored_one():
+    from corpusqa.chinese_script import to_simplified
+
+    trad = SentenceCandidate("a", 0, 0, 9, "全區建成服務中心。", 1, {"cov": 0.5}, 0.5, 0.5)
+    seen: list[str] = []
+    model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 2, ("ver",))
+    out = verify("全区建成了多少个服务中心？", [trad], model,
+                 lambda q, texts: seen.extend(texts) or [1.0] * len(texts),
+                 lambda aid: ("黨建標題", "全區建成服務中心。"), fold=to_simplified)
+    assert seen == ["全区建成服务中心。 ｜ 党建标题"]
+    assert out[0].text == "全區建成服務中心。"
+
+
 def test_answer_model_round_trips_and_uses_standardised_features():
     m = AnswerModel((2.0, 0.0), -1.0, (1.0, 0.0), (0.5, 1.0), 0.7, 6, ("ver", "cov"))
     m2 = AnswerModel.from_dict(m.to_dict())

@@ -27,7 +27,8 @@ def previous_tail(article_text: str, start: int) -> str:
 def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerModel,
            score: Callable[[str, list[str]], Sequence[float] | np.ndarray],
            article: Callable[[str], tuple[str, str]],
-           absent: Collection[str] = ()) -> list[SentenceCandidate]:
+           absent: Collection[str] = (),
+           fold: Callable[[str], str] | None = None) -> list[SentenceCandidate]:
     """Candidates re-ranked by the answer model (best first).
 
     Args:
@@ -37,6 +38,9 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         score: ``verifier.score(question, texts)``: one logit per text.
         article: ``article_id -> (title, text)``.
         absent: features the answer model must leave out (``AnswerModel.absent_features``).
+        fold: applied to each candidate text before it is scored (the answer stage folds
+            Traditional text to Simplified, the script the verifier was trained on and
+            the question is asked in).
     """
     top = list(ranked[: model.verify_top])
     if not top:
@@ -44,7 +48,8 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
     texts = []
     for c in top:
         title, text = article(c.article_id)
-        texts.append(candidate_text(c.text, title, previous_tail(text, c.start)))
+        piece = candidate_text(c.text, title, previous_tail(text, c.start))
+        texts.append(fold(piece) if fold else piece)
     logits = score(question, texts)
     latin = is_latin_question(question)
     feats = [dict(c.features, cheap_rank=i, latin=latin) for i, c in enumerate(top)]
