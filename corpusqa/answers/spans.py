@@ -42,7 +42,8 @@ def candidate_spans(sentence: str, qtype: QuestionType) -> list[TypedSpan]:
     """
     kind = qtype.kind
     if kind in ("number", "percent", "time_span"):
-        quantities = _with_ranges(sentence, [from_quantity(q) for q in find_quantities(sentence)])
+        quantities = _with_ranges(sentence, [from_quantity(q) for q in find_quantities(sentence)
+                                             if not in_short_quote(sentence, q.start, q.end)])
         if kind == "number":
             skip = {"date", "time"} if qtype.unit_kind == "ordinal" else {"date", "time", "ordinal"}
             out = [c for c in quantities if c.kind not in skip]
@@ -61,6 +62,28 @@ def candidate_spans(sentence: str, qtype: QuestionType) -> list[TypedSpan]:
     else:
         out = []
     return sorted(out, key=lambda c: (c.start, -c.end))
+
+
+#: Quotation marks, open -> close. A short quoted phrase holding a number is the name of a
+#: campaign or slogan (“五个一”要求, “双强六好”党组织, “1+3”制度体系, “三务合一”), not a figure.
+_QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
+#: The longest quoted phrase (characters between the marks) read as a name.
+SLOGAN_MAX = 10
+
+
+def in_short_quote(sentence: str, start: int, end: int) -> bool:
+    """Whether ``sentence[start:end]`` lies inside a quoted phrase of at most ``SLOGAN_MAX``
+    characters (a slogan such as “五个三”, whose numerals count nothing)."""
+    lo = max(0, start - SLOGAN_MAX)
+    for i in range(start - 1, lo - 1, -1):
+        close = _QUOTES.get(sentence[i])
+        if close is None:
+            if sentence[i] in _QUOTES.values():
+                return False
+            continue
+        j = sentence.find(close, end, i + 1 + SLOGAN_MAX + 1)
+        return j >= end and j - (i + 1) <= SLOGAN_MAX
+    return False
 
 
 def _with_ranges(sentence: str, cands: list[TypedSpan]) -> list[TypedSpan]:

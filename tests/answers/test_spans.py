@@ -158,3 +158,27 @@ def test_ranges_and_ordinals():
     assert answer("黄独生长于海拔300米至2,000米的地区", "黄独生长的地区海拔约是多少米？") == "300米至2,000米"
     assert answer("姬猪体长约55－71cm,尾长约2.5cm", "姬猪体长有多长？") == "约55－71cm"
     assert answer("《奥托卡王的权杖》是《丁丁历险记》系列的第八部,出版于1939年", "它是系列的第几部？") == "第八部"
+
+
+@pytest.mark.parametrize("sentence,piece,inside", [
+    ("认真落实“五个一”要求，推动资源下沉", "五个", True),
+    ("推行“五个三”模式，党群服务中心实现全覆盖。", "五个", True),
+    ("从严落实“1+3”制度体系", "1", True),
+    ("全区建成一站式党群服务中心14542个。", "14542个", False),
+    ("他说：“今年全区建成服务中心14542个，覆盖率很高。”", "14542个", False),  # a long quote is speech
+    ("“两学一做”之后，又建成5个中心。", "5个", False),
+])
+def test_numbers_in_a_short_quoted_slogan_are_names(sentence, piece, inside):
+    from corpusqa.answers.spans import in_short_quote
+
+    start = sentence.index(piece)
+    assert in_short_quote(sentence, start, start + len(piece)) is inside
+
+
+def test_a_slogan_is_no_answer_to_how_many():
+    """Gold s060: 通辽's 2466 sentence lost to one about the “五个一” requirements, whose
+    “五个” was read as a count."""
+    qtype = classify("通辽改造提升了多少个党群服务中心？")
+    assert candidate_spans("认真落实“五个一”要求，推动资源下沉。", qtype) == []
+    assert best_span("改造提升党群服务中心2466个，落实“五个一”要求。", qtype,
+                     "通辽改造提升了多少个党群服务中心？").text == "2466个"

@@ -44,8 +44,15 @@ def local_ray():
     """One local Ray for the module (2 workers + 1 CPU for reading and writing), shut down after."""
     import ray
 
-    ray.init(num_cpus=3, include_dashboard=False, object_store_memory=bulk.LOCAL_OBJECT_STORE,
-             log_to_driver=False)
+    for attempt in (1, 2):
+        try:
+            ray.init(num_cpus=3, include_dashboard=False, object_store_memory=bulk.LOCAL_OBJECT_STORE,
+                     log_to_driver=False)
+            break
+        except RuntimeError:  # "Timed out waiting for file .../gcs_server_port": a loaded 2-core box
+            ray.shutdown()
+            if attempt == 2:
+                raise
     yield ray
     ray.shutdown()
 
