@@ -33,7 +33,7 @@ from corpusqa.answers.variants import to_simplified
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Answer, Article, content_id, text_hash
 from corpusqa.retrieval.filters import Filters
-from corpusqa.retrieval.fusion import LEXICAL_GATE
+from corpusqa.retrieval.fusion import LEXICAL_GATE, cross_script
 from corpusqa.retrieval.rerank import load_reranker
 from corpusqa.retrieval.retrievers import (DenseRetriever, HybridRetriever, LexicalRetriever,
                                            SearchContext)
@@ -118,7 +118,10 @@ class AskConfig:
     confidence: Confidence = Confidence()
     answer_model: Any = None   # AnswerModel; None = the bundled one (with the verifier)
     threshold_override: float | None = None  # refuse below this instead of the model's
-    rerank_passages: bool = False  # order passages by their best verified sentence (measured worse: README "Fusion")
+    #: the verifier as passage reranker: the answered sentence's passage goes first for
+    #: "cross-script" questions (no Chinese characters: retrieval had only the dense run),
+    #: "all" questions (measured worse on news: README "Fusion"), or "off"
+    rerank_passages: str = "cross-script"
 
     @classmethod
     def calibrated(cls, encoder: str, mode: str = "hybrid") -> "AskConfig":
@@ -402,7 +405,7 @@ class Assistant:
             ranked = [replace(c, confidence=self.config.confidence(c.features))
                       for c in self._embed_top_sentences(ranked, query.vector, CHEAP_SEM_TOP)]
         if self.verifier is not None and ranked:
-            from corpusqa.answers.verifier.stage import order_hits, verify
+            from corpusqa.answers.verifier.stage import verify
 
             t4 = time.perf_counter()
             if no_sentence_vecs and query.vector is not None:
@@ -412,12 +415,15 @@ class Assistant:
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
                             lambda aid: (self.articles[aid].title, self.articles[aid].text),
                             absent, fold=to_simplified)
-            if self.config.rerank_passages:
-                hits = order_hits(hits, ranked, self._row_of)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
         places = question_places(match_q)
         if places:
             ranked = demote_out_of_scope(places, ranked, self._scope_text)
+        mode = self.config.rerank_passages
+        if ranked and (mode == "all" or (mode == "cross-script" and cross_script(match_q))):
+            from corpusqa.answers.verifier.stage import cited_first
+
+            hits = cited_first(hits, ranked[0], self.config.threshold, self._row_of)
         return self._compose(q, rewritten, qtype, ranked, hits), ranked
 
     def _embed_top_sentences(self, ranked: list[SentenceCandidate], query_vec: np.ndarray,

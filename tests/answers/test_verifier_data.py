@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from corpusqa.answers.answer_model import AnswerModel, add_verifier_features
 from corpusqa.answers.extract import SentenceCandidate
@@ -159,3 +160,18 @@ def test_questions_without_chinese_get_their_own_refusal_point():
     assert AnswerModel.from_dict(shifted.to_dict()).latin_shift == shifted.latin_shift
     few = with_latin_shift(m, en[: MIN_LATIN - 1])
     assert few.latin_shift == 0.0
+
+
+def test_cited_first_moves_the_answered_passage_to_rank_one():
+    from corpusqa.answers.verifier.stage import cited_first
+    from corpusqa.models import Hit
+
+    hits = [Hit(f"c{i}", f"a{i}", 1.0 / i, i, "hybrid", 0, 5, "text") for i in (1, 2, 3)]
+    row_of = {"c1": 0, "c2": 1, "c3": 2}.__getitem__
+    best = SentenceCandidate("a3", 2, 0, 5, "s", 3, {"ver": 1.0}, 0.8, 0.8)
+    moved = cited_first(hits, best, 0.5, row_of)
+    assert [h.chunk_id for h in moved] == ["c3", "c1", "c2"] and [h.rank for h in moved] == [1, 2, 3]
+    refused = replace(best, confidence=0.4)
+    assert cited_first(hits, refused, 0.5, row_of) == hits  # a refused answer moves nothing
+    unverified = replace(best, features={})
+    assert cited_first(hits, unverified, 0.5, row_of) == hits  # the cheap path moves nothing

@@ -63,18 +63,17 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
     return scored + rest
 
 
-def order_hits(hits: Sequence, ranked: Sequence[SentenceCandidate], row_of: Callable[[str], int]) -> list:
-    """Passages re-ordered by the best verified sentence they hold (the verifier as reranker).
+def cited_first(hits: Sequence, best: SentenceCandidate | None, threshold: float,
+                row_of: Callable[[str], int]) -> list:
+    """Hits with the passage that holds the answer sentence ``best`` moved to rank 1, when
+    ``best`` is answered (confidence at least ``threshold``); ranks renumbered.
 
-    Hits holding a verified candidate come first, by its probability; the others keep
-    their fused order after them. Ranks are renumbered.
+    The verifier as a passage reranker, gated on its own answer (``AskConfig.rerank_passages``).
     """
-    best: dict[int, float] = {}
-    for c in ranked:
-        if "ver" in c.features:
-            best[c.chunk_row] = max(best.get(c.chunk_row, 0.0), c.confidence)
-    if not best:
+    if best is None or best.confidence < threshold or "ver" not in best.features:
         return list(hits)
-    keyed = [(-(best.get(row_of(h.chunk_id), -1.0)), i, h) for i, h in enumerate(hits)]
-    keyed.sort(key=lambda x: (x[0], x[1]))
-    return [replace(h, rank=r) for r, (_, _, h) in enumerate(keyed, start=1)]
+    at = next((i for i, h in enumerate(hits) if row_of(h.chunk_id) == best.chunk_row), None)
+    if not at:  # already first, or not among the hits
+        return list(hits)
+    order = [hits[at], *hits[:at], *hits[at + 1:]]
+    return [replace(h, rank=r) for r, h in enumerate(order, start=1)]
