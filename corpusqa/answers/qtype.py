@@ -21,6 +21,8 @@ KINDS = ("number", "percent", "date", "time_span", "person", "place", "org", "li
 _NUM_WORD = re.compile(r"多少|几(?!乎)|多大|多高|多长|多远|多重|多宽|多深|百分之")
 _DATE = re.compile(r"什么时候|什么时间|何时|哪天|哪一天|哪日|哪年|哪一年|哪个月|哪一月|几月|几号|几日"
                    r"|几时|几点|什么日子|何年|何日|哪个年份|什么年份|哪个时候|哪个时间|日期是")
+#: A date question that asks for the year: a date without one (6月25日) does not answer it.
+_YEAR = re.compile(r"哪一?年(?!级|龄|代)|何年|哪个年份|什么年份")
 _SPAN = re.compile(r"多久|多长时间|多少年(?!代)|多少天|多少个?月|多少个?小时|多少周|多少个工作日|多少时间"
                    r"|几年(?!级)|几天|几个月|几个?小时|几周|工期|期限|历时|持续.{0,4}(?:多少|几)")
 _PERCENT = re.compile(r"百分之几|百分之多少|百分比|多少%|几成|占比|比例|比重|率.{0,6}?(?:多少|几|多高|多大)"
@@ -125,7 +127,7 @@ def classify(question: str) -> QuestionType:
         return QuestionType(kind, multiple, unit, ukind, focus)
 
     if _DATE.search(q):
-        return qt("date", None, "date")
+        return qt("date", "年" if _YEAR.search(q) else None, "date")
     if _SPAN.search(q):
         m = re.search(r"(?:多少|几)(个?月|个?小时|年|天|周|个工作日)", q)
         unit = None if m is None else ("个" + m.group(1).lstrip("个") if "月" in m.group(1) else m.group(1))
@@ -176,7 +178,8 @@ _EN_RULES: tuple[tuple[str, str, str | None, str | None], ...] = (
     (r"\bhow (?:many|much)\b(?=.*(?:money|fund|invest|cost|yuan|subsid|budget|spen[dt]|price))", "number", "元", "money"),
     (r"\bhow (?:many|much)\b|\bwhat (?:is|was) the (?:number|amount|total)\b|\bhow (?:big|large)\b",
      "number", None, "count"),
-    (r"\bwhen\b|\b(?:what|which|in what) (?:year|date|day|month|time)\b", "date", None, "date"),
+    (r"\b(?:what|which|in what) year\b", "date", "年", "date"),
+    (r"\bwhen\b|\b(?:what|which|in what) (?:date|day|month|time)\b", "date", None, "date"),
     (r"\b(?:who|whom|whose)\b", "person", None, None),
     (r"\bwhere\b|\b(?:which|what) (?:city|region|province|county|country|place|town|village|league|banner)\b",
      "place", None, None),

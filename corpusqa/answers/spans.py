@@ -53,6 +53,8 @@ def candidate_spans(sentence: str, qtype: QuestionType) -> list[TypedSpan]:
             out = [c for c in quantities if c.kind == "duration"]
     elif kind == "date":
         out = find_dates(sentence)
+        if qtype.unit == "年":  # 哪一年: only dates that name the year
+            out = [c for c in out if "年" in c.text or re.search(r"\d{4}", c.text)]
     elif kind == "person":
         out = find_persons(sentence)
     elif kind == "place":

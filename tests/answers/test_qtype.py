@@ -29,7 +29,7 @@ from corpusqa.answers.qtype import KINDS, QuestionType, classify, focus_terms
         ("这个工程要建多久？", "time_span", None, "duration"),
         ("补贴期限不超过多少个月？", "time_span", "个月", "duration"),
         ("内蒙古支线供水工程赤峰朝阳线什么时候开工？", "date", None, "date"),
-        ("哪一年获得五面红旗称号？", "date", None, "date"),
+        ("哪一年获得五面红旗称号？", "date", "年", "date"),
         ("线上申请受理时间是几月几日？", "date", None, "date"),
     ],
 )

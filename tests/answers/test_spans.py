@@ -182,3 +182,13 @@ def test_a_slogan_is_no_answer_to_how_many():
     assert candidate_spans("认真落实“五个一”要求，推动资源下沉。", qtype) == []
     assert best_span("改造提升党群服务中心2466个，落实“五个一”要求。", qtype,
                      "通辽改造提升了多少个党群服务中心？").text == "2466个"
+
+
+def test_a_year_question_wants_a_date_that_names_the_year():
+    """Gold s102 (哪一年增设了托育业务？) was answered with a sentence dated only 6月25日."""
+    qtype = classify("呼和浩特市妇幼保健院哪一年增设了托育业务？")
+    assert qtype.kind == "date" and qtype.unit == "年"
+    assert candidate_spans("6月25日，托育综合服务指导中心成立。", qtype) == []
+    assert [c.text for c in candidate_spans("2019年7月，增设托育业务。", qtype)] == ["2019年7月"]
+    assert classify("When did the centre open?").unit is None
+    assert classify("In which year was Wang Xiaodong sent to Yihebei village?").unit == "年"
