@@ -5,7 +5,9 @@ For each answerable question of a gold file, over one corpus (default config, no
 counted), it reports the share of questions for which an answer-holding sentence is
 (1) among all candidate sentences of the top chunks, (2) among the candidates the verifier
 scores (the cheap ranking's top ``verify_top``), and (3) the first candidate after the
-answer model; and (4) how many were refused. "Holds" is ``eval.metrics.answer_contained``,
+answer model (the candidate's own text); (4) how many are answered with a quote that holds
+it (the quote may be the candidate's whole sentence, ``answers.extent``); (5) how many
+were refused. "Holds" is ``eval.metrics.answer_contained``,
 as in ``corpusqa eval``'s AC@1.
 
     .venv/bin/python scripts/answer-ceiling.py --gold G --corpus C [--limit N] [--verifier V]
