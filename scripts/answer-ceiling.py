@@ -16,12 +16,9 @@ as in ``corpusqa eval``'s AC@1.
 from __future__ import annotations
 
 import argparse
-import sys
-from dataclasses import replace
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from heldout_sets import default_assistant
 
 
 def main() -> None:
@@ -30,22 +27,14 @@ def main() -> None:
     ap.add_argument("--corpus", required=True, type=Path)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--verifier", default="bundled")
-    ap.add_argument("--cache-dir", type=Path, default=REPO / "bench-output" / "heldout-eval" / "cache")
     ap.add_argument("--top-k", type=int, help="chunks whose sentences compete (default: AskConfig's)")
     args = ap.parse_args()
 
-    from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.gold import load_gold
     from corpusqa.eval.metrics import answer_contained
-    from corpusqa.eval.runner import prepare_home
-    from corpusqa.settings import Settings
 
-    base = Settings.from_env(home=args.cache_dir / "scratch", verifier=args.verifier, progress=False)
-    home = prepare_home(base, [args.corpus], base.encoder, None, args.cache_dir, False)
-    cfg = AskConfig.calibrated(base.encoder, "hybrid")
-    if args.top_k:
-        cfg = replace(cfg, top_k=args.top_k)
-    assistant = Assistant(replace(home, reranker=None), cfg).load()
+    assistant = default_assistant([args.corpus], args.verifier, **({"top_k": args.top_k} if args.top_k else {}))
+    cfg = assistant.config
     items = [i for i in load_gold(args.gold, args.limit) if i.answerable and i.answers]
     n = len(items)
     counts = dict.fromkeys(("any", "verified", "first", "answered_right", "refused"), 0)

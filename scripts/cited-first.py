@@ -13,36 +13,20 @@ R@1 counts near-duplicate copies as one story, as ``corpusqa eval`` does.
 
 from __future__ import annotations
 
-import sys
-from dataclasses import replace
-from pathlib import Path
+from heldout_sets import CMRC, GOLD, XQUAD_EN, XQUAD_ZH, default_assistant
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-B = REPO.parent / "shared" / "benchmarks"
-HO = REPO / "bench-output" / "heldout-eval" / "heldout"
-CACHE = REPO / "bench-output" / "heldout-eval" / "cache"
-SETS = (("bundled gold", None, None),
-        ("CMRC trial", B / "cmrc2018" / "trial.questions.jsonl", [B / "cmrc2018" / "trial.passages.jsonl"]),
-        ("XQuAD zh test", HO / "xquad-zh-test.jsonl", [B / "xquad" / "part1.zh.passages.jsonl"]),
-        ("XQuAD en->zh test", HO / "xquad-en-test.jsonl", [B / "xquad" / "part1.zh.passages.jsonl"]))
+SETS = (GOLD, CMRC, XQUAD_ZH, XQUAD_EN)
 GATES = (None, 0.9, 0.8, 0.7, 0.5, 0.3)
 DEPTHS = (2, 3, 5)
 
 
 def main() -> None:
-    from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.errors import CorpusQAError
     from corpusqa.eval.gold import load_gold
-    from corpusqa.eval.runner import prepare_home
     from corpusqa.retrieval.fusion import cross_script
-    from corpusqa.settings import Settings
 
     for name, gold, corpus in SETS:
-        base = Settings.from_env(home=CACHE / "scratch", progress=False)
-        home = prepare_home(base, corpus, base.encoder, None, CACHE, False)
-        cfg = replace(AskConfig.calibrated(base.encoder, "hybrid"), passages_k=10)
-        assistant = Assistant(replace(home, reranker=None), cfg).load()
+        assistant = default_assistant(corpus, passages_k=10)
         rows = []
         for item in load_gold(gold):
             if not item.answerable or not item.gold_pids:

@@ -17,28 +17,17 @@ the quote, never in the pick or the refusal:
 from __future__ import annotations
 
 import statistics
-import sys
-from dataclasses import replace
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-B = REPO.parent / "shared" / "benchmarks"
-HO = REPO / "bench-output" / "heldout-eval" / "heldout"
-CACHE = REPO / "bench-output" / "heldout-eval" / "cache"
-SETS = (("CMRC trial", B / "cmrc2018" / "trial.questions.jsonl", [B / "cmrc2018" / "trial.passages.jsonl"]),
-        ("XQuAD zh test", HO / "xquad-zh-test.jsonl", [B / "xquad" / "part1.zh.passages.jsonl"]),
-        ("bundled gold", None, None))
+from heldout_sets import CMRC, GOLD, XQUAD_ZH, default_assistant
+
+SETS = (CMRC, XQUAD_ZH, GOLD)
 
 
 def main() -> None:
-    from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.answers.extent import SENTENCE_STOP, WHOLE_SENTENCE_MAX, quote_extent, whole_sentence
     from corpusqa.errors import CorpusQAError
     from corpusqa.eval.gold import load_gold
     from corpusqa.eval.metrics import answer_contained
-    from corpusqa.eval.runner import prepare_home
-    from corpusqa.settings import Settings
 
     def next_end(text: str, e: int) -> int:
         nl = text.find("\n", e)
@@ -53,9 +42,7 @@ def main() -> None:
                 "shipped": shipped, "+next what/list": grown}
 
     for name, gold, corpus in SETS:
-        base = Settings.from_env(home=CACHE / "scratch", progress=False)
-        home = prepare_home(base, corpus, base.encoder, None, CACHE, False)
-        assistant = Assistant(replace(home, reranker=None), AskConfig.calibrated(base.encoder, "hybrid")).load()
+        assistant = default_assistant(corpus)
         hits: dict[str, list[float]] = {}
         lengths: dict[str, list[int]] = {}
         n = 0
