@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import re
 
+from corpusqa.index.sentences import FULL_STOP, SPACES
+
 #: A sentence end in the typographic sense (not ；, and not the ASCII full stop, which
 #: is a decimal point far more often), plus the closing quotes or brackets after it.
-SENTENCE_STOP = re.compile(r"[。！？!?…]+[”’」』）)》】]*")
+SENTENCE_STOP = re.compile(FULL_STOP)
 #: The longest whole sentence a candidate grows to (characters).
 WHOLE_SENTENCE_MAX = 150
 #: The longest cause + consequence quote of a why-question (characters).
 CAUSE_SPAN_MAX = 250
 _CONSEQUENCE = re.compile(r"(?:因此|所以|因而|故此|故而|于是|由此|从而)")
-_SPACE = " \t\r\u3000\xa0"
 
 
 def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
@@ -48,9 +49,9 @@ def whole_sentence(text: str, start: int, end: int) -> tuple[int, int]:
     else:
         stop = SENTENCE_STOP.search(text, end, para_end)
         e = stop.end() if stop else para_end
-    while s < start and text[s] in _SPACE:
+    while s < start and text[s] in SPACES:
         s += 1
-    while e > end and text[e - 1] in _SPACE:
+    while e > end and text[e - 1] in SPACES:
         e -= 1
     return s, e
 

@@ -11,14 +11,19 @@ from __future__ import annotations
 import bisect
 import re
 
+_CLOSERS = r"[”’」』）)》】]*"
 #: Regex for a sentence end; shared with the chunker so chunk and sentence edges agree.
-SENTENCE_END = r"[。！？；!?;…]+[”’」』）)》】]*"
+SENTENCE_END = r"[。！？；!?;…]+" + _CLOSERS
+#: Regex for a full stop: a sentence end in the typographic sense, without the semicolons
+#: SENTENCE_END also ends a (scoring) sentence at; ``answers.extent`` quotes up to it.
+FULL_STOP = r"[。！？!?…]+" + _CLOSERS
 #: Regex for a clause end: where an over-long sentence may be cut.
 CLAUSE_END = r"[，,、：:]"
 
 _END_RE = re.compile(SENTENCE_END)
 _WORDY_RE = re.compile(r"\w")
-_SPACE = " \t\r\u3000\xa0"
+#: Spaces trimmed from the edges of a sentence.
+SPACES = " \t\r\u3000\xa0"
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -46,9 +51,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 
 def _add(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
-    while s < e and text[s] in _SPACE:
+    while s < e and text[s] in SPACES:
         s += 1
-    while e > s and text[e - 1] in _SPACE:
+    while e > s and text[e - 1] in SPACES:
         e -= 1
     if e > s and _WORDY_RE.search(text, s, e):
         spans.append((s, e))
