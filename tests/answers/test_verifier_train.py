@@ -70,6 +70,35 @@ def test_pack_ships_a_small_delta_checked_on_load(run, tmp_path):
         assemble(tmp_path)
 
 
+def test_the_passage_reranker_ships_in_the_same_file_and_leaves_the_verifier_unchanged(run, tmp_path):
+    from corpusqa.answers.verifier.model import Verifier
+    from corpusqa.answers.verifier.ship import VerifierFileError, assemble, has_part, pack, read_card
+
+    root, final, _ = run
+    with pytest.raises(VerifierFileError, match="pack the verifier"):
+        pack(final, tmp_path, {"name": "p"}, part="passage")  # nothing to add it to
+    pack(final, tmp_path, {"name": "v"})
+    verifier_before = assemble(tmp_path, root=tmp_path / "cache")
+    assert not has_part("passage", tmp_path)
+    with pytest.raises(VerifierFileError, match="no passage"):
+        assemble(tmp_path, root=tmp_path / "cache", part="passage")
+    out = pack(final, tmp_path, {"name": "p", "hyperparameters": {"max_length": 40}}, part="passage")
+    card = read_card(tmp_path)
+    assert card["name"] == "v" and card["passage"]["name"] == "p" and has_part("passage", tmp_path)
+    assert card["bytes"] == out.stat().st_size and card["layers"] == 1
+    v = assemble(tmp_path, root=tmp_path / "cache")
+    p = assemble(tmp_path, root=tmp_path / "cache", part="passage")
+    assert v != p and v != verifier_before  # one file, one checksum: both reassembled
+    q, t = PAIRS[0].question, [PAIRS[0].text]
+    before = Verifier(f"st:{verifier_before}").load().score(q, t)
+    assert Verifier(f"st:{v}").load().score(q, t)[0] == pytest.approx(float(before[0]), abs=1e-6)
+    assert Verifier(f"st:{p}").load().score(q, t)[0] == pytest.approx(float(before[0]), abs=1e-6)
+    # repacking the verifier keeps the passage part
+    pack(final, tmp_path, {"name": "v2"})
+    assert read_card(tmp_path)["passage"]["name"] == "p"
+    assemble(tmp_path, root=tmp_path / "cache", part="passage")
+
+
 def test_missing_verifier_is_one_clear_error(tmp_path):
     from corpusqa.answers.verifier.model import Verifier
     from corpusqa.errors import EncoderError

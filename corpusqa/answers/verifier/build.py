@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from corpusqa.answers.verifier.base import file_sha256
-from corpusqa.answers.verifier.data import (Pair, PairBuilder, QAItem, load_squad_like,
+from corpusqa.answers.verifier.data import (Pair, PairBuilder, PassagePairBuilder, QAItem,
+                                            load_squad_like,
                                             read_jsonl, split_of, write_pairs)
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,13 @@ def _passages(path: Path) -> dict[str, dict]:
 
 
 def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
-          gold: tuple[dict[str, dict], list[tuple[QAItem, bool]]] | None = None) -> dict:
+          gold: tuple[dict[str, dict], list[tuple[QAItem, bool]]] | None = None,
+          level: str = "sentence") -> dict:
     """Write the pair files into ``out``; returns the ``data.json`` summary.
 
     Args:
+        level: ``"sentence"`` (the verifier's pairs) or ``"passage"`` (the passage
+            reranker's: ``title ｜ chunk``, negatives from other articles only; same splits).
         gold: the bundled corpus as passages and the gold questions
             (``corpusqa.eval.gold.gold_passages``), or None to leave them out.
     """
@@ -57,13 +61,16 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
     rng.shuffle(items)
     if max_cmrc:
         items = items[:max_cmrc]
-    b = PairBuilder(cmrc, seed=seed)
+    if level not in ("sentence", "passage"):
+        raise ValueError(f"level must be 'sentence' or 'passage', not {level!r}")
+    builder = PassagePairBuilder if level == "passage" else PairBuilder
+    b = builder(cmrc, seed=seed)
     for it in items:
         (dev if split_of(it.pid, CMRC_DEV) == "test" else train).extend(b.pairs(it))
     log.info("cmrc: %d train, %d dev pairs", len(train), len(dev))
 
     xq = _passages(inputs[2])
-    bx = PairBuilder(xq, seed=seed)
+    bx = builder(xq, seed=seed)
     zh = load_squad_like(inputs[3], "xquad-zh")
     en = load_squad_like(inputs[4], "xquad-en", pid_map=lambda p: p.replace("xquad-en-", "xquad-zh-"))
     zh_by_qid = {it.qid: it for it in zh}
@@ -84,12 +91,14 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
 
     if gold is not None:
         arts, gitems = gold
-        bg = PairBuilder(arts, seed=seed, other_neg=3)
+        bg = builder(arts, seed=seed, other_neg=3) if level == "sentence" else builder(arts, seed=seed)
         for it, answerable in gitems:
             dest = {"test": test_g, "calib": calib, "train": train}[
                 split_of("gold:" + it.qid, GOLD_HELD_OUT, GOLD_CALIB)]
             if answerable and it.answer_start >= 0:
                 dest.extend(bg.pairs(it))
+            elif level == "passage":
+                continue  # a reranker orders passages; it has nothing to learn from these
             else:  # unanswerable: every retrieved sentence is a negative
                 for opid in bg.others(it.question, set(), k=3):
                     for i in bg.hardest(set(it.question), opid, None, 2):
@@ -99,7 +108,8 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
     files = {"train.jsonl": train, "dev.jsonl": dev, "calib.jsonl": calib,
              "test-xquad.jsonl": test_x,
              "test-gold.jsonl": test_g}
-    summary: dict[str, Any] = {"seed": seed, "max_cmrc": max_cmrc, "inputs": {}, "outputs": {},
+    summary: dict[str, Any] = {"seed": seed, "max_cmrc": max_cmrc, "level": level,
+                               "inputs": {}, "outputs": {},
                "splits": {"salt": "corpusqa-verifier-v1", "cmrc_dev": CMRC_DEV,
                           "xquad_test": XQUAD_HELD_OUT, "xquad_calib": XQUAD_CALIB,
                           "gold_test": GOLD_HELD_OUT, "gold_calib": GOLD_CALIB}}

