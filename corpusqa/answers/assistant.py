@@ -30,10 +30,13 @@ from corpusqa.answers.invariants import check_answer
 from corpusqa.answers.qtype import classify
 from corpusqa.answers.scope import demote_out_of_scope, question_places, scope_text
 from corpusqa.answers.variants import to_simplified
+from corpusqa.answers.verifier.model import load_verifier
+from corpusqa.answers.verifier.passages import RANK_PRIOR, RERANK_DEPTH, rerank_hits
+from corpusqa.shared_models import shared
 from corpusqa.errors import CorpusError, InputError
-from corpusqa.models import Answer, Article, content_id, text_hash
+from corpusqa.models import Answer, Article, Hit, content_id, text_hash
 from corpusqa.retrieval.filters import Filters
-from corpusqa.retrieval.fusion import LEXICAL_GATE, cross_script
+from corpusqa.retrieval.fusion import LEXICAL_GATE, cross_script, lexical_anchor
 from corpusqa.retrieval.rerank import load_reranker
 from corpusqa.retrieval.retrievers import (DenseRetriever, HybridRetriever, LexicalRetriever,
                                            SearchContext)
@@ -122,6 +125,10 @@ class AskConfig:
     #: "cross-script" questions (no Chinese characters: retrieval had only the dense run),
     #: "all" questions (measured worse on news: README "Fusion"), or "off"
     rerank_passages: str = "cross-script"
+    #: the passage rerank stage (``Settings.passage_ranker``): fused hits it may reorder,
+    #: and the weight of -log(fused rank) added to its logit (README "Passage rerank")
+    rerank_depth: int = RERANK_DEPTH
+    rerank_prior: float = RANK_PRIOR
 
     @classmethod
     def calibrated(cls, encoder: str, mode: str = "hybrid") -> "AskConfig":
@@ -233,6 +240,11 @@ class Assistant:
         if self.reranker is not None:
             self.reranker.load()
         self._load_verifier()
+        self.passage_ranker = load_verifier(getattr(self.settings, "passage_ranker", "none"),
+                                            self.settings.device, part="passage")
+        if self.passage_ranker is not None:
+            self.passage_ranker = shared(("passage", self.passage_ranker.spec, self.passage_ranker.device),
+                                         self.passage_ranker.load)
         if self.dense is not None:
             _ = index.encoder  # load the model now, not on the first question
         self._ready = True
@@ -257,9 +269,6 @@ class Assistant:
         """The verifier and its answer model; without a shipped answer model the
         verifier logit alone ranks and gives the confidence (uncalibrated)."""
         from corpusqa.answers.answer_model import AnswerModel, bundled_answer_model
-        from corpusqa.answers.verifier.model import load_verifier
-        from corpusqa.shared_models import shared
-
         spec = getattr(self.settings, "verifier", None)
         self.verifier = load_verifier(spec, self.settings.device)
         self.answer_model = None
@@ -377,8 +386,17 @@ class Assistant:
         qtype = classify(match_q)
         timings["rewrite_ms"] = timings.get("rewrite_ms", 0.0) + (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        hits = self._retrieve(match_q, filters)
+        hits, anchored = self._retrieve(match_q, filters)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
+        if self.passage_ranker is not None and not anchored and not cross_script(match_q):
+            # English questions: measured worse (README "Passage rerank"); cited_first below
+            t2 = time.perf_counter()
+            self.articles.prefetch({h.article_id for h in hits[: self.config.rerank_depth]})
+            hits = rerank_hits(match_q, hits, self.passage_ranker.score,
+                               lambda aid: (self.articles[aid].title, self.articles[aid].text),
+                               fold=to_simplified, depth=self.config.rerank_depth,
+                               prior=self.config.rerank_prior)
+            timings["passage_rerank_ms"] = (time.perf_counter() - t2) * 1000
         if self.reranker is not None:
             t2 = time.perf_counter()
             hits = self.reranker.rerank(match_q, hits)
@@ -466,12 +484,19 @@ class Assistant:
     def _scope_text(self, article_id: str) -> str:
         return self._simp(scope_text(self.articles[article_id]))
 
-    def _retrieve(self, match_q: str, filters: Filters | None):
-        """Hits for the simplified question (the lexical index folds both scripts)."""
+    def _retrieve(self, match_q: str, filters: Filters | None) -> tuple[list[Hit], bool]:
+        """Hits for the simplified question (the lexical index folds both scripts), and
+        whether a clear BM25 first hit fixed their order (``HybridRetriever.retrieve_anchored``;
+        lexical alone: the same ratio test; dense alone: never)."""
         retriever = self._retriever()
         assert self.config is not None  # set by load()
         k = max(self.config.top_k, self.config.passages_k)
-        return retriever.retrieve(match_q, k, filters)
+        if retriever is self.hybrid:
+            return self.hybrid.retrieve_anchored(match_q, k, filters)
+        hits = retriever.retrieve(match_q, k, filters)
+        anchored = (retriever is self.lexical
+                    and lexical_anchor([h.score for h in hits[:2]], self.config.lexical_gate))
+        return hits, anchored
 
     def _simp(self, text: str) -> str:
         """Simplified, lower-cased text for matching (cached: OpenCC is slow in Python)."""

