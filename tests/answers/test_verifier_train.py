@@ -106,6 +106,10 @@ def test_missing_verifier_is_one_clear_error(tmp_path):
     with pytest.raises(EncoderError) as err:
         Verifier(f"st:{tmp_path / 'nothing'}").load()
     assert "CORPUSQA_VERIFIER=none" in err.value.message("en")
+    with pytest.raises(EncoderError) as err:
+        Verifier(str(tmp_path / "nothing"), part="passage").load()
+    assert "CORPUSQA_PASSAGE_RANKER=none" in err.value.message("en")
+    assert "CORPUSQA_PASSAGE_RANKER=none" in err.value.message("zh")
 
 
 def test_grouped_batches_keep_a_question_whole_and_are_seeded():

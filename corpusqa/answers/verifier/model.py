@@ -8,6 +8,7 @@ sentence-transformers ``CrossEncoder`` (``CORPUSQA_VERIFIER``). ``none`` turns i
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Sequence
 
 import numpy as np
@@ -59,6 +60,8 @@ class Verifier:
                 path = str(assemble(part=self.part))
             else:
                 path = self.folder
+                if not self.spec.startswith("st:") and not os.path.isdir(path):
+                    raise FileNotFoundError(f"no such folder: {path}")
                 self.max_length = _trained_max_length(path, self.max_length)
             from pathlib import Path
 
@@ -78,7 +81,8 @@ class Verifier:
                 self._model = CrossEncoder(path, device=self.device, max_length=self.max_length,
                                            local_files_only=True)
         except Exception as exc:  # altered file, missing model, bad path
-            raise EncoderError("answers.verifier_unavailable", name=self.spec,
+            key = "answers.verifier_unavailable" if self.part == "verifier" else "answers.passage_ranker_unavailable"
+            raise EncoderError(key, name=self.spec,
                                detail=str(exc).splitlines()[0][:200]) from exc
         return self
 
