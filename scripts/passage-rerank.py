@@ -6,7 +6,9 @@ with a gold article is retrieved once with the default hybrid (no verifier: retr
 only); the first ``DEPTH`` fused chunks are kept with their titles, and whether the
 lexical anchor fired (a clear BM25 first hit) and whether the question has no Chinese.
 Phase 2: the passage model scores ``title ｜ chunk`` for each kept hit (cached per model).
-Phase 3: the rules below are replayed on the same hits. Document R@1 counts
+Phase 3: the rules below are replayed on the same hits; the lexical and the dense run
+alone are listed first (their first hit), so one table holds lexical, dense, hybrid and
+hybrid + rerank. Document R@1 counts
 near-duplicate copies as one story, as ``corpusqa eval`` does. Follow-up questions are
 retrieved as typed.
 
@@ -53,13 +55,18 @@ def best_chunk(question: str, text: str) -> str:
 
 
 def add_best(name, corpus, rows) -> list[dict]:
-    """Each hit's best chunk of its article (``best``), added to a cached dump."""
-    if all("best" in h for r in rows for h in r["hits"]):
+    """Each hit's best chunk of its article (``best``), and the first hit of the lexical
+    and the dense run alone (``lexical``, ``dense``: their stories), added to a cached dump."""
+    if all("best" in h for r in rows for h in r["hits"]) and all("dense" in r for r in rows):
         return rows
     assistant = default_assistant(corpus, verifier="none")
+    retriever = assistant._retriever()
     for r in rows:
         for h in r["hits"]:
             h["best"] = best_chunk(r["question"], assistant.articles[h["story"][0]].text)
+        for run in ("lexical", "dense"):
+            top = getattr(retriever, run).retrieve(r["question"], 1)
+            r[run] = [top[0].article_id, *top[0].also_in] if top else []
     (OUT / f"{slug(name)}.json").write_text(json.dumps(rows, ensure_ascii=False))
     return rows
 
@@ -190,6 +197,9 @@ def main() -> None:
             continue
         s = scores(name, rows, args.model, args.text)
         ns[name] = len(rows)
+        for run in ("lexical", "dense"):
+            table.setdefault(f"{run} alone", {})[name] = (
+                sum(bool(set(r[run]) & set(r["gold"])) for r in rows) / max(1, len(rows)))
         for rule, f in rules().items():
             table.setdefault(rule, {})[name] = r1(rows, [f(r, x) for r, x in zip(rows, s)])
         print(split_line(name, rows), flush=True)
@@ -198,7 +208,7 @@ def main() -> None:
         return
     print("| rule | " + " | ".join(f"{n} ({ns[n]})" for n in names) + " | worst vs fused |")
     print("|---|" + "---|" * (len(names) + 1))
-    base = next(iter(table.values()))
+    base = table[next(iter(rules()))]
     for rule, vals in table.items():
         worst = min(vals[n] - base[n] for n in names)
         print(f"| {rule} | " + " | ".join(f"{vals[n]:.3f}" for n in names) + f" | {worst:+.3f} |")
