@@ -104,3 +104,28 @@ def test_an_article_edited_since_the_build_is_a_stale_index_when_a_question_touc
         from milvus_lite.server_manager import server_manager_instance
 
         server_manager_instance.release_server(uri)
+
+
+def test_an_article_gone_since_the_build_is_a_stale_index_before_the_passage_stage_reads_it(tmp_path):
+    """The passage rerank stage reads the first hits' articles before the answer stage's
+    per-question check: with the article gone from the corpus it is the same clear
+    "stale index" error (it was a KeyError), with the stage on or off."""
+    uri = str(tmp_path / "milvus.db")
+    settings = Settings(home=tmp_path / "home", encoder="hash:32", verifier="none", progress=False,
+                        index_uri=uri)
+    MilvusIndex.from_settings(settings).build(ARTICLES, canonical=CANONICAL)
+    try:
+        keep = [a for a in ARTICLES if a.id != "a2"]
+        for ranker in ("bundled", "none"):
+            s = settings.with_(passage_ranker=ranker)
+            assistant = Assistant(s).load(index=MilvusIndex.from_settings(s).load(), articles=keep,
+                                          canonical={})
+            hits, anchored = assistant._retrieve("游客和投资", None)
+            assert not anchored and "a2" in [h.article_id for h in hits[:5]]  # the stage runs
+            with pytest.raises(SearchIndexError) as err:
+                assistant.ask("游客和投资")
+            assert err.value.key == "answers.index_stale"
+    finally:
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(uri)

@@ -36,7 +36,7 @@ from corpusqa.shared_models import shared
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Answer, Article, Hit, content_id, text_hash
 from corpusqa.retrieval.filters import Filters
-from corpusqa.retrieval.fusion import LEXICAL_GATE, cross_script, lexical_anchor
+from corpusqa.retrieval.fusion import LEXICAL_GATE, cross_script
 from corpusqa.retrieval.rerank import load_reranker
 from corpusqa.retrieval.retrievers import (DenseRetriever, HybridRetriever, LexicalRetriever,
                                            SearchContext)
@@ -388,10 +388,14 @@ class Assistant:
         t1 = time.perf_counter()
         hits, anchored = self._retrieve(match_q, filters)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
-        if self.passage_ranker is not None and not anchored and not cross_script(match_q):
-            # English questions: measured worse (README "Passage rerank"); cited_first below
+        if (self.passage_ranker is not None and not anchored and not cross_script(match_q)
+                and self._retriever() is self.hybrid and self.config.lexical_gate is not None):
+            # measured for hybrid with the anchor only (README "Passage rerank": reranking
+            # every question loses); English questions: worse too, cited_first below
             t2 = time.perf_counter()
-            self.articles.prefetch({h.article_id for h in hits[: self.config.rerank_depth]})
+            head = hits[: self.config.rerank_depth]
+            self._check_fetched({h.chunk_id: h for h in head})  # a remote index may be stale
+            self.articles.prefetch({h.article_id for h in head})
             hits = rerank_hits(match_q, hits, self.passage_ranker.score,
                                lambda aid: (self.articles[aid].title, self.articles[aid].text),
                                fold=to_simplified, depth=self.config.rerank_depth,
@@ -487,16 +491,13 @@ class Assistant:
     def _retrieve(self, match_q: str, filters: Filters | None) -> tuple[list[Hit], bool]:
         """Hits for the simplified question (the lexical index folds both scripts), and
         whether a clear BM25 first hit fixed their order (``HybridRetriever.retrieve_anchored``;
-        lexical alone: the same ratio test; dense alone: never)."""
+        False for lexical or dense alone, where the passage stage does not run)."""
         retriever = self._retriever()
         assert self.config is not None  # set by load()
         k = max(self.config.top_k, self.config.passages_k)
         if retriever is self.hybrid:
             return self.hybrid.retrieve_anchored(match_q, k, filters)
-        hits = retriever.retrieve(match_q, k, filters)
-        anchored = (retriever is self.lexical
-                    and lexical_anchor([h.score for h in hits[:2]], self.config.lexical_gate))
-        return hits, anchored
+        return retriever.retrieve(match_q, k, filters), False
 
     def _simp(self, text: str) -> str:
         """Simplified, lower-cased text for matching (cached: OpenCC is slow in Python)."""
