@@ -127,6 +127,9 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file, part):
         metrics = {} if skip_eval else evaluate(Verifier(f"st:{final}").load(), data_dir)
     level = data.get("level", "sentence")
     passage = part == "passage"
+    if (level == "passage") != passage:
+        raise click.ClickException(f"{data_dir} holds {level}-level pairs; --part {part} wants "
+                                   f"{'passage' if passage else 'sentence'}-level ones")
     card = {
         "name": "corpusqa-passage-reranker-e5small" if passage else "corpusqa-verifier-e5small",
         **_init_record(cfg.get("init")),
@@ -146,6 +149,7 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file, part):
                           + (f" --listwise {cfg['listwise']}" if cfg.get("listwise") else "")
                           + (f" --init {cfg['init']}" if cfg.get("init") else "")),
         "pack_command": (f"corpusqa train pack --run {run_dir} --data {data_dir}"
+                         + (f" --metrics {metrics_file}" if metrics_file else "")
                          + (" --part passage" if passage else "")),
         "evaluate_command": f"corpusqa train evaluate --model {final} --data {data_dir}",
         "hyperparameters": cfg,
@@ -163,12 +167,14 @@ def _init_record(init: str | None) -> dict:
     if not init:
         return {}
     if init == "bundled":
-        from corpusqa.answers.verifier.ship import read_card
+        from corpusqa.answers.verifier.ship import FILE, bundled_dir, part_digest, read_card
 
         prev = read_card()
-        return {"init_from": {k: prev.get(k) for k in
-                              ("sha256", "train_command", "hyperparameters", "init_from")
-                              if prev.get(k) is not None}}
+        # the verifier part's own digest: the file's sha256 changes when a part is added
+        return {"init_from": {**{k: prev.get(k) for k in
+                                 ("sha256", "train_command", "hyperparameters", "init_from")
+                                 if prev.get(k) is not None},
+                              "verifier_part_sha256": part_digest(bundled_dir() / FILE, "verifier")}}
     return {"init_from": {"folder": str(init)}}
 
 

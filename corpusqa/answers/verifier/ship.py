@@ -121,6 +121,30 @@ def read_card(src_dir: Path | None = None) -> dict:
         raise VerifierFileError(f"cannot read the verifier card {path}: {exc}") from exc
 
 
+def part_digest(weights: Path, part: str) -> str:
+    """sha256 of one part's tensors (names, dtypes, shapes, bytes) and config: the cache
+    folder's name, so that adding or retraining one part leaves the other's folder valid
+    (the whole file's checksum is checked before this)."""
+    import hashlib
+
+    from corpusqa.answers.verifier.runtime import safetensors_header
+
+    start, header = safetensors_header(weights)
+    meta = json.loads(header.get("__metadata__", {}).get("corpusqa", "{}"))
+    config = meta.get("config") if part == "verifier" else meta.get("parts", {}).get(part, {}).get("config")
+    h = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
+    others = tuple(p + "." for p in PARTS[1:])
+    names = sorted(k for k in header if k != "__metadata__"
+                   and (k.startswith(part + ".") if part != "verifier" else not k.startswith(others)))
+    with open(weights, "rb") as f:
+        for name in names:
+            lo, hi = header[name]["data_offsets"]
+            f.seek(start + lo)
+            h.update(json.dumps([name, header[name]["dtype"], header[name]["shape"]]).encode())
+            h.update(f.read(hi - lo))
+    return h.hexdigest()
+
+
 def has_part(part: str, src_dir: Path | None = None) -> bool:
     """Whether the shipped file carries ``part`` (by its card; the file is checked on load)."""
     try:
@@ -149,8 +173,8 @@ def assemble(src_dir: Path | None = None, root: Path | None = None, part: str = 
         raise VerifierFileError(f"the verifier weights {weights} do not match their checksum "
                                 f"({digest[:12]} != {str(card.get('sha256'))[:12]}); reinstall")
     base = ensure_base(root)
-    name = "verifier" if part == "verifier" else part
-    target = (root or cache_root()) / f"{name}-{digest[:16]}-{base.name[-16:]}"
+    name = part
+    target = (root or cache_root()) / f"{name}-{part_digest(weights, part)[:16]}-{base.name[-16:]}"
     if (target / "model.safetensors").exists():
         return target
     import torch
