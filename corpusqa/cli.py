@@ -56,8 +56,9 @@ class Context:
                    "or st:NAME_OR_PATH (a cross-encoder). "
                    "Env: CORPUSQA_VERIFIER.")
 @click.option("--passage-ranker", envvar="CORPUSQA_PASSAGE_RANKER",
-              help="Passage rerank stage: none (off) or a folder trained on passage pairs (README "
-                   "\"Passage rerank\"). Env: CORPUSQA_PASSAGE_RANKER.")
+              help="Passage rerank stage: bundled (default: the shipped passage reranker), none (off), "
+                   "or a folder trained on passage pairs (README \"Passage rerank\"). "
+                   "Env: CORPUSQA_PASSAGE_RANKER.")
 @click.option("--index-uri", envvar="CORPUSQA_INDEX_URI",
               help="Milvus index instead of the embedded one: PATH.db (milvus-lite) or http://host:19530 "
                    "(a server; credentials in CORPUSQA_INDEX_TOKEN). Env: CORPUSQA_INDEX_URI.")

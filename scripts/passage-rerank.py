@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 from pathlib import Path
 
 from heldout_sets import CMRC, GOLD, HO, REPO, XQUAD_EN, XQUAD_ZH, default_assistant
@@ -41,29 +40,19 @@ def slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower())
 
 
-def best_chunk(question: str, text: str) -> str:
-    """The article's chunk (index chunking) sharing the most question bigrams: the
-    passage model's negatives were chosen the same way."""
-    from corpusqa.answers.verifier.data import QUESTION_WORDS, bigrams, passage_chunks
-    from corpusqa.chinese_script import to_simplified
-
-    q = bigrams(QUESTION_WORDS.sub(" ", question))
-    simp = to_simplified(text)
-    spans = passage_chunks(text) or [(0, len(text))]
-    s, e = max(spans, key=lambda c: (len(q & bigrams(simp[c[0]:c[1]])), -c[0]))
-    return text[s:e]
-
-
 def add_best(name, corpus, rows) -> list[dict]:
     """Each hit's best chunk of its article (``best``), and the first hit of the lexical
     and the dense run alone (``lexical``, ``dense``: their stories), added to a cached dump."""
     if all("best" in h for r in rows for h in r["hits"]) and all("dense" in r for r in rows):
         return rows
+    from corpusqa.answers.verifier.passages import best_chunk
+    from corpusqa.chinese_script import to_simplified
+
     assistant = default_assistant(corpus, verifier="none")
     retriever = assistant._retriever()
     for r in rows:
         for h in r["hits"]:
-            h["best"] = best_chunk(r["question"], assistant.articles[h["story"][0]].text)
+            h["best"] = best_chunk(r["question"], assistant.articles[h["story"][0]].text, to_simplified)
         for run in ("lexical", "dense"):
             top = getattr(retriever, run).retrieve(r["question"], 1)
             r[run] = [top[0].article_id, *top[0].also_in] if top else []
@@ -77,7 +66,7 @@ def dump(name, gold, corpus) -> list[dict]:
         return add_best(name, corpus, json.loads(path.read_text()))
     from corpusqa.chinese_script import to_simplified
     from corpusqa.eval.gold import load_gold
-    from corpusqa.retrieval.fusion import cross_script, lexical_anchor
+    from corpusqa.retrieval.fusion import cross_script
 
     assistant = default_assistant(corpus, verifier="none")
     retriever = assistant._retriever()
@@ -86,13 +75,10 @@ def dump(name, gold, corpus) -> list[dict]:
         if not item.answerable or not item.gold_pids:
             continue
         q = to_simplified(item.question)
-        hits = retriever.retrieve(q, DEPTH)
-        lex = retriever.lexical.retrieve(q, 2)
+        hits, anchored = retriever.retrieve_anchored(q, DEPTH)  # as the answer path does
         rows.append({
             "qid": item.qid, "question": q, "gold": sorted(item.gold_pids),
-            "latin": cross_script(q),
-            "anchored": (not cross_script(q)) and lexical_anchor([h.score for h in lex],
-                                                                 assistant.config.lexical_gate),
+            "latin": cross_script(q), "anchored": anchored,
             "hits": [{"story": [h.article_id, *h.also_in], "text": h.text,
                       "title": assistant.articles[h.article_id].title} for h in hits]})
     OUT.mkdir(parents=True, exist_ok=True)
@@ -127,6 +113,8 @@ def r1(rows, orders) -> float:
 
 
 def rules(depths=(3, 5, 8), margins=(1.0, 2.0), priors=(1.0, 2.0)):
+    from corpusqa.answers.verifier.passages import rerank_order
+
     """name -> f(row, scores) -> order of hit indices.
 
     Every rule but the first two leaves alone the questions whose BM25 first hit stood
@@ -154,9 +142,8 @@ def rules(depths=(3, 5, 8), margins=(1.0, 2.0), priors=(1.0, 2.0)):
                 return order
             out[f"top {k}: the best moves first if {m:g} over the first"] = gated(margin)
         for w in priors:
-            def prior(r, s, k=k, w=w):
-                head = sorted(range(min(k, len(s))), key=lambda i: -(s[i] - w * math.log(i + 1)))
-                return head + list(range(len(head), len(r["hits"])))
+            def prior(r, s, k=k, w=w):  # the answer path's rule (answers/verifier/passages.py)
+                return rerank_order(s, k, w) + list(range(len(s), len(r["hits"])))
             out[f"top {k}: score - {w:g} log(rank)"] = gated(prior)
     return out
 

@@ -9,8 +9,11 @@ the questions of every set measured) the fused order stands; otherwise the first
 fused rank, so that a near tie keeps the fused order (README "Passage rerank").
 
 A hit is one chunk per story, and not always the chunk that answers: the model reads the
-hit's article's chunk that shares the most question bigrams, chosen as its training
-negatives were (on the bundled gold set the shown chunk read 0.922, the best one 0.946).
+hit's article's chunk that shares the most question bigrams (interrogative words left
+out), much as its training negatives were chosen (those counted the question words too).
+On the bundled gold set the shown chunk gained nothing, the best one a question (README).
+
+Reranked hits keep their fused scores (the order, not the score, is the stage's output).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def rerank_order(scores: Sequence[float], depth: int = RERANK_DEPTH,
                  prior: float = RANK_PRIOR) -> list[int]:
     """Indices of the hits in their new order: the first ``depth`` by ``score - prior *
     log(rank)`` (stable on ties), the rest as fused."""
-    head = min(depth, len(scores))
+    head = max(0, min(depth, len(scores)))
     order = sorted(range(head), key=lambda i: (-(float(scores[i]) - prior * math.log(i + 1)), i))
     return order + list(range(head, len(scores)))
 
@@ -47,9 +50,7 @@ def best_chunk(question: str, text: str, fold: Callable[[str], str] = lambda t: 
     spans = passage_chunks(text) or [(0, len(text))]
     if len(spans) == 1:
         return text[spans[0][0]:spans[0][1]]
-    folded = fold(text)
-    same = len(folded) == len(text)  # offsets carry over (OpenCC folds character for character)
-    s, e = max(spans, key=lambda c: (len(q & bigrams((folded if same else text)[c[0]:c[1]])), -c[0]))
+    s, e = max(spans, key=lambda c: (len(q & bigrams(fold(text[c[0]:c[1]]))), -c[0]))
     return text[s:e]
 
 
@@ -60,7 +61,7 @@ def rerank_hits(question: str, hits: Sequence[Hit], score: Callable[[str, list[s
     """``hits`` with the first ``depth`` reordered by the passage model ``score``
     (ranks renumbered; texts and offsets unchanged). ``article_of`` gives an article's
     title and text; ``fold`` maps the model's input (to Simplified: the question is)."""
-    head = list(hits[:depth])
+    head = list(hits[:max(0, depth)])
     if len(head) < 2:
         return list(hits)
     texts = []
