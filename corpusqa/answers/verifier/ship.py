@@ -30,6 +30,24 @@ MAX_BYTES = 40 * 1024 * 1024
 PARTS = ("verifier", "passage")
 
 
+def _prefix(part: str) -> str:
+    """The name prefix of a part's tensors: none for the verifier, ``passage.`` etc."""
+    return "" if part == "verifier" else part + "."
+
+
+def _in_part(name: str, part: str) -> bool:
+    if part == "verifier":
+        return not any(name.startswith(_prefix(p)) for p in PARTS[1:])
+    return name.startswith(_prefix(part))
+
+
+def _part_config(meta: dict, part: str) -> dict | None:
+    """A part's model config from the file's ``corpusqa`` metadata (None: no such part)."""
+    if part == "verifier":
+        return meta.get("config")
+    return meta.get("parts", {}).get(part, {}).get("config")
+
+
 class VerifierFileError(Exception):
     """The shipped or given verifier file is missing, altered or unreadable."""
 
@@ -79,19 +97,18 @@ def pack(final: Path, dest_dir: Path, card: dict, part: str = "verifier") -> Pat
         old_card = read_card(dest_dir)
     elif part != "verifier":
         raise VerifierFileError(f"{out} is missing: pack the verifier before the {part} part")
-    prefix = f"{part}."
+    # the other parts as they are, this one replaced
+    tensors = {**{k: v for k, v in old.items() if not _in_part(k, part)},
+               **{_prefix(part) + k: v for k, v in delta.items()}}
+    parts = {p: v for p, v in old_meta.get("parts", {}).items() if p != part}
     if part == "verifier":
-        tensors = {**delta, **{k: v for k, v in old.items() if k.startswith("passage.")}}
-        parts = {k: v for k, v in old_meta.get("parts", {}).items()}
-        full_card = dict(card, **{k: old_card[k] for k in ("passage",) if k in old_card})
         verifier_config = config
+        full_card = dict(card, **{p: old_card[p] for p in PARTS[1:] if p in old_card})
     else:
-        tensors = {**{k: v for k, v in old.items() if not k.startswith(prefix)},
-                   **{prefix + k: v for k, v in delta.items()}}
-        parts = {**old_meta.get("parts", {}), part: {"config": config}}
+        verifier_config = old_meta["config"]
+        parts[part] = {"config": config}
         full_card = {k: v for k, v in old_card.items() if k not in ("file", "sha256", "bytes")}
         full_card[part] = dict(card, layers=config.get("num_hidden_layers"))
-        verifier_config = old_meta["config"]
     dest_dir.mkdir(parents=True, exist_ok=True)
     meta = {"format": "corpusqa-verifier-2" if parts else "corpusqa-verifier-1",
             "config": verifier_config}
@@ -131,11 +148,8 @@ def part_digest(weights: Path, part: str) -> str:
 
     start, header = safetensors_header(weights)
     meta = json.loads(header.get("__metadata__", {}).get("corpusqa", "{}"))
-    config = meta.get("config") if part == "verifier" else meta.get("parts", {}).get(part, {}).get("config")
-    h = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
-    others = tuple(p + "." for p in PARTS[1:])
-    names = sorted(k for k in header if k != "__metadata__"
-                   and (k.startswith(part + ".") if part != "verifier" else not k.startswith(others)))
+    h = hashlib.sha256(json.dumps(_part_config(meta, part), sort_keys=True).encode())
+    names = sorted(k for k in header if k != "__metadata__" and _in_part(k, part))
     with open(weights, "rb") as f:
         for name in names:
             lo, hi = header[name]["data_offsets"]
@@ -173,31 +187,23 @@ def assemble(src_dir: Path | None = None, root: Path | None = None, part: str = 
         raise VerifierFileError(f"the verifier weights {weights} do not match their checksum "
                                 f"({digest[:12]} != {str(card.get('sha256'))[:12]}); reinstall")
     base = ensure_base(root)
-    name = part
-    target = (root or cache_root()) / f"{name}-{part_digest(weights, part)[:16]}-{base.name[-16:]}"
+    target = (root or cache_root()) / f"{part}-{part_digest(weights, part)[:16]}-{base.name[-16:]}"
     if (target / "model.safetensors").exists():
         return target
     import torch
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
-    prefix = f"{part}."
     with safe_open(str(weights), framework="pt") as fh:
-        meta = json.loads(fh.metadata()["corpusqa"])
-        if part == "verifier":
-            config = meta["config"]
-            keys = [k for k in fh.keys() if not any(k.startswith(p + ".") for p in PARTS[1:])]
-            sd = {k: fh.get_tensor(k).to(torch.float32) for k in keys}
-        else:
-            if part not in meta.get("parts", {}):
-                raise VerifierFileError(f"the verifier weights {weights} carry no {part} model")
-            config = meta["parts"][part]["config"]
-            sd = {k[len(prefix):]: fh.get_tensor(k).to(torch.float32)
-                  for k in fh.keys() if k.startswith(prefix)}
+        config = _part_config(json.loads(fh.metadata()["corpusqa"]), part)
+        if config is None:
+            raise VerifierFileError(f"the verifier weights {weights} carry no {part} model")
+        n = len(_prefix(part))
+        sd = {k[n:]: fh.get_tensor(k).to(torch.float32) for k in fh.keys() if _in_part(k, part)}
     base_sd = load_file(str(base / "model.safetensors"))
     sd[WORD_EMB] = base_sd[WORD_EMB]
     head = {k[len(HEAD):]: sd.pop(k) for k in list(sd) if k.startswith(HEAD)}
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{part}-", dir=target.parent))
     try:
         from corpusqa.answers.verifier.scorer import MARKER
 
