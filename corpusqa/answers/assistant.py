@@ -388,16 +388,14 @@ class Assistant:
         t1 = time.perf_counter()
         hits, anchored = self._retrieve(match_q, filters)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
-        if (self.passage_ranker is not None and not anchored and not cross_script(match_q)
-                and self._retriever() is self.hybrid and self.config.lexical_gate is not None):
-            # measured for hybrid with the anchor only (README "Passage rerank": reranking
-            # every question loses); English questions: worse too, cited_first below
+        if self.passage_ranker is not None and anchored is False:
+            # only where the anchor test was made and failed (README "Passage rerank":
+            # reranking every question, or English ones, measured worse)
             t2 = time.perf_counter()
             head = hits[: self.config.rerank_depth]
             self._check_fetched({h.chunk_id: h for h in head})  # a remote index may be stale
             self.articles.prefetch({h.article_id for h in head})
-            hits = rerank_hits(match_q, hits, self.passage_ranker.score,
-                               lambda aid: (self.articles[aid].title, self.articles[aid].text),
+            hits = rerank_hits(match_q, hits, self.passage_ranker.score, self._title_text,
                                fold=to_simplified, depth=self.config.rerank_depth,
                                prior=self.config.rerank_prior)
             timings["passage_rerank_ms"] = (time.perf_counter() - t2) * 1000
@@ -435,8 +433,7 @@ class Assistant:
             assert self.answer_model is not None  # set with the verifier
             absent = self.answer_model.absent_features(self.encoder_name if query.vector is not None else None)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
-                            lambda aid: (self.articles[aid].title, self.articles[aid].text),
-                            absent, fold=to_simplified)
+                            self._title_text, absent, fold=to_simplified)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
         places = question_places(match_q)
         if places:
@@ -488,16 +485,20 @@ class Assistant:
     def _scope_text(self, article_id: str) -> str:
         return self._simp(scope_text(self.articles[article_id]))
 
-    def _retrieve(self, match_q: str, filters: Filters | None) -> tuple[list[Hit], bool]:
+    def _title_text(self, article_id: str) -> tuple[str, str]:
+        article = self.articles[article_id]
+        return article.title, article.text
+
+    def _retrieve(self, match_q: str, filters: Filters | None) -> tuple[list[Hit], bool | None]:
         """Hits for the simplified question (the lexical index folds both scripts), and
         whether a clear BM25 first hit fixed their order (``HybridRetriever.retrieve_anchored``;
-        False for lexical or dense alone, where the passage stage does not run)."""
+        None for lexical or dense alone: no anchor test)."""
         retriever = self._retriever()
         assert self.config is not None  # set by load()
         k = max(self.config.top_k, self.config.passages_k)
         if retriever is self.hybrid:
             return self.hybrid.retrieve_anchored(match_q, k, filters)
-        return retriever.retrieve(match_q, k, filters), False
+        return retriever.retrieve(match_q, k, filters), None
 
     def _simp(self, text: str) -> str:
         """Simplified, lower-cased text for matching (cached: OpenCC is slow in Python)."""

@@ -298,12 +298,13 @@ class HybridRetriever:
         return self.retrieve_anchored(query, k, filters)[0]
 
     def retrieve_anchored(self, query: str, k: int,
-                          filters: Filters | None = None) -> tuple[list[Hit], bool]:
+                          filters: Filters | None = None) -> tuple[list[Hit], bool | None]:
         """The fused hits, and whether the lexical anchor fixed the first of them (a clear
         BM25 first hit: right for 99% of the questions of every set measured, README
-        "Passage rerank"), so that a later stage can leave that order alone."""
+        "Passage rerank"), so that a later stage can leave that order alone. None when
+        no anchor test was made: no gate, no dense run, or a question without Chinese."""
         if k <= 0:
-            return [], False
+            return [], None
         depth = max(self.depth, k)
         runs = [self.lexical.retrieve(query, depth, filters)]
         weights = [self.weights[0]]
@@ -323,7 +324,8 @@ class HybridRetriever:
         # near-duplicate stories: one vote per story, whichever copy each run showed
         fused = rrf_by_story([[(h.chunk_id, h.article_id) for h in run] for run in runs],
                              self.lexical.ctx.canonical, k=self.rrf_k, weights=weights)
-        anchored = len(runs) > 1 and lexical_anchor([h.score for h in runs[0][:2]], gate)
+        anchored = (lexical_anchor([h.score for h in runs[0][:2]], gate)
+                    if len(runs) > 1 and gate is not None and gate > 1.0 else None)
         if anchored:
             # a clear lexical first hit keeps rank 1; the dense vote orders the rest
             top = runs[0][0].chunk_id
