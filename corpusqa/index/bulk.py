@@ -66,6 +66,9 @@ LOCAL_OBJECT_STORE = 512 * 1024 * 1024
 _STRINGS = ("chunk_id", "article_id", "text", "sentences", "tokens", "date", "source", "title", "section",
             "story_id", "article_sha")
 ARTICLE_COLUMNS = ("id", "source", "position", "title", "text", "date", "section", "story_id")
+#: Tries at starting a local Ray: its raylet must register within a fixed 30 s, which a
+#: loaded 2-core machine sometimes misses ("The current node timed out during startup").
+LOCAL_START_TRIES = 3
 
 
 def row_schema(dim: int | None):
@@ -202,6 +205,31 @@ def _read(ray_data, articles: str) -> Any:
     return ray_data.read_parquet(articles)
 
 
+def start_local_ray(num_cpus: int, *, tries: int = LOCAL_START_TRIES) -> None:
+    """Start a local Ray of ``num_cpus`` CPUs, retrying a start that timed out on a busy machine.
+
+    Ray raises a bare ``Exception`` when its raylet does not register in time, and a
+    ``RuntimeError`` when the GCS port file is late; both are retried after a shutdown.
+
+    Raises:
+        SearchIndexError: every try failed (the message carries Ray's last error).
+    """
+    import ray
+
+    last: Exception | None = None
+    for attempt in range(1, tries + 1):
+        try:
+            ray.init(num_cpus=num_cpus, include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE,
+                     log_to_driver=False)
+            return
+        except Exception as exc:  # noqa: BLE001 - Ray's startup timeout is a bare Exception
+            last = exc
+            logger.warning("local Ray did not start (try %d of %d): %s", attempt, tries, exc)
+            ray.shutdown()
+            time.sleep(2 * attempt)
+    raise SearchIndexError(f"a local Ray of {num_cpus} CPUs did not start after {tries} tries: {last}")
+
+
 def export(articles: str | Path, out: str | Path, settings: Any, *, chunker: Chunker | None = None,
            encoder: str | None = None, workers: int = 2, address: str | None = None, batch_size: int = 64,
            encode_batch: int = 32, rows_per_file: int = 100_000) -> ExportReport:
@@ -250,8 +278,7 @@ def export(articles: str | Path, out: str | Path, settings: Any, *, chunker: Chu
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
-            ray.init(num_cpus=workers + 1, include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE,
-                     log_to_driver=False)
+            start_local_ray(workers + 1)
     try:
         cpus = int(ray.cluster_resources().get("CPU", 0))
         if address is None and cpus < workers + 1:  # the actors would hold every CPU: reads would wait forever

@@ -44,15 +44,7 @@ def local_ray():
     """One local Ray for the module (2 workers + 1 CPU for reading and writing), shut down after."""
     import ray
 
-    for attempt in (1, 2):
-        try:
-            ray.init(num_cpus=3, include_dashboard=False, object_store_memory=bulk.LOCAL_OBJECT_STORE,
-                     log_to_driver=False)
-            break
-        except RuntimeError:  # "Timed out waiting for file .../gcs_server_port": a loaded 2-core box
-            ray.shutdown()
-            if attempt == 2:
-                raise
+    bulk.start_local_ray(3)  # retries a start that timed out on a loaded machine
     yield ray
     ray.shutdown()
 
