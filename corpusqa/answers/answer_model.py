@@ -29,10 +29,15 @@ from corpusqa.chinese_script import has_han
 #: the answer sentence apart, and for English questions it beats the verifier (held-out
 #: calibration questions: first sentence holds the answer 0.63 by ``sem_gap`` alone against
 #: 0.38 by the verifier logit); ``sem_gap_latin`` gives it its own weight there.
+#: ``rd``, ``rd_null`` and ``rd_gap`` come from the span reader (``verifier/reader.py``):
+#: the best answer span inside the sentence, its margin over the window's no-answer
+#: score, and over the best other candidate's span (``stage.add_reader_features``).
 FEATURES = ("ver", "ver_gap", "cov", "ctx", "near", "type", "retr", "kw_sent", "kw_art",
-            "sem_abs", "latin", "ver_latin", "sem_gap", "sem_gap_latin")
+            "sem_abs", "latin", "ver_latin", "sem_gap", "sem_gap_latin", "rd", "rd_null", "rd_gap")
 #: Features computed from ``sem_abs`` (left out with it).
 SEM_FEATURES = frozenset({"sem_abs", "sem_gap", "sem_gap_latin"})
+#: Features from the span reader (absent when it is off).
+READER_FEATURES = frozenset({"rd", "rd_null", "rd_gap"})
 FILE = "answer_model.json"
 
 
@@ -130,8 +135,9 @@ def is_latin_question(question: str) -> float:
 
 def add_verifier_features(feats: list[dict], logits) -> None:
     """Set ``ver`` (the logit), ``ver_gap`` (its margin over the best other candidate),
-    ``ver_latin`` (the logit for a question without Chinese characters, else 0), and
-    ``sem_gap``/``sem_gap_latin`` (the same margin for the e5 cosine ``sem_abs``)."""
+    ``ver_latin`` (the logit for a question without Chinese characters, else 0),
+    ``sem_gap``/``sem_gap_latin`` (the same margin for the e5 cosine ``sem_abs``), and,
+    when the reader's ``rd`` is set, ``rd_gap`` (its margin among these candidates)."""
     vals = [float(x) for x in logits]
     sems = [float(f.get("sem_abs", 0.0)) for f in feats]
     for i, (f, v) in enumerate(zip(feats, vals)):
@@ -142,3 +148,8 @@ def add_verifier_features(feats: list[dict], logits) -> None:
         rest = sems[:i] + sems[i + 1:]
         f["sem_gap"] = sems[i] - max(rest) if rest else 0.0
         f["sem_gap_latin"] = f["sem_gap"] * f.get("latin", 0.0)
+    if feats and "rd" in feats[0]:
+        rds = [float(f["rd"]) for f in feats]
+        for i, f in enumerate(feats):
+            rest = rds[:i] + rds[i + 1:]
+            f["rd_gap"] = rds[i] - max(rest) if rest else 0.0

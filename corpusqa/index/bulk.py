@@ -227,7 +227,8 @@ def start_local_ray(num_cpus: int, *, tries: int = LOCAL_START_TRIES) -> None:
             logger.warning("local Ray did not start (try %d of %d): %s", attempt, tries, exc)
             ray.shutdown()
             time.sleep(2 * attempt)
-    raise SearchIndexError(f"a local Ray of {num_cpus} CPUs did not start after {tries} tries: {last}")
+    raise SearchIndexError("index.ray_start_failed", cpus=num_cpus, tries=tries,
+                           detail=str(last).splitlines()[0][:200] if last else "")
 
 
 def export(articles: str | Path, out: str | Path, settings: Any, *, chunker: Chunker | None = None,

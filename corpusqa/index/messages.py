@@ -12,6 +12,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "尚未建立索引（{path}）。请运行 `{command}`。",
         "en": "No index found at {path}. Run `{command}`.",
     },
+    "index.ray_start_failed": {
+        "zh": "本机 Ray（{cpus} 个 CPU）尝试 {tries} 次仍未启动：{detail}。请在机器较空闲时重试，或用 address 连接已运行的 Ray 集群。",
+        "en": "A local Ray of {cpus} CPUs did not start after {tries} tries: {detail}. Retry when the machine "
+              "is less busy, or pass address to join a running Ray cluster.",
+    },
     "index.corrupt": {
         "zh": "索引已损坏或不完整（{detail}）。请运行 `{command}` 重建。",
         "en": "The index is corrupt or incomplete ({detail}). Run `{command}` to rebuild it.",

@@ -162,12 +162,18 @@ class PairTokenizer:
         return all(covered(c) for c in norm)
 
     def encode(self, question: str, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        ids, mask, _ = self.encode_full(question, texts)
+        return ids, mask
+
+    def encode_full(self, question: str, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list]:
+        """``input_ids``, ``attention_mask`` and the ``tokenizers`` encodings (offsets,
+        sequence ids) of the pairs."""
         pairs = [(question, t) for t in texts]
         pruned = self._covered(question) and all(self._covered(t) for t in texts)
         enc = (self.tok if pruned else self.full()).encode_batch(pairs)
         ids = np.asarray([e.ids for e in enc], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
-        return (self.old_ids[ids] if pruned else ids), mask
+        return (self.old_ids[ids] if pruned else ids), mask, enc
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -212,8 +218,10 @@ class LightScorer:
             return t.float() if device == "cpu" and t.dtype == torch.float32 else t.to(device).float()
 
         self.w = {k: tensor(v) for k, v in arrays.items()}
-        self.head_w = tensor(head["weight"]).reshape(-1)
+        self.head_w = tensor(head["weight"])
         self.head_b = tensor(head["bias"]).reshape(-1)
+        if self.head_w.shape[0] == 1:  # the scorer's one logit
+            self.head_w = self.head_w.reshape(-1)
         self.tok = PairTokenizer(folder, max_length)
 
     def encode(self, question: str, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +230,13 @@ class LightScorer:
 
     def forward(self, input_ids, attention_mask):
         """Logits ``(batch,)`` for token tensors (the MeanPoolScorer forward, in eval mode)."""
+        x = self.hidden(input_ids, attention_mask)
+        m = attention_mask.unsqueeze(-1).to(x.dtype)
+        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return pooled @ self.head_w + self.head_b
+
+    def hidden(self, input_ids, attention_mask):
+        """The last layer's states ``(batch, tokens, dim)`` (the BertModel forward, eval mode)."""
         import torch
         import torch.nn.functional as F
 
@@ -253,9 +268,7 @@ class LightScorer:
             h = F.gelu(lin(x, "intermediate.dense"))
             x = F.layer_norm(lin(h, "output.dense") + x, (dim,), w[p + "output.LayerNorm.weight"],
                              w[p + "output.LayerNorm.bias"], self.eps)
-        m = attention_mask.unsqueeze(-1).to(x.dtype)
-        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1.0)
-        return pooled @ self.head_w + self.head_b
+        return x
 
     def predict(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """One logit per text (float32), in input order."""
@@ -268,3 +281,23 @@ class LightScorer:
                 logits = self.forward(torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device))
                 out.append(logits.float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+
+class LightReader(LightScorer):
+    """The span reader (``reader.SpanReader``) from a saved folder: start and end logits
+    per token of each (question, window) pair, with the tokens' character offsets."""
+
+    def read(self, question: str, windows: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray, list, list]]:
+        """Per window ``(start, end, offsets, sequence_ids)``; offsets are into the window."""
+        import torch
+
+        out: list[tuple[np.ndarray, np.ndarray, list, list]] = []
+        with torch.inference_mode():
+            for i in range(0, len(windows), self.batch_size):
+                ids, mask, enc = self.tok.encode_full(question, list(windows[i:i + self.batch_size]))
+                x = self.hidden(torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device))
+                logits = (x @ self.head_w.T + self.head_b).float().cpu().numpy()
+                for r, e in enumerate(enc):
+                    n = int(mask[r].sum())
+                    out.append((logits[r, :n, 0], logits[r, :n, 1], e.offsets[:n], e.sequence_ids[:n]))
+        return out

@@ -8,7 +8,10 @@ before the weights are used. ``pack`` regenerates both from a training run.
 
 The same file carries the passage reranker (README "Passage rerank") as a second part:
 its tensors are prefixed ``passage.``, its config is in the metadata's ``parts`` and its
-card is the card's ``passage`` entry. One file, one checksum, for all shipped weights.
+card is the card's ``passage`` entry. The span reader (``reader.py``) is a third part,
+``reader.``, whose layer matrices are stored as int8 with one fp16 scale per row
+(``QUANTIZED``): three fp16 parts would pass the 40 MB limit. One file, one checksum,
+for all shipped weights.
 """
 
 from __future__ import annotations
@@ -27,7 +30,41 @@ HEAD = "head."
 FILE = "verifier.safetensors"
 CARD = "verifier.json"
 MAX_BYTES = 40 * 1024 * 1024
-PARTS = ("verifier", "passage")
+PARTS = ("verifier", "passage", "reader")
+#: Parts whose transformer-layer matrices are stored as int8 (symmetric, one scale per row).
+QUANTIZED = frozenset({"reader"})
+SCALE = ".int8_scale"
+
+
+def quantize(delta: dict) -> dict:
+    """The layer matrices of ``delta`` as int8 with per-row fp16 scales (``name + SCALE``);
+    other tensors (embeddings, norms, biases, head) as they are."""
+    import torch
+
+    out = {}
+    for name, t in delta.items():
+        if t.ndim == 2 and name.startswith("encoder.layer."):
+            w = t.float()
+            scale = (w.abs().amax(dim=1, keepdim=True) / 127.0).clamp(min=1e-12)
+            out[name] = torch.round(w / scale).clamp(-127, 127).to(torch.int8).contiguous()
+            out[name + SCALE] = scale.to(torch.float16).contiguous()
+        else:
+            out[name] = t
+    return out
+
+
+def dequantize(sd: dict) -> dict:
+    """Float32 tensors back from ``quantize``'s int8 matrices and scales (others unchanged)."""
+    import torch
+
+    out = {}
+    for name, t in sd.items():
+        if name.endswith(SCALE):
+            continue
+        if t.dtype == torch.int8:
+            t = t.to(torch.float32) * sd[name + SCALE].to(torch.float32)
+        out[name] = t.to(torch.float32)
+    return out
 
 
 def _prefix(part: str) -> str:
@@ -88,6 +125,8 @@ def pack(final: Path, dest_dir: Path, card: dict, part: str = "verifier") -> Pat
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}, not {part!r}")
     delta, config = _final_tensors(final)
+    if part in QUANTIZED:
+        delta = quantize(delta)
     out = dest_dir / FILE
     old: dict = {}
     old_meta: dict = {}
@@ -190,7 +229,6 @@ def assemble(src_dir: Path | None = None, root: Path | None = None, part: str = 
     target = (root or cache_root()) / f"{part}-{part_digest(weights, part)[:16]}-{base.name[-16:]}"
     if (target / "model.safetensors").exists():
         return target
-    import torch
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
@@ -199,17 +237,20 @@ def assemble(src_dir: Path | None = None, root: Path | None = None, part: str = 
         if config is None:
             raise VerifierFileError(f"the verifier weights {weights} carry no {part} model")
         n = len(_prefix(part))
-        sd = {k[n:]: fh.get_tensor(k).to(torch.float32) for k in fh.keys() if _in_part(k, part)}
+        sd = dequantize({k[n:]: fh.get_tensor(k) for k in fh.keys() if _in_part(k, part)})
     base_sd = load_file(str(base / "model.safetensors"))
     sd[WORD_EMB] = base_sd[WORD_EMB]
     head = {k[len(HEAD):]: sd.pop(k) for k in list(sd) if k.startswith(HEAD)}
     tmp = Path(tempfile.mkdtemp(prefix=f".{part}-", dir=target.parent))
     try:
-        from corpusqa.answers.verifier.scorer import MARKER
+        from corpusqa.answers.verifier import reader, scorer
 
         save_file(sd, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         save_file(head, str(tmp / "head.safetensors"))
-        (tmp / MARKER).write_text(json.dumps({"pooling": "mean", "format": 1}))
+        if part == "reader":
+            (tmp / reader.MARKER).write_text(json.dumps({"head": "span", "format": 1}))
+        else:
+            (tmp / scorer.MARKER).write_text(json.dumps({"pooling": "mean", "format": 1}))
         (tmp / "config.json").write_text(json.dumps(config, indent=1))
         for fname in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
             shutil.copy(base / fname, tmp / fname)

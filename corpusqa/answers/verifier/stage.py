@@ -4,6 +4,10 @@ The cheap ranking (hand features) orders every candidate sentence; the verifier 
 only its top ``AnswerModel.verify_top`` in one batch, and the answer model turns the
 verifier logit plus the cheap features into a probability that ranks them and is the
 answer's confidence. Candidates the verifier did not score follow, with confidence 0.
+
+When the answer model reads the span reader's features (``READER_FEATURES``), the reader
+reads windows of the articles around those candidates, one batch for all of them
+(``add_reader_features``).
 """
 
 from __future__ import annotations
@@ -11,9 +15,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Collection, Sequence
 
-from corpusqa.answers.answer_model import AnswerModel, add_verifier_features, is_latin_question
+from corpusqa.answers.answer_model import (READER_FEATURES, AnswerModel, add_verifier_features,
+                                           is_latin_question)
 from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.answers.verifier.inputs import CONTEXT_CHARS, candidate_text
+
+#: A sentence the reader could not see (cut off its window) scores this.
+RD_FLOOR = -20.0
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,7 +36,8 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
            score: Callable[[str, list[str]], Sequence[float] | np.ndarray],
            article: Callable[[str], tuple[str, str]],
            absent: Collection[str] = (),
-           fold: Callable[[str], str] | None = None) -> list[SentenceCandidate]:
+           fold: Callable[[str], str] | None = None,
+           read: Callable[[str, list[str]], list] | None = None) -> list[SentenceCandidate]:
     """Candidates re-ranked by the answer model (best first).
 
     Args:
@@ -41,6 +50,9 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         fold: applied to each candidate text before it is scored (the answer stage folds
             Traditional text to Simplified, the script the verifier was trained on and
             the question is asked in).
+        read: the span reader (``Reader.read``), or None: its features are then absent.
+            The assistant passes it when the answer model reads its features (or while
+            ``corpusqa train calibrate`` collects them).
     """
     top = list(ranked[: model.verify_top])
     if not top:
@@ -53,6 +65,10 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
     logits = score(question, texts)
     latin = is_latin_question(question)
     feats = [dict(c.features, cheap_rank=i, latin=latin) for i, c in enumerate(top)]
+    if read is not None:
+        add_reader_features(question, top, feats, read, article, fold)
+    elif READER_FEATURES & set(model.features):
+        absent = set(absent) | READER_FEATURES
     add_verifier_features(feats, logits)
     probs = model.probability(feats, absent)
     scored = [replace(c, features=f, score=float(p), confidence=float(p))
@@ -61,6 +77,49 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
     rest = [replace(c, score=-1.0 + c.score * 1e-3, confidence=0.0)
             for c in ranked[model.verify_top:]]
     return scored + rest
+
+
+def add_reader_features(question: str, top: Sequence[SentenceCandidate], feats: list[dict],
+                        read: Callable[[str, list[str]], list], article: Callable[[str], tuple[str, str]],
+                        fold: Callable[[str], str] | None = None) -> None:
+    """Set ``rd`` and ``rd_null`` on ``feats`` (one per candidate of ``top``).
+
+    The candidates of each article are covered by windows of its text
+    (``reader.windows_for``); all windows go to the reader in one call. ``fold`` is applied
+    piece by piece (cut at the sentence boundaries), so each sentence's place in the
+    folded window is known even when folding changes the length.
+    """
+    from corpusqa.answers.verifier.reader import span_scores, windows_for
+
+    by_article: dict[str, list[int]] = {}
+    for i, c in enumerate(top):
+        by_article.setdefault(c.article_id, []).append(i)
+    texts: list[str] = []
+    where: list[list[tuple[int, int, int]]] = []  # per window: (candidate, start, end) in it
+    for aid, members in by_article.items():
+        text = article(aid)[1]
+        spans = [(top[i].start, top[i].end) for i in members]
+        for lo, hi, group in windows_for(text, spans):
+            cuts = sorted({lo, hi, *(min(max(x, lo), hi) for g in group for x in spans[g])})
+            at, pieces, n = {}, [], 0
+            for a, b in zip(cuts, cuts[1:]):
+                piece = fold(text[a:b]) if fold else text[a:b]
+                at[a] = n
+                n += len(piece)
+                pieces.append(piece)
+            at[hi] = n
+            texts.append("".join(pieces))
+            where.append([(members[g], at[min(max(spans[g][0], lo), hi)], at[min(max(spans[g][1], lo), hi)])
+                          for g in group])
+    rd = [RD_FLOOR] * len(top)
+    null = [0.0] * len(top)
+    for (start, end, offsets, seq_ids), inside in zip(read(question, texts), where):
+        scores, no_answer = span_scores(start, end, offsets, seq_ids, [(a, b) for _, a, b in inside])
+        for (i, _, _), v in zip(inside, scores):
+            rd[i], null[i] = max(float(v), RD_FLOOR), no_answer
+    for i, f in enumerate(feats):
+        f["rd"] = rd[i]
+        f["rd_null"] = rd[i] - null[i]  # rd_gap: add_verifier_features
 
 
 def cited_first(hits: Sequence, best: SentenceCandidate | None, threshold: float,
