@@ -235,9 +235,11 @@ def load_collected(path: Path) -> list[CalibQuestion]:
 
 def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
               max_cmrc_passages: int = 80, progress: bool = False,
-              reuse_collected: bool = False) -> tuple[AnswerModel, dict]:
+              reuse_collected: bool = False, reader_features: bool = True) -> tuple[AnswerModel, dict]:
     """Collect the calibration runs (or reuse ``work/collected.json``) and fit; returns
-    the model (meta filled in)."""
+    the model (meta filled in). ``reader_features=False`` fits without the span reader's
+    inputs even when they were collected (the same candidates, for a like-for-like
+    comparison)."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import prepare_home
 
@@ -259,6 +261,9 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
         questions += got
     if not reuse_collected:
         save_collected(work / COLLECTED, questions)
+    if not reader_features:
+        questions = [replace(q, feats=[{k: v for k, v in f.items() if k not in READER_FEATURES}
+                                       for f in q.feats]) for q in questions]
     model, trials = choose(questions)
     per_source = {s: summary(model, [q for q in questions if q.source == s])
                   for s in sorted({q.source for q in questions})}
@@ -267,5 +272,6 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
         per_source["without-chinese"] = summary(model, latin)
     meta = {"sources": per_source, "all": summary(model, questions), "verify_top_trials": trials,
             "removed_share": REMOVE, "seed": seed, "encoder": base_settings.encoder,
-            "verifier": base_settings.verifier, "command": "corpusqa train calibrate"}
+            "verifier": base_settings.verifier, "command": "corpusqa train calibrate",
+            "reader": getattr(base_settings, "reader", None) if reader_features else "none"}
     return replace(model, meta=meta), meta

@@ -19,6 +19,8 @@ from pathlib import Path
 import click
 
 DEFAULT_BENCH = Path("../shared/benchmarks")
+LICENCES = ("CMRC 2018 (CC BY-SA 4.0), XQuAD (CC BY-SA 4.0), bundled gold set; "
+            "see ../shared/benchmarks/*/SOURCE.txt")
 
 
 def _echo_json(obj) -> None:
@@ -223,8 +225,7 @@ def _scorer_card(final, run_dir, data_dir, cfg, data, metrics_file, skip_eval, p
         "hyperparameters": cfg,
         "data": data,
         "held_out_metrics": metrics,
-        "licences": "CMRC 2018 (CC BY-SA 4.0), XQuAD (CC BY-SA 4.0), bundled gold set; "
-                    "see ../shared/benchmarks/*/SOURCE.txt",
+        "licences": LICENCES,
     }
 
 
@@ -254,8 +255,7 @@ def _reader_card(final, run_dir, data_dir, cfg, data, metrics_file, skip_eval) -
         "hyperparameters": cfg,
         "data": data,
         "held_out_metrics": metrics,
-        "licences": "CMRC 2018 (CC BY-SA 4.0), XQuAD (CC BY-SA 4.0), bundled gold set; "
-                    "see ../shared/benchmarks/*/SOURCE.txt",
+        "licences": LICENCES,
     }
 
 
@@ -285,15 +285,18 @@ def _init_record(init: str | None) -> dict:
 @click.option("--max-cmrc-passages", type=int, default=80, show_default=True)
 @click.option("--reuse-collected", is_flag=True,
               help="Refit from WORK/collected.json (written by the last run) without asking again.")
+@click.option("--no-reader-features", is_flag=True,
+              help="Fit without the span reader's inputs, even if they were collected.")
 @click.pass_obj
-def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected):
+def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected, no_reader_features):
     """Fit the answer model (ranking + confidence + threshold) on held-out calibration splits."""
     from corpusqa.answers.answer_model import FILE
     from corpusqa.answers.verifier.ship import bundled_dir
     from corpusqa.eval.answer_fit import calibrate
 
     model, meta = calibrate(benchmarks, work, obj.settings, max_cmrc_passages=max_cmrc_passages,
-                            progress=obj.settings.progress, reuse_collected=reuse_collected)
+                            progress=obj.settings.progress, reuse_collected=reuse_collected,
+                            reader_features=not no_reader_features)
     target = out or bundled_dir() / FILE
     model.save(target)
     _echo_json({"written": str(target), "threshold": model.threshold,

@@ -211,3 +211,23 @@ def test_the_answer_model_counts_reader_features_absent_without_the_reader():
     out = verify(Q, cands, model, lambda q, t: np.array([2.0]), lambda a: ("", TEXT))
     assert out[0].confidence == pytest.approx(1 / (1 + np.exp(-2.0)))
     assert "rd" not in out[0].features
+
+
+def test_the_fit_reads_reader_features_when_collected_and_the_gap_follows_the_candidates():
+    from corpusqa.answers.answer_model import READER_FEATURES
+    from corpusqa.eval.answer_fit import CalibQuestion, _with_gap, fit
+
+    rng = np.random.default_rng(0)
+    qs = []
+    for i in range(40):
+        right = int(rng.integers(0, 3))
+        feats = [{"ver": float(rng.normal()), "rd": 6.0 if k == right else 0.0, "rd_null": 1.0} for k in range(3)]
+        qs.append(CalibQuestion("x", f"q{i}", True, feats, [k == right for k in range(3)]))
+    model = fit(qs, 3)
+    assert READER_FEATURES <= set(model.features)
+    assert model.coef[model.features.index("rd")] > 0
+    assert [f["rd_gap"] for f in _with_gap(qs[0].feats, 2)] == [pytest.approx(qs[0].feats[0]["rd"] - qs[0].feats[1]["rd"]),
+                                                                 pytest.approx(qs[0].feats[1]["rd"] - qs[0].feats[0]["rd"])]
+    plain = [CalibQuestion(q.source, q.qid, q.answerable, [{"ver": f["ver"]} for f in q.feats], q.contained)
+             for q in qs]
+    assert not READER_FEATURES & set(fit(plain, 3).features)
