@@ -245,6 +245,10 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
 
     if base_settings.verifier in (None, "", "none"):  # the fit needs verifier scores
         base_settings = replace(base_settings, verifier="bundled")
+    from corpusqa.answers.verifier.ship import has_part
+
+    if getattr(base_settings, "reader", "none") == "bundled" and not has_part("reader"):
+        base_settings = replace(base_settings, reader="none")  # none shipped: fit without it
     # naming "rd" makes the assistant run the span reader (unless Settings.reader is none)
     collecting = AnswerModel((1.0, 0.0), 0.0, (0.0, 0.0), (1.0, 1.0), 0.0, COLLECT_TOP, ("ver", "rd"))
     questions: list[CalibQuestion] = []
