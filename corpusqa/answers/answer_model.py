@@ -33,11 +33,16 @@ from corpusqa.chinese_script import has_han
 #: the best answer span inside the sentence, its margin over the window's no-answer
 #: score, and over the best other candidate's span (``stage.add_reader_features``).
 FEATURES = ("ver", "ver_gap", "cov", "ctx", "near", "type", "retr", "kw_sent", "kw_art",
-            "sem_abs", "latin", "ver_latin", "sem_gap", "sem_gap_latin", "rd", "rd_null", "rd_gap")
+            "sem_abs", "latin", "ver_latin", "sem_gap", "sem_gap_latin", "rd", "rd_null", "rd_gap",
+            "psg", "psg_gap")
 #: Features computed from ``sem_abs`` (left out with it).
 SEM_FEATURES = frozenset({"sem_abs", "sem_gap", "sem_gap_latin"})
 #: Features from the span reader (absent when it is off).
 READER_FEATURES = frozenset({"rd", "rd_null", "rd_gap"})
+#: Features from the passage reranker (``verifier/passages.py``): its logit for the
+#: candidate's article (``title ｜ best chunk``, as the rerank stage reads it) and the
+#: margin over the best other article among the candidates (absent when it is off).
+PASSAGE_FEATURES = frozenset({"psg", "psg_gap"})
 FILE = "answer_model.json"
 
 
@@ -137,7 +142,9 @@ def add_verifier_features(feats: list[dict], logits) -> None:
     """Set ``ver`` (the logit), ``ver_gap`` (its margin over the best other candidate),
     ``ver_latin`` (the logit for a question without Chinese characters, else 0),
     ``sem_gap``/``sem_gap_latin`` (the same margin for the e5 cosine ``sem_abs``), and,
-    when the reader's ``rd`` is set, ``rd_gap`` (its margin among these candidates)."""
+    when the reader's ``rd`` is set, ``rd_gap`` (its margin among these candidates); when
+    the passage logit ``psg`` is set, ``psg_gap`` (its margin over the best candidate of
+    another article, ``art`` numbering each candidate's; 0 when all share one)."""
     vals = [float(x) for x in logits]
     sems = [float(f.get("sem_abs", 0.0)) for f in feats]
     for i, (f, v) in enumerate(zip(feats, vals)):
@@ -148,6 +155,10 @@ def add_verifier_features(feats: list[dict], logits) -> None:
         rest = sems[:i] + sems[i + 1:]
         f["sem_gap"] = sems[i] - max(rest) if rest else 0.0
         f["sem_gap_latin"] = f["sem_gap"] * f.get("latin", 0.0)
+    if feats and "psg" in feats[0]:
+        for f in feats:
+            rest = [float(g["psg"]) for g in feats if g.get("art") != f.get("art")]
+            f["psg_gap"] = float(f["psg"]) - max(rest) if rest else 0.0
     if feats and "rd" in feats[0]:
         rds = [float(f["rd"]) for f in feats]
         for i, f in enumerate(feats):

@@ -31,7 +31,7 @@ from corpusqa.answers.qtype import classify
 from corpusqa.answers.scope import demote_out_of_scope, question_places, scope_text
 from corpusqa.answers.variants import to_simplified
 from corpusqa.answers.verifier.model import load_verifier
-from corpusqa.answers.verifier.passages import RANK_PRIOR, RERANK_DEPTH, rerank_hits
+from corpusqa.answers.verifier.passages import RANK_PRIOR, RERANK_DEPTH, article_scores, rerank_hits
 from corpusqa.shared_models import shared
 from corpusqa.errors import CorpusError, InputError
 from corpusqa.models import Answer, Article, Hit, content_id, text_hash
@@ -268,12 +268,14 @@ class Assistant:
     def _load_verifier(self) -> None:
         """The verifier and its answer model; without a shipped answer model the
         verifier logit alone ranks and gives the confidence (uncalibrated)."""
-        from corpusqa.answers.answer_model import READER_FEATURES, AnswerModel, bundled_answer_model
+        from corpusqa.answers.answer_model import (PASSAGE_FEATURES, READER_FEATURES, AnswerModel,
+                                                   bundled_answer_model)
         from corpusqa.answers.verifier.reader import load_reader
         spec = getattr(self.settings, "verifier", None)
         self.verifier = load_verifier(spec, self.settings.device)
         self.answer_model = None
         self.reader: Any = None
+        self._passage_features = False
         if self.verifier is None:
             return
         assert self.config is not None  # set by load() before this is called
@@ -285,6 +287,7 @@ class Assistant:
             model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 8, ("ver",),
                                 {"note": "uncalibrated: verifier logit only"})
         self.answer_model = model
+        self._passage_features = bool(PASSAGE_FEATURES & set(model.features))
         self.reader = None
         if READER_FEATURES & set(model.features):
             self.reader = load_reader(getattr(self.settings, "reader", "none"), self.settings.device)
@@ -395,6 +398,7 @@ class Assistant:
         t1 = time.perf_counter()
         hits, anchored = self._retrieve(match_q, filters)
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
+        psg_cache: dict[str, float] = {}  # article -> passage logit, for the answer model
         if self.passage_ranker is not None and anchored is False:
             # only where the anchor test was made and failed (README "Passage rerank":
             # reranking every question, or English ones, measured worse)
@@ -404,7 +408,7 @@ class Assistant:
             self.articles.prefetch({h.article_id for h in head})
             hits = rerank_hits(match_q, hits, self.passage_ranker.score, self._title_text,
                                fold=to_simplified, depth=self.config.rerank_depth,
-                               prior=self.config.rerank_prior)
+                               prior=self.config.rerank_prior, scores_out=psg_cache)
             timings["passage_rerank_ms"] = (time.perf_counter() - t2) * 1000
         if self.reranker is not None:
             t2 = time.perf_counter()
@@ -439,9 +443,17 @@ class Assistant:
                 ranked = self._embed_top_sentences(ranked, query.vector)
             assert self.answer_model is not None  # set with the verifier
             absent = self.answer_model.absent_features(self.encoder_name if query.vector is not None else None)
+            passage = None
+            if self.passage_ranker is not None and self._passage_features:
+                ranker = self.passage_ranker
+
+                def passage(arts: list[str]) -> dict[str, float]:
+                    return article_scores(match_q, arts, ranker.score, self._title_text, to_simplified,
+                                          psg_cache)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
                             self._title_text, absent, fold=to_simplified,
-                            read=self.reader.read if self.reader is not None else None)
+                            read=self.reader.read if self.reader is not None else None,
+                            passage=passage)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
         places = question_places(match_q)
         if places:

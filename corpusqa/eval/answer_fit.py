@@ -31,7 +31,8 @@ from typing import Sequence
 
 import numpy as np
 
-from corpusqa.answers.answer_model import FEATURES, READER_FEATURES, AnswerModel, add_verifier_features
+from corpusqa.answers.answer_model import (FEATURES, PASSAGE_FEATURES, READER_FEATURES, AnswerModel,
+                                           add_verifier_features)
 from corpusqa.eval.calibrate import best_threshold
 from corpusqa.eval.metrics import answer_contained
 
@@ -43,6 +44,10 @@ TOP_CHOICES = (4, 6, 8, 10)
 #: Fewest calibration questions without Chinese for their own refusal point.
 MIN_LATIN = 30
 COLLECTED = "collected.json"
+#: Inputs from models that may be off: fitted only where they were collected.
+OPTIONAL = READER_FEATURES | PASSAGE_FEATURES
+#: ``leave_out`` names of ``calibrate``.
+GROUPS = {"reader": READER_FEATURES, "passage": PASSAGE_FEATURES}
 
 
 @dataclass
@@ -137,10 +142,12 @@ def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0) -> AnswerMod
 
     rows: list[list[float]] = []
     y: list[int] = []
-    read = any("rd" in f for q in questions for f in q.feats)  # collected with the span reader
-    features = FEATURES if read else tuple(k for k in FEATURES if k not in READER_FEATURES)
-    for q in questions:
-        for f, hit in zip(_with_gap(q.feats, n), q.contained):
+    cands = [(_with_gap(q.feats, n), q) for q in questions]
+    # the reader's and the passage model's inputs only where they were collected
+    present = {k for fs, _ in cands for f in fs for k in f}
+    features = tuple(k for k in FEATURES if k not in OPTIONAL or k in present)
+    for fs, q in cands:
+        for f, hit in zip(fs, q.contained):
             rows.append([f.get(k, 0.0) for k in features])
             y.append(int(q.answerable and hit))
     X = np.array(rows)
@@ -235,11 +242,11 @@ def load_collected(path: Path) -> list[CalibQuestion]:
 
 def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
               max_cmrc_passages: int = 80, progress: bool = False,
-              reuse_collected: bool = False, reader_features: bool = True) -> tuple[AnswerModel, dict]:
+              reuse_collected: bool = False, leave_out: Sequence[str] = ()) -> tuple[AnswerModel, dict]:
     """Collect the calibration runs (or reuse ``work/collected.json``) and fit; returns
-    the model (meta filled in). ``reader_features=False`` fits without the span reader's
-    inputs even when they were collected (the same candidates, for a like-for-like
-    comparison)."""
+    the model (meta filled in). ``leave_out`` (``reader``, ``passage``) fits without those
+    models' inputs even when they were collected (the same candidates, for a
+    like-for-like comparison)."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import prepare_home
 
@@ -250,7 +257,8 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
     if getattr(base_settings, "reader", "none") == "bundled" and not has_part("reader"):
         base_settings = replace(base_settings, reader="none")  # none shipped: fit without it
     # naming "rd" makes the assistant run the span reader (unless Settings.reader is none)
-    collecting = AnswerModel((1.0, 0.0), 0.0, (0.0, 0.0), (1.0, 1.0), 0.0, COLLECT_TOP, ("ver", "rd"))
+    # naming "psg" makes it score the candidates' articles with the passage reranker
+    collecting = AnswerModel((1.0, 0.0, 0.0), 0.0, (0.0,) * 3, (1.0,) * 3, 0.0, COLLECT_TOP, ("ver", "rd", "psg"))
     questions: list[CalibQuestion] = []
     sources = [] if reuse_collected else _sources(bench, work, seed, max_cmrc_passages)
     if reuse_collected:
@@ -265,9 +273,10 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
         questions += got
     if not reuse_collected:
         save_collected(work / COLLECTED, questions)
-    if not reader_features:
-        questions = [replace(q, feats=[{k: v for k, v in f.items() if k not in READER_FEATURES}
-                                       for f in q.feats]) for q in questions]
+    drop = set().union(*(GROUPS[g] for g in leave_out)) if leave_out else set()
+    if drop:
+        questions = [replace(q, feats=[{k: v for k, v in f.items() if k not in drop} for f in q.feats])
+                     for q in questions]
     model, trials = choose(questions)
     per_source = {s: summary(model, [q for q in questions if q.source == s])
                   for s in sorted({q.source for q in questions})}
@@ -277,5 +286,6 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
     meta = {"sources": per_source, "all": summary(model, questions), "verify_top_trials": trials,
             "removed_share": REMOVE, "seed": seed, "encoder": base_settings.encoder,
             "verifier": base_settings.verifier, "command": "corpusqa train calibrate",
-            "reader": getattr(base_settings, "reader", None) if reader_features else "none"}
+            "reader": getattr(base_settings, "reader", None), "passage_ranker":
+                getattr(base_settings, "passage_ranker", None), "left_out": sorted(leave_out)}
     return replace(model, meta=meta), meta

@@ -285,10 +285,10 @@ def _init_record(init: str | None) -> dict:
 @click.option("--max-cmrc-passages", type=int, default=80, show_default=True)
 @click.option("--reuse-collected", is_flag=True,
               help="Refit from WORK/collected.json (written by the last run) without asking again.")
-@click.option("--no-reader-features", is_flag=True,
-              help="Fit without the span reader's inputs, even if they were collected.")
+@click.option("--leave-out", type=click.Choice(["reader", "passage"]), multiple=True,
+              help="Fit without the span reader's or the passage reranker's inputs, even if collected.")
 @click.pass_obj
-def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected, no_reader_features):
+def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected, leave_out):
     """Fit the answer model (ranking + confidence + threshold) on held-out calibration splits."""
     from corpusqa.answers.answer_model import FILE
     from corpusqa.answers.verifier.ship import bundled_dir
@@ -296,7 +296,7 @@ def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_colle
 
     model, meta = calibrate(benchmarks, work, obj.settings, max_cmrc_passages=max_cmrc_passages,
                             progress=obj.settings.progress, reuse_collected=reuse_collected,
-                            reader_features=not no_reader_features)
+                            leave_out=leave_out)
     target = out or bundled_dir() / FILE
     model.save(target)
     _echo_json({"written": str(target), "threshold": model.threshold,

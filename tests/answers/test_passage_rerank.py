@@ -47,3 +47,63 @@ def test_the_model_reads_the_articles_chunk_that_matches_the_question():
     chunk = best_chunk("全区建成了多少个一站式党群服务中心？", text)
     assert "14542个" in chunk and len(chunk) <= 250 and chunk in text
     assert best_chunk("问题？", "短文。") == "短文。"
+
+
+def test_the_stage_hands_its_scores_on_and_article_scores_score_only_the_rest():
+    from corpusqa.answers.verifier.passages import article_scores
+
+    calls: list[list[str]] = []
+
+    def score(q: str, texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.arange(len(texts), dtype=np.float32) + 10 * len(calls)
+
+    cache: dict[str, float] = {}
+    rerank_hits("问题", _hits(3), score, lambda aid: ("题", f"{aid}的正文。"), depth=2, scores_out=cache)
+    assert cache == {"a0": 10.0, "a1": 11.0}
+    got = article_scores("问题", ["a1", "a2", "a2"], score, lambda aid: ("题", f"{aid}的正文。"), cache=cache)
+    assert got == {"a1": 11.0, "a2": 20.0} and calls[-1] == ["题 ｜ a2的正文。"]
+
+
+def _cands():
+    from corpusqa.answers.extract import SentenceCandidate
+
+    return [SentenceCandidate("a", 0, 0, 4, "甲文一句", 1, {"cov": 1.0}),
+            SentenceCandidate("a", 0, 4, 8, "甲文二句", 1, {"cov": 0.5}),
+            SentenceCandidate("b", 1, 0, 4, "乙文一句", 2, {"cov": 0.2})]
+
+
+def test_the_answer_model_reads_the_passage_logit_of_each_candidates_article():
+    from corpusqa.answers.answer_model import AnswerModel
+    from corpusqa.answers.verifier.stage import verify
+
+    model = AnswerModel((0.0, 1.0, 1.0), 0.0, (0.0,) * 3, (1.0,) * 3, 0.5, 8, ("ver", "psg", "psg_gap"))
+    asked: list[list[str]] = []
+
+    def passage(arts: list[str]) -> dict[str, float]:
+        asked.append(arts)
+        return {"a": 1.0, "b": 3.0}
+
+    out = verify("问题", _cands(), model, lambda q, t: np.zeros(len(t)), lambda a: ("", "甲文一句甲文二句"),
+                 passage=passage)
+    assert asked == [["a", "b"]]
+    feats = {c.text: c.features for c in out}
+    assert (feats["乙文一句"]["psg"], feats["乙文一句"]["psg_gap"]) == (3.0, 2.0)
+    assert (feats["甲文一句"]["psg"], feats["甲文一句"]["psg_gap"]) == (1.0, -2.0)
+    assert out[0].text == "乙文一句"  # the better article's sentence first
+
+
+def test_without_the_passage_model_or_for_a_question_without_chinese_psg_is_not_read():
+    from corpusqa.answers.answer_model import AnswerModel
+    from corpusqa.answers.verifier.stage import verify
+
+    model = AnswerModel((1.0, 5.0), 0.0, (0.0, 0.0), (1.0, 1.0), 0.5, 8, ("ver", "psg"))
+    off = verify("问题", _cands(), model, lambda q, t: np.ones(len(t)), lambda a: ("", "甲文一句甲文二句"))
+    assert all("psg" not in c.features for c in off)
+    assert off[0].confidence == np.float64(1 / (1 + np.exp(-1.0)))  # psg at its mean: no effect
+
+    def passage(arts):
+        raise AssertionError("an English question is not given to the passage model")
+
+    en = verify("How many?", _cands(), model, lambda q, t: np.ones(len(t)), lambda a: ("", "x"), passage=passage)
+    assert all("psg" not in c.features for c in en)

@@ -54,20 +54,39 @@ def best_chunk(question: str, text: str, fold: Callable[[str], str] = lambda t: 
     return text[s:e]
 
 
+def article_input(question: str, title: str, text: str, fold: Callable[[str], str] = lambda t: t) -> str:
+    """The passage model's input for an article: ``title ｜ best chunk``, folded."""
+    return fold(passage_text(best_chunk(question, text, fold), title))
+
+
+def article_scores(question: str, article_ids: Sequence[str], score: Callable[[str, list[str]], np.ndarray],
+                   article_of: Callable[[str], tuple[str, str]], fold: Callable[[str], str] = lambda t: t,
+                   cache: dict[str, float] | None = None) -> dict[str, float]:
+    """The passage logit of each article (those in ``cache`` are not scored again; new
+    ones are added to it)."""
+    cache = {} if cache is None else cache
+    todo = [a for a in dict.fromkeys(article_ids) if a not in cache]
+    if todo:
+        got = score(question, [article_input(question, *article_of(a), fold) for a in todo])
+        cache.update((a, float(s)) for a, s in zip(todo, got))
+    return {a: cache[a] for a in article_ids}
+
+
 def rerank_hits(question: str, hits: Sequence[Hit], score: Callable[[str, list[str]], np.ndarray],
                 article_of: Callable[[str], tuple[str, str]],
                 fold: Callable[[str], str] = lambda t: t,
-                depth: int = RERANK_DEPTH, prior: float = RANK_PRIOR) -> list[Hit]:
+                depth: int = RERANK_DEPTH, prior: float = RANK_PRIOR,
+                scores_out: dict[str, float] | None = None) -> list[Hit]:
     """``hits`` with the first ``depth`` reordered by the passage model ``score``
     (ranks renumbered; texts and offsets unchanged). ``article_of`` gives an article's
-    title and text; ``fold`` maps the model's input (to Simplified: the question is)."""
+    title and text; ``fold`` maps the model's input (to Simplified: the question is).
+    ``scores_out`` receives each scored article's logit (the answer model reuses them)."""
     head = list(hits[:max(0, depth)])
     if len(head) < 2:
         return list(hits)
-    texts = []
-    for h in head:
-        title, text = article_of(h.article_id)
-        texts.append(fold(passage_text(best_chunk(question, text, fold), title)))
+    texts = [article_input(question, *article_of(h.article_id), fold) for h in head]
     scores = score(question, texts)
+    if scores_out is not None:
+        scores_out.update((h.article_id, float(s)) for h, s in zip(head, scores))
     order = rerank_order(list(scores), depth, prior) + list(range(len(head), len(hits)))
     return [replace(hits[i], rank=r) for r, i in enumerate(order, start=1)]

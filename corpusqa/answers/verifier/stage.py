@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Collection, Sequence
 
-from corpusqa.answers.answer_model import (READER_FEATURES, AnswerModel, add_verifier_features,
-                                           is_latin_question)
+from corpusqa.answers.answer_model import (PASSAGE_FEATURES, READER_FEATURES, AnswerModel,
+                                           add_verifier_features, is_latin_question)
 from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.answers.verifier.inputs import CONTEXT_CHARS, candidate_text
 
@@ -37,7 +37,8 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
            article: Callable[[str], tuple[str, str]],
            absent: Collection[str] = (),
            fold: Callable[[str], str] | None = None,
-           read: Callable[[str, list[str]], list] | None = None) -> list[SentenceCandidate]:
+           read: Callable[[str, list[str]], list] | None = None,
+           passage: Callable[[list[str]], dict[str, float]] | None = None) -> list[SentenceCandidate]:
     """Candidates re-ranked by the answer model (best first).
 
     Args:
@@ -53,6 +54,8 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         read: the span reader (``Reader.read``), or None: its features are then absent.
             The assistant passes it when the answer model reads its features (or while
             ``corpusqa train calibrate`` collects them).
+        passage: article ids -> the passage reranker's logit for each (the assistant's,
+            reusing the rerank stage's scores), or None: ``psg``/``psg_gap`` are then absent.
     """
     top = list(ranked[: model.verify_top])
     if not top:
@@ -69,6 +72,15 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         add_reader_features(question, top, feats, read, article, fold)
     elif READER_FEATURES & set(model.features):
         absent = set(absent) | READER_FEATURES
+    if passage is not None and not latin:
+        # (not for a question without Chinese: the passage model reads those badly, README
+        # "Passage rerank"; their psg stays unset, 0, as in the fit)
+        arts = list(dict.fromkeys(c.article_id for c in top))
+        psg = passage(arts)
+        for c, f in zip(top, feats):
+            f["psg"], f["art"] = float(psg[c.article_id]), float(arts.index(c.article_id))
+    elif passage is None and PASSAGE_FEATURES & set(model.features):
+        absent = set(absent) | PASSAGE_FEATURES
     add_verifier_features(feats, logits)
     probs = model.probability(feats, absent)
     scored = [replace(c, features=f, score=float(p), confidence=float(p))
