@@ -70,6 +70,42 @@ def test_pack_ships_a_small_delta_checked_on_load(run, tmp_path):
         assemble(tmp_path)
 
 
+def test_an_assembled_folder_reads_the_word_embeddings_of_the_base_folder(run, tmp_path):
+    import shutil
+
+    import torch
+    from safetensors import safe_open
+
+    from corpusqa.answers.verifier.base import EMBEDDINGS_REF, WORD_EMB, base_dir
+    from corpusqa.answers.verifier.model import Verifier
+    from corpusqa.answers.verifier.scorer import MeanPoolScorer
+    from corpusqa.answers.verifier.ship import assemble, pack
+    from corpusqa.errors import EncoderError
+
+    _, final, _ = run
+    pack(final, tmp_path, {"name": "tiny"})
+    cache = tmp_path / "cache"
+    folder = assemble(tmp_path, root=cache)
+    with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
+        assert WORD_EMB not in fh.keys()  # not a second copy of the 384 MB matrix
+    assert (folder / "model.safetensors").stat().st_size < 20 * 2**20
+    assert json.loads((folder / EMBEDDINGS_REF).read_text())["base"] == base_dir(cache).name
+    q, t = PAIRS[0].question, [PAIRS[0].text, PAIRS[1].text]
+    light = Verifier(f"st:{folder}").load().score(q, t)
+    assert light == pytest.approx(Verifier(f"st:{final}").load().score(q, t), abs=0.05)  # fp16 delta
+    # the torch loader (training from the shipped verifier) gets the base's rows too
+    model = MeanPoolScorer.load(folder)
+    with safe_open(str(base_dir(cache) / "model.safetensors"), framework="pt") as fh:
+        assert torch.equal(model.bert.embeddings.word_embeddings.weight, fh.get_tensor(WORD_EMB))
+    # the base folder removed: one clear error for the folder, and assembling brings it back
+    shutil.rmtree(base_dir(cache))
+    with pytest.raises(EncoderError):
+        Verifier(f"st:{folder}").load()
+    again = assemble(tmp_path, root=cache)
+    assert again == folder
+    assert Verifier(f"st:{again}").load().score(q, t) == pytest.approx(light, abs=1e-6)
+
+
 def test_the_passage_reranker_ships_in_the_same_file_and_leaves_the_verifier_unchanged(run, tmp_path):
     from corpusqa.answers.verifier.model import Verifier
     from corpusqa.answers.verifier.ship import VerifierFileError, assemble, has_part, pack, read_card

@@ -32,6 +32,10 @@ from corpusqa.answers.verifier.e5file import E5File, read_e5
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the folder layout changes
+WORD_EMB = "embeddings.word_embeddings.weight"
+#: in a scorer folder assembled from the shipped delta: the sibling base folder whose
+#: ``model.safetensors`` holds the word embeddings (384 MB, not copied into every part)
+EMBEDDINGS_REF = "word_embeddings.json"
 _PUA = 0xF0000  # placeholders for characters NFKC would change but e5 keeps
 
 
@@ -52,6 +56,37 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def word_embedding_file(folder: Path) -> Path:
+    """The safetensors file that holds ``folder``'s word embeddings: its own model file,
+    or, for a folder assembled from the shipped delta, the base folder's it names.
+
+    Raises:
+        FileNotFoundError: the named base folder is gone.
+    """
+    ref = folder / EMBEDDINGS_REF
+    if not ref.exists():
+        return folder / "model.safetensors"
+    path = folder.parent / json.loads(ref.read_text())["base"] / "model.safetensors"
+    if not path.exists():
+        raise FileNotFoundError(f"{folder}: the base folder with its word embeddings ({path.parent.name}) "
+                                "is missing")
+    return path
+
+
+def fill_word_embeddings(bert, folder: Path) -> None:
+    """Copy the base's word embeddings into ``bert`` loaded from an assembled ``folder``
+    (``from_pretrained`` left them random: the folder does not hold them)."""
+    if not (folder / EMBEDDINGS_REF).exists():
+        return
+    import torch
+    from safetensors import safe_open
+
+    with safe_open(str(word_embedding_file(folder)), framework="pt") as fh:
+        weight = fh.get_tensor(WORD_EMB)
+    with torch.no_grad():
+        bert.embeddings.word_embeddings.weight.copy_(weight)
 
 
 def base_dir(root: Path | None = None) -> Path:

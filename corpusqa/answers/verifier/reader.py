@@ -81,7 +81,11 @@ class SpanReader(_torch_module()):  # type: ignore[misc]  # torch.nn.Module, imp
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         kw: dict[str, Any] = {"num_hidden_layers": layers} if layers else {}
-        return cls(BertModel.from_pretrained(str(folder), add_pooling_layer=False, **kw))
+        from corpusqa.answers.verifier.base import fill_word_embeddings
+
+        bert = BertModel.from_pretrained(str(folder), add_pooling_layer=False, **kw)
+        fill_word_embeddings(bert, folder)  # an assembled folder holds none of its own
+        return cls(bert)
 
     @classmethod
     def load(cls, folder: Path) -> "SpanReader":

@@ -7,7 +7,9 @@ runs the same network from the same folder:
 
 - weights are read from ``model.safetensors`` memory-mapped, except the word-embedding
   matrix (250k x 384, 384 MB in float32): only the rows of the tokens in a batch are
-  read (``pread``), so it never takes memory;
+  read (``pread``), so it never takes memory. A folder assembled from the shipped file
+  holds no copy of it: the rows are read from the converted base's file
+  (``base.word_embedding_file``), one file for every part;
 - the tokenizer is the folder's ``tokenizer.json`` through ``tokenizers`` (the library
   behind the fast tokenizer), with the same pair template, longest-first truncation and
   right padding. Loaded whole, its 250k-piece Unigram model takes 300 MB; most pieces
@@ -30,6 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from corpusqa.answers.verifier.base import word_embedding_file
 from corpusqa.index.npyfiles import RowFile
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
@@ -205,11 +208,12 @@ class LightScorer:
         # the word embeddings (250k x 384) are read row by row for the tokens of each batch
         # (pread): mapped, every touched row pulled the disk's read-around window into memory
         arrays = read_safetensors(folder / "model.safetensors", skip=(WORD_EMBEDDINGS,))
-        start, header = safetensors_header(folder / "model.safetensors")
+        emb_file = word_embedding_file(folder)  # an assembled folder's are in the base folder
+        start, header = safetensors_header(emb_file)
         meta = header[WORD_EMBEDDINGS]
         if meta["dtype"] not in _DTYPES:
             raise ValueError(f"{folder}: word embeddings of dtype {meta['dtype']}")
-        self.word_rows = RowFile(folder / "model.safetensors", start + meta["data_offsets"][0],
+        self.word_rows = RowFile(emb_file, start + meta["data_offsets"][0],
                                  tuple(meta["shape"]), _DTYPES[meta["dtype"]])
         head = read_safetensors(folder / "head.safetensors")
 

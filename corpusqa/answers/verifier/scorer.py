@@ -38,8 +38,11 @@ class MeanPoolScorer(_torch_nn()):  # type: ignore[misc]  # torch.nn.Module, imp
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
+        from corpusqa.answers.verifier.base import fill_word_embeddings
+
         bert = BertModel.from_pretrained(str(base), num_hidden_layers=layers,
                                          add_pooling_layer=False)
+        fill_word_embeddings(bert, base)  # an assembled folder holds none of its own
         return cls(bert)
 
     @classmethod
