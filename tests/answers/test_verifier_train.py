@@ -236,6 +236,7 @@ def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):
     import numpy as np
     from transformers import PreTrainedTokenizerFast
 
+    from corpusqa.answers.verifier import runtime
     from corpusqa.answers.verifier.runtime import PRUNED, PRUNED_IDS, PairTokenizer
 
     _, final, _ = run
@@ -244,6 +245,7 @@ def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):
              ("How many centres?", ["Привет мир", "日本語のテキスト α→β ā"]),  # Cyrillic: the whole model
              ("<mask> 的 <s>", ["😀", ""])]
     for _ in ("prunes and writes the copy", "loads the copy"):
+        runtime._SHARED.clear()  # not the copy another test loaded
         pt = PairTokenizer(final, 24)
         assert (final / PRUNED).exists() and (final / PRUNED_IDS).exists()
         for question, texts in cases:
@@ -254,9 +256,40 @@ def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):
         assert pt._full is not None  # loaded for the Cyrillic pair only
     cut = (final / PRUNED).read_bytes()
     (final / PRUNED).write_bytes(cut[: len(cut) // 2])  # a copy cut short (killed, disk full)
+    del pt
+    runtime._SHARED.clear()
     again = PairTokenizer(final, 24)
     assert np.array_equal(again.encode(*cases[0])[0], PairTokenizer(final, 24).encode(*cases[0])[0])
     assert (final / PRUNED).read_bytes() == cut  # made again, whole
+
+
+def test_scorers_of_one_tokenizer_share_it_and_keep_their_own_pair_length(run, tmp_path):
+    """The verifier (80 tokens) and the passage reranker (224) load one tokenizer between
+    them; each still truncates to its own length, also when called from two threads at once."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    from transformers import PreTrainedTokenizerFast
+
+    from corpusqa.answers.verifier.runtime import PairTokenizer
+
+    _, final, _ = run
+    other = tmp_path / "other"
+    shutil.copytree(final, other)
+    short, long = PairTokenizer(final, 12), PairTokenizer(other, 40)
+    assert short.vocab is long.vocab
+    tok = PreTrainedTokenizerFast.from_pretrained(str(final))
+    q, texts = "全区建成了多少个党群服务中心？", ["全区建成党群服务中心14542个，覆盖城乡社区。" * 3, "Привет мир " * 5]
+
+    def want(n):
+        return tok([q] * len(texts), texts, padding=True, truncation="longest_first", max_length=n,
+                   return_tensors="np", return_token_type_ids=False)["input_ids"]
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda pt: pt.encode(q, texts)[0], [short, long] * 20))
+    for i, ids in enumerate(got):
+        assert np.array_equal(ids, want(12 if i % 2 == 0 else 40))
 
 
 def test_a_trained_folder_carries_its_own_answer_model_and_pair_length(run):

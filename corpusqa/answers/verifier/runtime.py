@@ -19,7 +19,7 @@ runs the same network from the same folder:
   the result, is the same; a pair with any other character is tokenized by the whole
   model, loaded on first need.
 
-``tests/answers/test_verifier_runtime.py`` checks token ids and logits against the
+``tests/answers/test_verifier_train.py`` checks token ids and logits against the
 transformers implementation.
 """
 
@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
+import weakref
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from corpusqa.answers.verifier.base import word_embedding_file
+from corpusqa.answers.verifier.base import file_sha256, word_embedding_file
 from corpusqa.index.npyfiles import RowFile
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
@@ -105,18 +107,22 @@ def prune_tokenizer(spec: dict) -> tuple[dict, np.ndarray]:
     return spec, np.asarray(keep, dtype=np.int64)
 
 
-class PairTokenizer:
-    """(question, text) pairs -> ``input_ids`` and ``attention_mask`` as the folder's
-    tokenizer gives them, with the pruned copy where it gives the same ids.
+class _Vocab:
+    """The pruned tokenizer of one ``tokenizer.json``, its id map and, on first need, the
+    whole tokenizer: shared by every :class:`PairTokenizer` of the same file (the verifier,
+    the passage reranker and the reader carry copies of one base tokenizer: about 120 MB
+    pruned and 300 MB whole, each). Truncation is set per call, under ``lock``.
 
     The pruned copy is written next to ``tokenizer.json`` on first use (or kept in
     memory when the folder is read-only).
     """
 
-    def __init__(self, folder: Path, max_length: int):
+    def __init__(self, folder: Path):
         from tokenizers import Tokenizer
 
-        self.folder, self.max_length = folder, max_length
+        self.folder = folder
+        self.lock = threading.Lock()
+        self._full: Any = None
         pruned, ids = folder / PRUNED, folder / PRUNED_IDS
         loaded = None
         if pruned.exists() and ids.exists():
@@ -140,24 +146,57 @@ class PairTokenizer:
                 ids.with_suffix(".tmp").replace(ids)
             except OSError:
                 pass  # a read-only folder: pruned again at the next start
-        self._full: Any = None
-        self.pad_id = int(self.old_ids[self.tok.token_to_id("<pad>")])
 
     def _setup(self, tok):
         pad = tok.token_to_id("<pad>")
         if pad is None:
             raise ValueError(f"{self.folder}: the tokenizer has no <pad> token")
-        tok.enable_truncation(self.max_length, strategy="longest_first")
         tok.enable_padding(pad_id=pad, pad_token="<pad>")
         return tok
 
     def full(self):
         """The whole tokenizer (loaded on first need: 300 MB)."""
-        if self._full is None:
-            from tokenizers import Tokenizer
+        with self.lock:
+            if self._full is None:
+                from tokenizers import Tokenizer
 
-            self._full = self._setup(Tokenizer.from_file(str(self.folder / "tokenizer.json")))
+                self._full = self._setup(Tokenizer.from_file(str(self.folder / "tokenizer.json")))
         return self._full
+
+
+#: sha256 of a tokenizer.json -> its loaded tokenizers, while a PairTokenizer holds them
+_SHARED: "weakref.WeakValueDictionary[str, _Vocab]" = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_vocab(folder: Path) -> _Vocab:
+    key = file_sha256(folder / "tokenizer.json")
+    with _SHARED_LOCK:
+        vocab = _SHARED.get(key)
+        if vocab is None:
+            vocab = _Vocab(folder)
+            _SHARED[key] = vocab
+        return vocab
+
+
+class PairTokenizer:
+    """(question, text) pairs -> ``input_ids`` and ``attention_mask`` as the folder's
+    tokenizer gives them, with the pruned copy where it gives the same ids. Scorers whose
+    folders hold the same ``tokenizer.json`` share one loaded copy (:class:`_Vocab`)."""
+
+    def __init__(self, folder: Path, max_length: int):
+        self.folder, self.max_length = folder, max_length
+        self.vocab = _shared_vocab(folder)
+        self.tok, self.old_ids = self.vocab.tok, self.vocab.old_ids
+        self.pad_id = int(self.old_ids[self.tok.token_to_id("<pad>")])
+
+    @property
+    def _full(self) -> Any:
+        return self.vocab._full
+
+    def full(self):
+        """The whole tokenizer (loaded on first need: 300 MB)."""
+        return self.vocab.full()
 
     def _covered(self, text: str) -> bool:
         normalizer = self.tok.normalizer
@@ -173,7 +212,10 @@ class PairTokenizer:
         sequence ids) of the pairs."""
         pairs = [(question, t) for t in texts]
         pruned = self._covered(question) and all(self._covered(t) for t in texts)
-        enc = (self.tok if pruned else self.full()).encode_batch(pairs)
+        tok = self.tok if pruned else self.full()
+        with self.vocab.lock:  # the tokenizer is shared: this scorer's pair length, then encode
+            tok.enable_truncation(self.max_length, strategy="longest_first")
+            enc = tok.encode_batch(pairs)
         ids = np.asarray([e.ids for e in enc], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
         return (self.old_ids[ids] if pruned else ids), mask, enc
