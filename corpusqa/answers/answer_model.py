@@ -57,6 +57,9 @@ class AnswerModel:
         verify_top: how many candidates (by the cheap ranking) the verifier scores.
         latin_shift: added to the logit of a question without Chinese characters, so
             that the refusal point fitted on such questions alone falls on ``threshold``.
+        psg_articles: how many of the candidates' articles (first appearance in the cheap
+            order) the passage reranker scores for ``psg``; the others get the lowest of
+            those scores (``limit_psg``). 0: all of them.
         meta: provenance (data, metrics) written by the fit.
     """
 
@@ -69,6 +72,7 @@ class AnswerModel:
     features: tuple[str, ...] = FEATURES
     meta: dict = field(default_factory=dict, compare=False)
     latin_shift: float = 0.0
+    psg_articles: int = 0
 
     def matrix(self, feats: list[dict]) -> np.ndarray:
         return np.array([[f.get(k, 0.0) for k in self.features] for f in feats], dtype=np.float64)
@@ -102,7 +106,7 @@ class AnswerModel:
         return cls(tuple(d["coef"]), float(d["bias"]), tuple(d["mean"]), tuple(d["scale"]),
                    float(d.get("threshold", 0.5)), int(d.get("verify_top", 8)),
                    tuple(d.get("features", FEATURES)), dict(d.get("meta", {})),
-                   float(d.get("latin_shift", 0.0)))
+                   float(d.get("latin_shift", 0.0)), int(d.get("psg_articles", 0)))
 
     def absent_features(self, encoder: str | None) -> frozenset[str]:
         """Features to leave out for an index built with ``encoder`` (None: lexical only).
@@ -136,6 +140,21 @@ def bundled_answer_model() -> AnswerModel | None:
 def is_latin_question(question: str) -> float:
     """1.0 when the question holds no CJK ideograph (e.g. English), else 0.0."""
     return 0.0 if has_han(question) else 1.0
+
+
+def limit_psg(feats: list[dict], k: int) -> None:
+    """Give the candidates whose article is not among the first ``k`` (``art`` >= k) the
+    lowest ``psg`` of those that are, in place: what the answer model sees when only
+    ``k`` articles were scored (the fit applies it to candidates collected with all)."""
+    if k <= 0 or not feats or "psg" not in feats[0]:
+        return
+    scored = [float(f["psg"]) for f in feats if f.get("art", 0.0) < k]
+    if not scored:
+        return
+    low = min(scored)
+    for f in feats:
+        if f.get("art", 0.0) >= k:
+            f["psg"] = low
 
 
 def add_verifier_features(feats: list[dict], logits) -> None:

@@ -32,7 +32,7 @@ from typing import Sequence
 import numpy as np
 
 from corpusqa.answers.answer_model import (FEATURES, PASSAGE_FEATURES, READER_FEATURES, AnswerModel,
-                                           add_verifier_features)
+                                           add_verifier_features, limit_psg)
 from corpusqa.eval.calibrate import best_threshold
 from corpusqa.eval.metrics import answer_contained
 
@@ -130,19 +130,21 @@ def collect(assistant, items, source: str) -> list[CalibQuestion]:
     return out
 
 
-def _with_gap(feats: list[dict], n: int) -> list[dict]:
+def _with_gap(feats: list[dict], n: int, psg_articles: int = 0) -> list[dict]:
     fs = [dict(f) for f in feats[:n]]
+    limit_psg(fs, psg_articles)  # as the answer stage scores them
     add_verifier_features(fs, [f["ver"] for f in fs])  # the margins among these n
     return fs
 
 
-def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0) -> AnswerModel:
-    """Logistic regression over the first ``n`` verified candidates of every question."""
+def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0, psg_articles: int = 0) -> AnswerModel:
+    """Logistic regression over the first ``n`` verified candidates of every question
+    (``psg_articles``: ``AnswerModel.psg_articles``)."""
     from sklearn.linear_model import LogisticRegression
 
     rows: list[list[float]] = []
     y: list[int] = []
-    cands = [(_with_gap(q.feats, n), q) for q in questions]
+    cands = [(_with_gap(q.feats, n, psg_articles), q) for q in questions]
     # the reader's and the passage model's inputs only where they were collected
     present = {k for fs, _ in cands for f in fs for k in f}
     features = tuple(k for k in FEATURES if k not in OPTIONAL or k in present)
@@ -156,14 +158,14 @@ def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0) -> AnswerMod
     lr = LogisticRegression(C=c, max_iter=2000).fit((X - mean) / scale, np.array(y))
     return AnswerModel(tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]),
                        tuple(float(v) for v in mean), tuple(float(v) for v in scale),
-                       0.5, n, features)
+                       0.5, n, features, psg_articles=psg_articles)
 
 
 def outcomes(model: AnswerModel, questions: Sequence[CalibQuestion]) -> tuple[list, list, list]:
     """Per question: best probability, answerable, best candidate holds a gold answer."""
     conf, ans, hit = [], [], []
     for q in questions:
-        fs = _with_gap(q.feats, model.verify_top)
+        fs = _with_gap(q.feats, model.verify_top, model.psg_articles)
         if not fs:
             conf.append(0.0)
             hit.append(False)
@@ -212,13 +214,13 @@ def with_latin_shift(model: AnswerModel, questions: Sequence[CalibQuestion]) -> 
     return replace(model, latin_shift=round(_logit(model.threshold) - _logit(own), 6))
 
 
-def choose(questions: Sequence[CalibQuestion]) -> tuple[AnswerModel, dict]:
+def choose(questions: Sequence[CalibQuestion], psg_articles: int = 0) -> tuple[AnswerModel, dict]:
     """The answer model for the best ``verify_top`` (ties: the smaller, cheaper N)."""
     trials = {}
     best: tuple[float, AnswerModel] | None = None
     chinese = [q for q in questions if not _is_latin(q)]
     for n in TOP_CHOICES:
-        model = fit(questions, n)
+        model = fit(questions, n, psg_articles=psg_articles)
         conf, ans, hit = outcomes(model, chinese)
         th = best_threshold(conf, ans, hit)
         model = with_latin_shift(model.with_threshold(th["threshold"]), questions)
@@ -242,11 +244,13 @@ def load_collected(path: Path) -> list[CalibQuestion]:
 
 def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
               max_cmrc_passages: int = 80, progress: bool = False,
-              reuse_collected: bool = False, leave_out: Sequence[str] = ()) -> tuple[AnswerModel, dict]:
+              reuse_collected: bool = False, leave_out: Sequence[str] = (),
+              psg_articles: int = 0) -> tuple[AnswerModel, dict]:
     """Collect the calibration runs (or reuse ``work/collected.json``) and fit; returns
     the model (meta filled in). ``leave_out`` (``reader``, ``passage``) fits without those
     models' inputs even when they were collected (the same candidates, for a
-    like-for-like comparison)."""
+    like-for-like comparison). ``psg_articles``: ``AnswerModel.psg_articles`` (the
+    candidates are collected with every article scored; the fit limits them)."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import prepare_home
 
@@ -277,7 +281,7 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
     if drop:
         questions = [replace(q, feats=[{k: v for k, v in f.items() if k not in drop} for f in q.feats])
                      for q in questions]
-    model, trials = choose(questions)
+    model, trials = choose(questions, psg_articles)
     per_source = {s: summary(model, [q for q in questions if q.source == s])
                   for s in sorted({q.source for q in questions})}
     latin = [q for q in questions if _is_latin(q)]
@@ -287,5 +291,6 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
             "removed_share": REMOVE, "seed": seed, "encoder": base_settings.encoder,
             "verifier": base_settings.verifier, "command": "corpusqa train calibrate",
             "reader": getattr(base_settings, "reader", None), "passage_ranker":
-                getattr(base_settings, "passage_ranker", None), "left_out": sorted(leave_out)}
+                getattr(base_settings, "passage_ranker", None), "left_out": sorted(leave_out),
+            "psg_articles": psg_articles}
     return replace(model, meta=meta), meta

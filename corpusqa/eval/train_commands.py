@@ -287,8 +287,12 @@ def _init_record(init: str | None) -> dict:
               help="Refit from WORK/collected.json (written by the last run) without asking again.")
 @click.option("--leave-out", type=click.Choice(["reader", "passage"]), multiple=True,
               help="Fit without the span reader's or the passage reranker's inputs, even if collected.")
+@click.option("--psg-articles", type=int, default=0, show_default=True,
+              help="Score only the first K of the candidates' articles with the passage reranker "
+                   "(the others get the lowest of those scores); 0: all.")
 @click.pass_obj
-def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected, leave_out):
+def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected, leave_out,
+                      psg_articles):
     """Fit the answer model (ranking + confidence + threshold) on held-out calibration splits."""
     from corpusqa.answers.answer_model import FILE
     from corpusqa.answers.verifier.ship import bundled_dir
@@ -296,7 +300,7 @@ def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_colle
 
     model, meta = calibrate(benchmarks, work, obj.settings, max_cmrc_passages=max_cmrc_passages,
                             progress=obj.settings.progress, reuse_collected=reuse_collected,
-                            leave_out=leave_out)
+                            leave_out=leave_out, psg_articles=psg_articles)
     target = out or bundled_dir() / FILE
     model.save(target)
     _echo_json({"written": str(target), "threshold": model.threshold,

@@ -107,3 +107,40 @@ def test_without_the_passage_model_or_for_a_question_without_chinese_psg_is_not_
 
     en = verify("How many?", _cands(), model, lambda q, t: np.ones(len(t)), lambda a: ("", "x"), passage=passage)
     assert all("psg" not in c.features for c in en)
+
+
+def test_with_psg_articles_only_the_first_articles_are_scored_and_the_rest_get_their_lowest():
+    from dataclasses import replace
+
+    from corpusqa.answers.answer_model import AnswerModel, limit_psg
+    from corpusqa.answers.extract import SentenceCandidate
+    from corpusqa.answers.verifier.stage import verify
+
+    model = AnswerModel((0.0, 1.0, 1.0), 0.0, (0.0,) * 3, (1.0,) * 3, 0.5, 8, ("ver", "psg", "psg_gap"),
+                        psg_articles=2)
+    assert AnswerModel.from_dict(model.to_dict()).psg_articles == 2
+    cands = _cands() + [SentenceCandidate("c", 2, 0, 4, "丙文一句", 3, {"cov": 0.1})]
+    asked: list[list[str]] = []
+
+    def passage(arts: list[str]) -> dict[str, float]:
+        asked.append(arts)
+        return {"a": 1.0, "b": 3.0, "c": 9.0}  # c's score is never asked for
+
+    out = verify("问题", cands, model, lambda q, t: np.zeros(len(t)), lambda a: ("", "甲文一句甲文二句"),
+                 passage=passage)
+    assert asked == [["a", "b"]]  # the first two articles in the cheap order
+    feats = {c.text: c.features for c in out}
+    assert feats["丙文一句"]["psg"] == 1.0  # the lowest scored
+    assert (feats["乙文一句"]["psg"], feats["乙文一句"]["psg_gap"]) == (3.0, 2.0)
+    # the fit applies the same rule to candidates collected with every article scored
+    collected = [{"psg": 1.0, "art": 0.0}, {"psg": 3.0, "art": 1.0}, {"psg": 9.0, "art": 2.0}]
+    limit_psg(collected, 2)
+    assert [f["psg"] for f in collected] == [1.0, 3.0, 1.0]
+    unlimited = [{"psg": 9.0, "art": 2.0}]
+    limit_psg(unlimited, 0)
+    assert unlimited == [{"psg": 9.0, "art": 2.0}]
+    # 0 (the default, and models written before the field): every article
+    asked.clear()
+    verify("问题", cands, replace(model, psg_articles=0), lambda q, t: np.zeros(len(t)),
+           lambda a: ("", "x"), passage=passage)
+    assert asked == [["a", "b", "c"]]

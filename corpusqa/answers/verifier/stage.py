@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Collection, Sequence
 
 from corpusqa.answers.answer_model import (PASSAGE_FEATURES, READER_FEATURES, AnswerModel,
-                                           add_verifier_features, is_latin_question)
+                                           add_verifier_features, is_latin_question, limit_psg)
 from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.answers.verifier.inputs import CONTEXT_CHARS, candidate_text
 
@@ -76,9 +76,11 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         # (not for a question without Chinese: the passage model reads those badly, README
         # "Passage rerank"; their psg stays unset, 0, as in the fit)
         arts = list(dict.fromkeys(c.article_id for c in top))
-        psg = passage(arts)
+        k = model.psg_articles or len(arts)
+        psg = passage(arts[:k])  # the others: the lowest of these (limit_psg)
         for c, f in zip(top, feats):
-            f["psg"], f["art"] = float(psg[c.article_id]), float(arts.index(c.article_id))
+            f["psg"], f["art"] = float(psg.get(c.article_id, 0.0)), float(arts.index(c.article_id))
+        limit_psg(feats, k)
     elif passage is None and PASSAGE_FEATURES & set(model.features):
         absent = set(absent) | PASSAGE_FEATURES
     add_verifier_features(feats, logits)
