@@ -209,7 +209,7 @@ def has_part(part: str, src_dir: Path | None = None) -> bool:
 def assemble(src_dir: Path | None = None, root: Path | None = None, part: str = "verifier") -> Path:
     """A scorer folder for ``part`` (the shipped delta, verified and cached; its word
     embeddings stay in the base folder, named by ``EMBEDDINGS_REF``, so a part adds
-    44 MB to the cache instead of 416).
+    about 45 MB to the cache instead of 416).
 
     Raises:
         VerifierFileError: the file is missing, its sha256 differs from the card's, or it
