@@ -86,6 +86,12 @@ def test_an_assembled_folder_reads_the_word_embeddings_of_the_base_folder(run, t
     pack(final, tmp_path, {"name": "tiny"})
     cache = tmp_path / "cache"
     folder = assemble(tmp_path, root=cache)
+    assert folder.name.endswith("-slim")  # never opened by an older version, which wants its own copy
+    # an older version's folder for the same part (with its own copy) is removed
+    old = cache / folder.name.removesuffix("-slim")
+    shutil.copytree(folder, old)
+    shutil.rmtree(folder)
+    assert assemble(tmp_path, root=cache) == folder and not old.exists()
     with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
         assert WORD_EMB not in fh.keys()  # not a second copy of the 384 MB matrix
     assert (folder / "model.safetensors").stat().st_size < 20 * 2**20

@@ -227,9 +227,14 @@ def assemble(src_dir: Path | None = None, root: Path | None = None, part: str = 
         raise VerifierFileError(f"the verifier weights {weights} do not match their checksum "
                                 f"({digest[:12]} != {str(card.get('sha256'))[:12]}); reinstall")
     base = ensure_base(root)
-    target = (root or cache_root()) / f"{part}-{part_digest(weights, part)[:16]}-{base.name[-16:]}"
+    name = f"{part}-{part_digest(weights, part)[:16]}-{base.name[-16:]}"
+    # "-slim": a folder without its own word embeddings, under a name an older version
+    # (which would look for them in the folder) never opens
+    target = (root or cache_root()) / f"{name}-slim"
     if (target / "model.safetensors").exists():
         return target
+    # the same part assembled by an older version, with its own 384 MB copy: no longer read
+    shutil.rmtree(target.parent / name, ignore_errors=True)
     from safetensors import safe_open
     from safetensors.torch import save_file
 
