@@ -1,5 +1,6 @@
 """p50 of one scoring call of each shipped scorer: the verifier on 8 candidate sentences,
-the passage reranker on 4 passages (a question's usual batches), 40 calls after a warm-up.
+the passage reranker on 4 passages (a question's usual batches), 40 calls after a warm-up;
+and of tokenizing those pairs alone.
 
     OMP_NUM_THREADS=2 .venv/bin/python scripts/scorer-speed.py
 
@@ -58,6 +59,8 @@ def main() -> None:
     for part, texts in (("verifier", sentences), ("passage", passages)):
         scorer = Verifier("bundled", part=part).load()
         out[f"{part}_p50_ms"] = p50(lambda s=scorer, t=texts: s.score(q, t))
+        tok = scorer._model.tok  # the runtime's PairTokenizer: tokenizing alone
+        out[f"{part}_tokenize_p50_ms"] = p50(lambda t=texts: tok.encode(q, t))
     print(json.dumps(out))
 
 
