@@ -268,14 +268,12 @@ class Assistant:
     def _load_verifier(self) -> None:
         """The verifier and its answer model; without a shipped answer model the
         verifier logit alone ranks and gives the confidence (uncalibrated)."""
-        from corpusqa.answers.answer_model import (PASSAGE_FEATURES, READER_FEATURES, AnswerModel,
-                                                   bundled_answer_model)
+        from corpusqa.answers.answer_model import READER_FEATURES, AnswerModel, bundled_answer_model
         from corpusqa.answers.verifier.reader import load_reader
         spec = getattr(self.settings, "verifier", None)
         self.verifier = load_verifier(spec, self.settings.device)
         self.answer_model = None
         self.reader: Any = None
-        self._passage_features = False
         if self.verifier is None:
             return
         assert self.config is not None  # set by load() before this is called
@@ -287,8 +285,6 @@ class Assistant:
             model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 8, ("ver",),
                                 {"note": "uncalibrated: verifier logit only"})
         self.answer_model = model
-        self._passage_features = bool(PASSAGE_FEATURES & set(model.features))
-        self.reader = None
         if READER_FEATURES & set(model.features):
             self.reader = load_reader(getattr(self.settings, "reader", "none"), self.settings.device)
             if self.reader is not None:
@@ -444,7 +440,7 @@ class Assistant:
             assert self.answer_model is not None  # set with the verifier
             absent = self.answer_model.absent_features(self.encoder_name if query.vector is not None else None)
             passage = None
-            if self.passage_ranker is not None and self._passage_features:
+            if self.passage_ranker is not None:  # verify asks only if the answer model reads it
                 ranker = self.passage_ranker
 
                 def passage(arts: list[str]) -> dict[str, float]:

@@ -192,6 +192,18 @@ def summary(model: AnswerModel, questions: Sequence[CalibQuestion]) -> dict:
     }
 
 
+def candidate_articles(questions: Sequence[CalibQuestion], n: int) -> dict[str, int]:
+    """How many questions have 1, 2, ... distinct articles among their first ``n``
+    candidates (those whose passage logit was collected): what ``--psg-articles`` saves."""
+    counts: dict[int, int] = {}
+    for q in questions:
+        fs = q.feats[:n]
+        if fs and "psg" in fs[0]:
+            k = len({f.get("art") for f in fs})
+            counts[k] = counts.get(k, 0) + 1
+    return {str(k): counts[k] for k in sorted(counts)}
+
+
 def _is_latin(q: CalibQuestion) -> bool:
     return bool(q.feats) and q.feats[0].get("latin", 0.0) > 0.5
 
@@ -288,6 +300,7 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
     if latin:
         per_source["without-chinese"] = summary(model, latin)
     meta = {"sources": per_source, "all": summary(model, questions), "verify_top_trials": trials,
+            "candidate_articles": candidate_articles(questions, model.verify_top),
             "removed_share": REMOVE, "seed": seed, "encoder": base_settings.encoder,
             "verifier": base_settings.verifier, "command": "corpusqa train calibrate",
             "reader": getattr(base_settings, "reader", None), "passage_ranker":

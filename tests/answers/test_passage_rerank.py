@@ -144,3 +144,27 @@ def test_with_psg_articles_only_the_first_articles_are_scored_and_the_rest_get_t
     verify("问题", cands, replace(model, psg_articles=0), lambda q, t: np.zeros(len(t)),
            lambda a: ("", "x"), passage=passage)
     assert asked == [["a", "b", "c"]]
+
+
+def test_calibrate_counts_the_candidate_articles_psg_articles_would_score():
+    from corpusqa.eval.answer_fit import CalibQuestion, candidate_articles
+
+    def q(arts):
+        return CalibQuestion("x", "q", True, [{"ver": 0.0, "psg": 1.0, "art": float(a)} for a in arts],
+                             [False] * len(arts))
+
+    qs = [q([0, 0, 1]), q([0, 1, 2, 3]), q([0]), CalibQuestion("x", "e", True, [{"ver": 0.0}], [False])]
+    assert candidate_articles(qs, 8) == {"1": 1, "2": 1, "4": 1}  # the English one has no psg
+    assert candidate_articles(qs, 2) == {"1": 2, "2": 1}
+
+
+def test_the_passage_model_is_not_asked_when_the_answer_model_does_not_read_it():
+    from corpusqa.answers.answer_model import AnswerModel
+    from corpusqa.answers.verifier.stage import verify
+
+    def passage(arts):
+        raise AssertionError("an answer model without psg needs no passage logits")
+
+    model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 8, ("ver",))
+    out = verify("问题", _cands(), model, lambda q, t: np.ones(len(t)), lambda a: ("", "x"), passage=passage)
+    assert all("psg" not in c.features for c in out)

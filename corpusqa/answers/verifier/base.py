@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,18 +76,27 @@ def word_embedding_file(folder: Path) -> Path:
     return path
 
 
-def fill_word_embeddings(bert, folder: Path) -> None:
-    """Copy the base's word embeddings into ``bert`` loaded from an assembled ``folder``
-    (``from_pretrained`` left them random: the folder does not hold them)."""
-    if not (folder / EMBEDDINGS_REF).exists():
-        return
-    import torch
-    from safetensors import safe_open
+def load_bert(folder: Path, layers: int | None = None):
+    """``transformers.BertModel`` from ``folder`` without the pooler (its first ``layers``
+    layers; None: all), quietly. For a folder assembled from the shipped delta, which
+    holds no word embeddings (``from_pretrained`` leaves them random), the base's are
+    copied in."""
+    from transformers import BertModel
+    from transformers.utils import logging as hf_logging
 
-    with safe_open(str(word_embedding_file(folder)), framework="pt") as fh:
-        weight = fh.get_tensor(WORD_EMB)
-    with torch.no_grad():
-        bert.embeddings.word_embeddings.weight.copy_(weight)
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    kw: dict[str, Any] = {"num_hidden_layers": layers} if layers else {}
+    bert = BertModel.from_pretrained(str(folder), add_pooling_layer=False, **kw)
+    if (folder / EMBEDDINGS_REF).exists():
+        import torch
+        from safetensors import safe_open
+
+        with safe_open(str(word_embedding_file(folder)), framework="pt") as fh:
+            weight = fh.get_tensor(WORD_EMB)
+        with torch.no_grad():
+            bert.embeddings.word_embeddings.weight.copy_(weight)
+    return bert
 
 
 def base_dir(root: Path | None = None) -> Path:

@@ -22,7 +22,6 @@ import json
 import logging
 import math
 import random
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -75,17 +74,9 @@ class SpanReader(_torch_module()):  # type: ignore[misc]  # torch.nn.Module, imp
     @classmethod
     def from_layers(cls, folder: Path, layers: int | None = None) -> "SpanReader":
         """The first ``layers`` layers (all: None) of the BERT in ``folder``, a new head."""
-        from transformers import BertModel
-        from transformers.utils import logging as hf_logging
+        from corpusqa.answers.verifier.base import load_bert
 
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-        kw: dict[str, Any] = {"num_hidden_layers": layers} if layers else {}
-        from corpusqa.answers.verifier.base import fill_word_embeddings
-
-        bert = BertModel.from_pretrained(str(folder), add_pooling_layer=False, **kw)
-        fill_word_embeddings(bert, folder)  # an assembled folder holds none of its own
-        return cls(bert)
+        return cls(load_bert(folder, layers))
 
     @classmethod
     def load(cls, folder: Path) -> "SpanReader":
@@ -409,7 +400,7 @@ def train(data_dir: Path, out: Path, cfg: ReaderConfig, report: Callable[[str], 
     from transformers import PreTrainedTokenizerFast
 
     from corpusqa.answers.verifier.base import ensure_base
-    from corpusqa.answers.verifier.train import init_folder
+    from corpusqa.answers.verifier.train import Run, init_folder, save_final
 
     base = ensure_base()
     if cfg.threads:
@@ -425,33 +416,13 @@ def train(data_dir: Path, out: Path, cfg: ReaderConfig, report: Callable[[str], 
     feats = features(tok, items, cfg.max_length)
     model = SpanReader.from_layers(init_folder(cfg.init)).to(cfg.device)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
     steps_per_epoch = math.ceil(len(feats) / cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
-    warm = max(1, int(total * cfg.warmup))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    run = Run(out, model, cfg, steps_per_epoch, report, every=25)
+    step, total = run.step, run.total
     report(f"{len(items)} records, {len(feats)} windows, {total} steps")
-    step = 0
-    ckpt = out / "checkpoint.pt"
-    if ckpt.exists():
-        state = torch.load(ckpt, map_location=cfg.device, weights_only=True)
-        if state["config"] != asdict(cfg) | {"device": state["config"]["device"]}:
-            raise ValueError(f"{ckpt} was written with other settings; remove it or pass them")
-        model.load_state_dict(state["model"], strict=False)
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        step = state["step"]
-        torch.set_rng_state(state["torch_rng"])
-        report(f"resumed at step {step}/{total}")
     pad_id = tok.pad_token_id
     ce = torch.nn.CrossEntropyLoss()
     model.train()
-    t0, seen, run = time.perf_counter(), 0, 0.0
     while step < total:
         epoch, in_epoch = divmod(step, steps_per_epoch)
         order = np.random.default_rng(cfg.seed + epoch).permutation(len(feats))
@@ -462,41 +433,12 @@ def train(data_dir: Path, out: Path, cfg: ReaderConfig, report: Callable[[str], 
             sp = torch.tensor([b[1] for b in batch], device=cfg.device)
             ep = torch.tensor([b[2] for b in batch], device=cfg.device)
             loss = (ce(start, sp) + ce(end, ep)) / 2
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            step += 1
-            seen += 1
-            run += loss.item()
-            if step % 25 == 0 or step == total:
-                rate = seen / (time.perf_counter() - t0)
-                report(f"step {step}/{total} loss {run / 25:.4f} {rate:.2f} steps/s "
-                       f"eta {(total - step) / max(rate, 1e-9) / 60:.1f} min")
-                run = 0.0
-            if step % cfg.save_every == 0 or step % steps_per_epoch == 0 or step == total:
-                _save_checkpoint(ckpt, model, opt, sched, step, cfg)
+            step = run.advance(loss)
             if step >= total:
                 break
     final = out / "final"
-    if final.exists():
-        shutil.rmtree(final)
-    model.save(final)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        shutil.copy(base / name, final / name)
-    (final / "train_config.json").write_text(json.dumps(asdict(cfg), indent=1))
+    save_final(model, base, final, cfg)
     return final
-
-
-def _save_checkpoint(path: Path, model, opt, sched, step: int, cfg: ReaderConfig) -> None:
-    import torch
-
-    trainable = {k: v for k, v in model.state_dict().items() if "word_embeddings" not in k}
-    tmp = path.with_suffix(".tmp")
-    torch.save({"model": trainable, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "step": step, "config": asdict(cfg), "torch_rng": torch.get_rng_state()}, tmp)
-    tmp.replace(path)
 
 
 # ---------------------------------------------------------------- evaluation

@@ -33,17 +33,9 @@ class MeanPoolScorer(_torch_nn()):  # type: ignore[misc]  # torch.nn.Module, imp
 
     @classmethod
     def from_base(cls, base: Path, layers: int) -> "MeanPoolScorer":
-        from transformers import BertModel
-        from transformers.utils import logging as hf_logging
+        from corpusqa.answers.verifier.base import load_bert
 
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-        from corpusqa.answers.verifier.base import fill_word_embeddings
-
-        bert = BertModel.from_pretrained(str(base), num_hidden_layers=layers,
-                                         add_pooling_layer=False)
-        fill_word_embeddings(bert, base)  # an assembled folder holds none of its own
-        return cls(bert)
+        return cls(load_bert(base, layers))
 
     @classmethod
     def load(cls, folder: Path) -> "MeanPoolScorer":

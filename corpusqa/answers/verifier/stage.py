@@ -56,6 +56,7 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
             ``corpusqa train calibrate`` collects them).
         passage: article ids -> the passage reranker's logit for each (the assistant's,
             reusing the rerank stage's scores), or None: ``psg``/``psg_gap`` are then absent.
+            Called only when the answer model reads them.
     """
     top = list(ranked[: model.verify_top])
     if not top:
@@ -72,7 +73,8 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         add_reader_features(question, top, feats, read, article, fold)
     elif READER_FEATURES & set(model.features):
         absent = set(absent) | READER_FEATURES
-    if passage is not None and not latin:
+    reads_psg = bool(PASSAGE_FEATURES & set(model.features))
+    if passage is not None and reads_psg and not latin:
         # (not for a question without Chinese: the passage model reads those badly, README
         # "Passage rerank"; their psg stays unset, 0, as in the fit)
         arts = list(dict.fromkeys(c.article_id for c in top))
@@ -81,7 +83,7 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         for c, f in zip(top, feats):
             f["psg"], f["art"] = float(psg.get(c.article_id, 0.0)), float(arts.index(c.article_id))
         limit_psg(feats, k)
-    elif passage is None and PASSAGE_FEATURES & set(model.features):
+    elif passage is None and reads_psg:
         absent = set(absent) | PASSAGE_FEATURES
     add_verifier_features(feats, logits)
     probs = model.probability(feats, absent)

@@ -174,32 +174,12 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, base: Path | None = None,
     np.random.seed(cfg.seed)
     model = new_model(base, cfg.layers, cfg.seed, cfg.init).to(cfg.device)
     tok = _tokenizer(base)
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
     plan = grouped_batches(pairs, cfg.batch_size, cfg.seed) if cfg.listwise else None
     steps_per_epoch = len(plan) if plan is not None else math.ceil(len(pairs) / cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
-    warm = max(1, int(total * cfg.warmup))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
-    step = 0
-    ckpt = out / "checkpoint.pt"
-    if ckpt.exists():
-        state = torch.load(ckpt, map_location=cfg.device, weights_only=True)
-        if state["config"] != asdict(cfg) | {"device": state["config"]["device"]}:
-            raise ValueError(f"{ckpt} was written with other settings; remove it or pass them")
-        model.load_state_dict(state["model"], strict=False)
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        step = state["step"]
-        torch.set_rng_state(state["torch_rng"])
-        report(f"resumed at step {step}/{total}")
+    run = Run(out, model, cfg, steps_per_epoch, report, every=50)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
-    t0, seen, run_loss = time.perf_counter(), 0, 0.0
+    step, total = run.step, run.total
     while step < total:
         epoch, in_epoch = divmod(step, steps_per_epoch)
         if plan is not None:
@@ -218,21 +198,7 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, base: Path | None = None,
                 lw = listwise_loss(logits, batch)
                 if lw is not None:
                     loss = loss + cfg.listwise * lw
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            step += 1
-            seen += 1
-            run_loss += loss.item()
-            if step % 50 == 0 or step == total:
-                rate = seen / (time.perf_counter() - t0)
-                report(f"step {step}/{total} loss {run_loss / 50:.4f} "
-                       f"{rate:.2f} steps/s eta {(total - step) / max(rate, 1e-9) / 60:.1f} min")
-                run_loss = 0.0
-            if step % cfg.save_every == 0 or step % steps_per_epoch == 0 or step == total:
-                _save_checkpoint(ckpt, model, opt, sched, step, cfg)
+            step = run.advance(loss)
             if step >= total:
                 break
     final = out / "final"
@@ -240,18 +206,80 @@ def train(data_dir: Path, out: Path, cfg: TrainConfig, base: Path | None = None,
     return final
 
 
-def _save_checkpoint(path: Path, model, opt, sched, step: int, cfg: TrainConfig) -> None:
-    import torch
+class Run:
+    """What the verifier's and the span reader's training loops share: AdamW (no weight
+    decay on biases and norms) with linear warm-up and decay over ``epochs`` x
+    ``steps_per_epoch`` steps, resuming from ``out/checkpoint.pt``, and after each step
+    (:meth:`advance`) clipping, a progress line every ``every`` steps and a checkpoint
+    every ``cfg.save_every`` steps, at each epoch's end and at the last.
 
-    trainable = {k: v for k, v in model.state_dict().items() if "word_embeddings" not in k}
-    tmp = path.with_suffix(".tmp")
-    torch.save({"model": trainable, "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(), "step": step, "config": asdict(cfg),
-                "torch_rng": torch.get_rng_state()}, tmp)
-    tmp.replace(path)
+    ``cfg`` is a dataclass with ``lr``, ``weight_decay``, ``warmup``, ``epochs``,
+    ``save_every`` and ``device``; the checkpoint refuses to resume under other settings.
+    """
+
+    def __init__(self, out: Path, model, cfg, steps_per_epoch: int, report: Callable[[str], None],
+                 every: int):
+        import torch
+
+        self.model, self.cfg, self.report, self.every = model, cfg, report, every
+        self.steps_per_epoch = steps_per_epoch
+        self.total = steps_per_epoch * cfg.epochs
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        decay = [p for p in self.params if p.ndim >= 2]
+        no_decay = [p for p in self.params if p.ndim < 2]
+        self.opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                                      {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+        total, warm = self.total, max(1, int(self.total * cfg.warmup))
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+        self.step = 0
+        self.ckpt = out / "checkpoint.pt"
+        if self.ckpt.exists():
+            state = torch.load(self.ckpt, map_location=cfg.device, weights_only=True)
+            if state["config"] != asdict(cfg) | {"device": state["config"]["device"]}:
+                raise ValueError(f"{self.ckpt} was written with other settings; remove it or pass them")
+            model.load_state_dict(state["model"], strict=False)
+            self.opt.load_state_dict(state["optimizer"])
+            self.sched.load_state_dict(state["scheduler"])
+            self.step = state["step"]
+            torch.set_rng_state(state["torch_rng"])
+            report(f"resumed at step {self.step}/{self.total}")
+        self._t0, self._seen, self._loss = time.perf_counter(), 0, 0.0
+
+    def advance(self, loss) -> int:
+        """Back-propagate ``loss``, take the step; returns the new step number."""
+        import torch
+
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        self.sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        self.step += 1
+        self._seen += 1
+        self._loss += loss.item()
+        step, total = self.step, self.total
+        if step % self.every == 0 or step == total:
+            rate = self._seen / (time.perf_counter() - self._t0)
+            self.report(f"step {step}/{total} loss {self._loss / self.every:.4f} "
+                        f"{rate:.2f} steps/s eta {(total - step) / max(rate, 1e-9) / 60:.1f} min")
+            self._loss = 0.0
+        if step % self.cfg.save_every == 0 or step % self.steps_per_epoch == 0 or step == total:
+            self._save()
+        return step
+
+    def _save(self) -> None:
+        import torch
+
+        trainable = {k: v for k, v in self.model.state_dict().items() if "word_embeddings" not in k}
+        tmp = self.ckpt.with_suffix(".tmp")
+        torch.save({"model": trainable, "optimizer": self.opt.state_dict(),
+                    "scheduler": self.sched.state_dict(), "step": self.step, "config": asdict(self.cfg),
+                    "torch_rng": torch.get_rng_state()}, tmp)
+        tmp.replace(self.ckpt)
 
 
-def save_final(model, base: Path, final: Path, cfg: TrainConfig) -> None:
+def save_final(model, base: Path, final: Path, cfg) -> None:
     """A complete CrossEncoder folder (weights, config, tokenizer)."""
     if final.exists():
         shutil.rmtree(final)
