@@ -62,14 +62,17 @@ class Context:
 @click.option("--reader", envvar="CORPUSQA_READER",
               help="Span reader read by the answer model: bundled (default), none (off), or a folder "
                    "written by `corpusqa train reader` (README \"Span reader\"). Env: CORPUSQA_READER.")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), envvar="CORPUSQA_PRECISION",
+              help="Matrix dtype of the verifier, passage reranker and span reader: auto (default: bf16 where "
+                   "the CPU has native bf16), fp32 or bf16. Env: CORPUSQA_PRECISION.")
 @click.option("--index-uri", envvar="CORPUSQA_INDEX_URI",
               help="Milvus index instead of the embedded one: PATH.db (milvus-lite) or http://host:19530 "
                    "(a server; credentials in CORPUSQA_INDEX_TOKEN). Env: CORPUSQA_INDEX_URI.")
 @click.option("--silent", is_flag=True, help="No progress bars.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details and show tracebacks.")
 @click.pass_context
-def cli(ctx: click.Context, home, encoder, lang, device, verifier, passage_ranker, reader, index_uri,
-        silent, verbose) -> None:
+def cli(ctx: click.Context, home, encoder, lang, device, verifier, passage_ranker, reader, precision,
+        index_uri, silent, verbose) -> None:
     """corpusqa: ask questions of a newspaper corpus, get cited verbatim answers."""
     from pathlib import Path
 
@@ -89,6 +92,8 @@ def cli(ctx: click.Context, home, encoder, lang, device, verifier, passage_ranke
         settings = settings.with_(passage_ranker=passage_ranker)
     if reader:
         settings = settings.with_(reader=reader)
+    if precision:
+        settings = settings.with_(precision=precision)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

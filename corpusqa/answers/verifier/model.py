@@ -27,11 +27,12 @@ class Verifier:
         spec: ``bundled`` (default), ``st:NAME_OR_PATH`` or a folder.
         device: torch device or None (CPU).
         max_length: tokens per pair (question + candidate), as in training.
-        threads: torch threads for inference (None: leave torch's setting).
+        part: of the shipped file: ``verifier`` or ``passage`` (the passage reranker).
+        precision: ``runtime.PRECISIONS``, for our own scorer folders (``LightScorer``).
     """
 
     def __init__(self, spec: str = DEFAULT, device: str | None = None, max_length: int = 80,
-                 batch_size: int = 16, part: str = "verifier"):
+                 batch_size: int = 16, part: str = "verifier", precision: str = "auto"):
         if not spec or not spec.strip():
             raise ValueError("empty verifier spec")
         self.spec = spec.strip()
@@ -39,6 +40,7 @@ class Verifier:
         self.device = device or "cpu"
         self.max_length = max_length
         self.batch_size = batch_size
+        self.precision = precision
         self._model: Any = None  # a CrossEncoder or a LightScorer once loaded
         self.card: dict = {}
 
@@ -71,7 +73,8 @@ class Verifier:
                 # our own scorer: plain torch, no transformers import (runtime.py)
                 from corpusqa.answers.verifier.runtime import LightScorer
 
-                self._model = LightScorer(Path(path), self.device, self.max_length, self.batch_size)
+                self._model = LightScorer(Path(path), self.device, self.max_length, self.batch_size,
+                                          self.precision)
             else:
                 from sentence_transformers import CrossEncoder
                 from transformers.utils import logging as hf_logging
@@ -140,7 +143,7 @@ def _trained_max_length(path: str, default: int) -> int:
 
 
 def load_verifier(spec: str | None, device: str | None = None,
-                  part: str = "verifier") -> Verifier | None:
+                  part: str = "verifier", precision: str = "auto") -> Verifier | None:
     """A verifier for ``spec``, or None for None, empty, ``none`` or ``off``.
 
     ``part="passage"`` gives the passage reranker (``bundled``: the shipped file's second
@@ -148,4 +151,4 @@ def load_verifier(spec: str | None, device: str | None = None,
     spec = (spec or "none").strip()
     if spec.lower() in ("none", "off", "0"):
         return None
-    return Verifier(spec, device=device, part=part)
+    return Verifier(spec, device=device, part=part, precision=precision)

@@ -117,10 +117,12 @@ class Reader:
         EncoderError: ``answers.reader_unavailable`` (missing or altered weights, bad path).
     """
 
-    def __init__(self, spec: str = "bundled", device: str | None = None, batch_size: int = 8):
+    def __init__(self, spec: str = "bundled", device: str | None = None, batch_size: int = 8,
+                 precision: str = "auto"):
         if not spec or not spec.strip():
             raise ValueError("empty reader spec")
         self.spec, self.device, self.batch_size = spec.strip(), device or "cpu", batch_size
+        self.precision = precision
         self._model: Any = None
 
     def load(self) -> "Reader":
@@ -139,7 +141,7 @@ class Reader:
                     raise FileNotFoundError(f"no reader folder (no {MARKER}): {folder}")
             from corpusqa.answers.verifier.runtime import LightReader
 
-            self._model = LightReader(folder, self.device, MAX_LENGTH, self.batch_size)
+            self._model = LightReader(folder, self.device, MAX_LENGTH, self.batch_size, self.precision)
         except Exception as exc:  # altered file, missing part, bad path
             raise EncoderError("answers.reader_unavailable", name=self.spec,
                                detail=str(exc).splitlines()[0][:200]) from exc
@@ -152,12 +154,12 @@ class Reader:
         return self.load()._model.read(question, windows)
 
 
-def load_reader(spec: str | None, device: str | None = None) -> Reader | None:
+def load_reader(spec: str | None, device: str | None = None, precision: str = "auto") -> Reader | None:
     """A reader for ``spec``, or None for None, empty, ``none`` or ``off``."""
     spec = (spec or "none").strip()
     if spec.lower() in ("none", "off", "0"):
         return None
-    return Reader(spec, device=device)
+    return Reader(spec, device=device, precision=precision)
 
 
 # ---------------------------------------------------------------- scoring spans
