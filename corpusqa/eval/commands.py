@@ -67,7 +67,8 @@ def run_configs(settings, gold_items, corpus, configs, cache_dir: Path, progress
 @click.option("--calibration-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Where --calibrate writes (default: the package's answers/data/calibration.json).")
 @click.option("--threshold", type=float,
-              help="Override the calibrated abstention threshold (0: never abstain).")
+              help="Override the calibrated abstention threshold (0: never abstain); the answer gate is "
+                   "then off and the sentence's confidence alone decides.")
 @click.option("--mixed", type=click.FloatRange(0.0, 1.0, max_open=True), metavar="FRACTION",
               help="Remove this seeded share of the corpus's articles (JSONL passages or the "
                    "articles ingest splits pages into, by id) before indexing; a question whose "

@@ -290,9 +290,15 @@ def _init_record(init: str | None) -> dict:
 @click.option("--psg-articles", type=int, default=0, show_default=True,
               help="Score only the first K of the candidates' articles with the passage reranker "
                    "(the others get the lowest of those scores); 0: all.")
+@click.option("--gate/--no-gate", default=True, show_default=True,
+              help="Fit the answer gate (refuse only when the corpus looks not to hold the answer; "
+                   "README \"Answer gate\"); --no-gate refuses below the answer model's threshold.")
+@click.option("--near-misses", type=float, default=0.0, show_default=True,
+              help="Also ask this share of the encyclopedia calibration questions as near-miss rewrites "
+                   "(a year, figure or place swapped), labelled unanswerable.")
 @click.pass_obj
 def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected, leave_out,
-                      psg_articles):
+                      psg_articles, gate, near_misses):
     """Fit the answer model (ranking + confidence + threshold) on held-out calibration splits."""
     from corpusqa.answers.answer_model import FILE
     from corpusqa.answers.verifier.ship import bundled_dir
@@ -300,10 +306,12 @@ def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_colle
 
     model, meta = calibrate(benchmarks, work, obj.settings, max_cmrc_passages=max_cmrc_passages,
                             progress=obj.settings.progress, reuse_collected=reuse_collected,
-                            leave_out=leave_out, psg_articles=psg_articles)
+                            leave_out=leave_out, psg_articles=psg_articles, gate=gate,
+                            near_misses=near_misses)
     target = out or bundled_dir() / FILE
     model.save(target)
     _echo_json({"written": str(target), "threshold": model.threshold,
+                "gate_threshold": model.gate.threshold if model.gate else None,
                 "latin_shift": model.latin_shift, "verify_top": model.verify_top, **meta})
 
 

@@ -104,7 +104,11 @@ class AnswerOut(BaseModel):
     rewritten_question: str
     answer: str | None = Field(description="the verbatim sentence; null when the corpus holds no answer")
     abstained: bool
-    confidence: float
+    confidence: float = Field(description="probability that the quoted sentence holds the answer")
+    answerable: float | None = Field(default=None, description="the answer gate's probability that the corpus "
+                                     "holds an answer (questions with Chinese); null without a gate")
+    unsure: bool = Field(default=False, description="answered because the article should hold the answer, "
+                         "although this sentence may not: check the source")
     highlight: SpanOut | None
     question_type: str | None = None
     citations: list[CitationOut]

@@ -4,6 +4,9 @@ The cheap ranking (hand features) orders every candidate sentence; the verifier 
 only its top ``AnswerModel.verify_top`` in one batch, and the answer model turns the
 verifier logit plus the cheap features into a probability that ranks them and is the
 answer's confidence. Candidates the verifier did not score follow, with confidence 0.
+With an answer gate (``AnswerModel.gate``) each scored candidate also carries the
+question's ``gate`` feature: the probability that the corpus holds an answer, which
+decides refusal (``compose.answers``).
 
 When the answer model reads the span reader's features (``READER_FEATURES``), the reader
 reads windows of the articles around those candidates, one batch for all of them
@@ -87,6 +90,9 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         absent = set(absent) | PASSAGE_FEATURES
     add_verifier_features(feats, logits)
     probs = model.probability(feats, absent)
+    gate = model.answerable(feats, probs, absent)
+    if gate is not None:  # one value per question, carried by each candidate (compose.answers)
+        feats = [dict(f, gate=gate) for f in feats]
     scored = [replace(c, features=f, score=float(p), confidence=float(p))
               for c, f, p in zip(top, feats, probs)]
     scored.sort(key=lambda c: (-c.score, c.retr_rank, c.article_id, c.start))
