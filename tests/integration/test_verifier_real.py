@@ -247,3 +247,17 @@ def test_a_clear_lexical_winner_is_never_reranked(verified):
     """The flagship question's BM25 first hit stands out: the stage does not run."""
     ans = verified.ask("全区建成了多少个一站式党群服务中心？")
     assert "passage_rerank_ms" not in ans.timings_ms and ans.passages
+
+
+def test_the_answer_gate_answers_what_the_sentence_threshold_refused_and_marks_it_unsure(verified):
+    """The gate (README "Answer gate") judges the corpus to hold the answer although the
+    sentence's own confidence is below the answer model's threshold: answered, marked
+    unsure, with the answer; the near-miss is still refused."""
+    ans = verified.ask("通辽的党群服务中心一共接待过多少人次群众？")
+    assert not ans.abstained and ans.unsure and "3054万人次" in ans.answer
+    assert ans.confidence < verified.config.threshold <= 1.0
+    assert ans.answerable is not None and ans.answerable >= verified.config.gate_threshold
+    sure = verified.ask("全区建成了多少个一站式党群服务中心？")
+    assert not sure.abstained and not sure.unsure
+    refused = verified.ask("包头市一共建成了多少个党群服务中心？")
+    assert refused.abstained and not refused.unsure
