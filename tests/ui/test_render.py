@@ -26,6 +26,16 @@ def test_answer_shows_verbatim_sentence_with_highlighted_figure_and_marker():
     assert "置信度 0.87" in html and "用时 123 毫秒" in html
 
 
+def test_an_unsure_answer_says_to_check_the_source():
+    """The answer gate let it through below the sentence threshold (README "Answer gate")."""
+    turn = answered_turn()
+    unsure = replace(turn, answer=replace(turn.answer, unsure=True, answerable=0.97))
+    assert 'data-testid="cqa-unsure"' in render.render_turn(unsure, 0, "zh")
+    assert "请核对原文" in render.render_turn(unsure, 0, "zh")
+    assert "check the source" in render.render_turn(unsure, 0, "en")
+    assert "cqa-unsure" not in render.render_turn(turn, 0, "zh")
+
+
 def test_sources_panel_has_title_date_file_paragraph_and_highlighted_passage():
     html = render.render_turn(answered_turn(), 2, "zh")
     citation = html[html.index('class="cqa-citation"'):]
