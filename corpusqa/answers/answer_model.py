@@ -54,21 +54,21 @@ GATE_INPUTS = ("p_logit", "ver_max", "psg_max", "psg_gap", "kw_art", "cov", "sem
 GATE_SOURCES = {"psg_max": "psg", "psg_gap": "psg_gap", "sem_abs": "sem_abs", "kw_art": "kw_art", "cov": "cov"}
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """log(p / (1 - p)), with p kept inside [1e-6, 1 - 1e-6]."""
     p = min(max(float(p), 1e-6), 1.0 - 1e-6)
     return float(np.log(p / (1.0 - p)))
 
 
 def gate_inputs(feats: list[dict], probs) -> dict[str, float] | None:
     """The answer gate's inputs (``GATE_INPUTS``) for one question's scored candidates, or
-    None for a question without Chinese: the gate is fitted on Chinese questions only (on
-    English ones it separated answerable from unanswerable worse than the answer model's
-    own probability with its latin shift; README "Answer gate")."""
+    None (no candidates, or a question without Chinese: its passage logit is unset, and the
+    answer model's threshold with its latin shift decides it; README "Answer gate")."""
     if not feats or float(feats[0].get("latin", 0.0)) > 0.5:
         return None
     i = int(np.argmax(probs))
     top = feats[i]
-    return {"p_logit": _logit(probs[i]), "ver_max": max(float(f.get("ver", 0.0)) for f in feats),
+    return {"p_logit": logit(probs[i]), "ver_max": max(float(f.get("ver", 0.0)) for f in feats),
             "psg_max": max(float(f.get("psg", 0.0)) for f in feats), "psg_gap": float(top.get("psg_gap", 0.0)),
             "kw_art": float(top.get("kw_art", 0.0)), "cov": float(top.get("cov", 0.0)),
             "sem_abs": float(top.get("sem_abs", 0.0))}
@@ -201,8 +201,10 @@ class AnswerModel:
     def answerable(self, feats: list[dict], probs, absent: Collection[str] = ()) -> float | None:
         """The gate's probability that the corpus holds an answer (None: no gate, or a
         question without Chinese, which ``threshold`` and ``latin_shift`` decide)."""
-        row = gate_inputs(feats, probs) if self.gate is not None else None
-        return None if row is None or self.gate is None else self.gate.probability(row, absent)
+        if self.gate is None:
+            return None
+        row = gate_inputs(feats, probs)
+        return None if row is None else self.gate.probability(row, absent)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")

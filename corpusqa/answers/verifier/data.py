@@ -95,16 +95,29 @@ def positive_index(text: str, spans: Sequence[tuple[int, int]], answers: Sequenc
     return None
 
 
+def place_words(texts: Iterable[str]) -> list[str]:
+    """Place and organisation names (jieba ``ns``/``nt``, 2 characters or more) in the first
+    400 characters of the first 3,000 texts, sorted: the pool near-miss rewrites draw from."""
+    import itertools
+
+    import jieba.posseg as pseg
+
+    found = {w for t in itertools.islice(texts, 3000) for w, flag in pseg.cut(t[:400])
+             if flag in ("ns", "nt") and len(w) >= 2}
+    return sorted(found) or ["北京", "上海"]
+
+
 def near_miss(question: str, passage: str, pools: dict[str, list[str]],
               rng: random.Random) -> str | None:
-    """The question with a year, figure or place swapped for one absent from ``passage``."""
+    """The question with a year, figure or place swapped for one absent from ``passage``;
+    ``pools["place"]`` (``place_words``) holds the places to swap and to swap in."""
     options = []
     for m in _YEAR.finditer(question):
         options.append(("year", m.start(1), m.end(1)))
     for m in _NUM.finditer(question):
         if not any(s <= m.start() < e for _, s, e in options):
             options.append(("num", m.start(), m.end()))
-    for place in pools.get("_places_in_q", []):
+    for place in (w for w in pools.get("place", []) if w in question):
         i = question.find(place)
         if i >= 0:
             options.append(("place", i, i + len(place)))
@@ -143,14 +156,7 @@ class PairBuilder:
         self._mat = self._vec.fit_transform([self.passages[p]["text"] for p in self._pids])
 
     def _places(self) -> list[str]:
-        import jieba.posseg as pseg
-
-        seen: dict[str, int] = {}
-        for pid in self._pids[:3000]:
-            for w, flag in pseg.cut(self.passages[pid]["text"][:400]):
-                if flag in ("ns", "nt") and len(w) >= 2:
-                    seen[w] = seen.get(w, 0) + 1
-        return sorted(seen) or ["北京", "上海"]
+        return place_words(self.passages[pid]["text"] for pid in self._pids)
 
     def candidate(self, pid: str, i: int) -> str:
         """The verifier's input for sentence ``i`` of passage ``pid`` (title, previous sentence)."""
@@ -201,9 +207,7 @@ class PairBuilder:
             if best and not any(a in self.passages[opid]["text"] for a in item.answers):
                 out.append(Pair(item.qid, item.question, self.candidate(opid, best[0]), 0, "other",
                                 item.source))
-        places = [w for w in self.places if w in item.question]
-        nm = near_miss(item.question, p["text"], {"place": self.places,
-                                                  "_places_in_q": places}, self.rng)
+        nm = near_miss(item.question, p["text"], {"place": self.places}, self.rng)
         if nm:
             out.append(Pair(item.qid + "#nm", nm, out[0].text, 0, "nearmiss", item.source))
         return out

