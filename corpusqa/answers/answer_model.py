@@ -50,8 +50,14 @@ FILE = "answer_model.json"
 #: logit among the candidates' articles and the best candidate's margin over the other
 #: articles, and the best candidate's ``kw_art``, ``cov`` and ``sem_abs``.
 GATE_INPUTS = ("p_logit", "ver_max", "psg_max", "psg_gap", "kw_art", "cov", "sem_abs")
+#: Every input ``gate_inputs`` computes (``corpusqa train calibrate --gate-inputs`` picks
+#: among them): the default's, plus the best candidate's ``type`` (a span of the asked kind
+#: and unit: 1, 0.6 or 0; 0.5 for open questions) and ``near`` (the question's words around
+#: that span).
+GATE_CHOICES = GATE_INPUTS + ("type", "near")
 #: Answer-model features a gate input is computed from (left out together).
-GATE_SOURCES = {"psg_max": "psg", "psg_gap": "psg_gap", "sem_abs": "sem_abs", "kw_art": "kw_art", "cov": "cov"}
+GATE_SOURCES = {"psg_max": "psg", "psg_gap": "psg_gap", "sem_abs": "sem_abs", "kw_art": "kw_art", "cov": "cov",
+                "type": "type", "near": "near"}
 
 
 def logit(p: float) -> float:
@@ -61,7 +67,7 @@ def logit(p: float) -> float:
 
 
 def gate_inputs(feats: list[dict], probs) -> dict[str, float] | None:
-    """The answer gate's inputs (``GATE_INPUTS``) for one question's scored candidates, or
+    """The answer gate's inputs (``GATE_CHOICES``) for one question's scored candidates, or
     None (no candidates, or a question without Chinese: its passage logit is unset, and the
     answer model's threshold with its latin shift decides it; README "Answer gate")."""
     if not feats or float(feats[0].get("latin", 0.0)) > 0.5:
@@ -71,7 +77,8 @@ def gate_inputs(feats: list[dict], probs) -> dict[str, float] | None:
     return {"p_logit": logit(probs[i]), "ver_max": max(float(f.get("ver", 0.0)) for f in feats),
             "psg_max": max(float(f.get("psg", 0.0)) for f in feats), "psg_gap": float(top.get("psg_gap", 0.0)),
             "kw_art": float(top.get("kw_art", 0.0)), "cov": float(top.get("cov", 0.0)),
-            "sem_abs": float(top.get("sem_abs", 0.0))}
+            "sem_abs": float(top.get("sem_abs", 0.0)), "type": float(top.get("type", 0.0)),
+            "near": float(top.get("near", 0.0))}
 
 
 @dataclass(frozen=True)

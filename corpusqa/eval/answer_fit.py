@@ -235,9 +235,9 @@ def answered(model: AnswerModel, questions: Sequence[CalibQuestion]) -> list[boo
 
 
 def fit_gate(model: AnswerModel, questions: Sequence[CalibQuestion], c: float = 1.0,
-             recall: float | None = None) -> AnswerGate:
+             recall: float | None = None, inputs: Sequence[str] = GATE_INPUTS) -> AnswerGate:
     """The answer gate: a logistic regression of "the corpus holds an answer" over
-    ``GATE_INPUTS``, one row per calibration question with Chinese. Its threshold: with
+    ``inputs`` (of ``GATE_CHOICES``), one row per calibration question with Chinese. Its threshold: with
     ``recall``, the lowest that refuses at least that share of those questions that are
     unanswerable (the shipped fit passes the answer model's own abstention recall on them:
     the gate refuses as many unanswerable questions and fewer answerable ones); else the best balanced accuracy
@@ -248,7 +248,7 @@ def fit_gate(model: AnswerModel, questions: Sequence[CalibQuestion], c: float = 
 
     rows = [gate_inputs(*_scored(model, q)) for q in questions]
     pairs = [(r, q.answerable) for r, q in zip(rows, questions) if r is not None]
-    X = np.array([[r[k] for k in GATE_INPUTS] for r, _ in pairs])
+    X = np.array([[r[k] for k in inputs] for r, _ in pairs])
     y = np.array([int(a) for _, a in pairs])
     if len(set(y)) < 2:
         raise ValueError("the answer gate needs answerable and unanswerable calibration questions")
@@ -270,7 +270,8 @@ def fit_gate(model: AnswerModel, questions: Sequence[CalibQuestion], c: float = 
     lower = cuts[cuts < best]
     threshold = float((best + lower.max()) / 2) if len(lower) else float(best)
     return AnswerGate(tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]),
-                      tuple(float(v) for v in mean), tuple(float(v) for v in scale), round(threshold, 6))
+                      tuple(float(v) for v in mean), tuple(float(v) for v in scale), round(threshold, 6),
+                      tuple(inputs))
 
 
 def summary(model: AnswerModel, questions: Sequence[CalibQuestion]) -> dict:
@@ -348,14 +349,16 @@ def load_collected(path: Path) -> list[CalibQuestion]:
 def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
               max_cmrc_passages: int = 80, progress: bool = False,
               reuse_collected: bool = False, leave_out: Sequence[str] = (),
-              psg_articles: int = 0, gate: bool = True, near_misses: float = 0.0) -> tuple[AnswerModel, dict]:
+              psg_articles: int = 0, gate: bool = True, near_misses: float = 0.0,
+              gate_inputs: Sequence[str] = GATE_INPUTS) -> tuple[AnswerModel, dict]:
     """Collect the calibration runs (or reuse ``work/collected.json``) and fit; returns
     the model (meta filled in). ``leave_out`` (``reader``, ``passage``) fits without those
     models' inputs even when they were collected (the same candidates, for a
     like-for-like comparison). ``psg_articles``: ``AnswerModel.psg_articles`` (the
     candidates are collected with every article scored; the fit limits them). ``gate``:
     fit the answer gate (``fit_gate``) on top of the answer model; the summaries then
-    decide refusal by it (``all_without_gate``: the same model refusing by its threshold)."""
+    decide refusal by it (``all_without_gate``: the same model refusing by its threshold).
+    ``gate_inputs``: the gate's inputs (of ``GATE_CHOICES``)."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import prepare_home
 
@@ -389,7 +392,7 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
     model, trials = choose(questions, psg_articles)
     if gate:
         own = summary(model, [q for q in questions if not _is_latin(q)])["abstention_recall"]
-        model = replace(model, gate=fit_gate(model, questions, recall=own))
+        model = replace(model, gate=fit_gate(model, questions, recall=own, inputs=gate_inputs))
     per_source = {s: summary(model, [q for q in questions if q.source == s])
                   for s in sorted({q.source for q in questions})}
     latin = [q for q in questions if _is_latin(q)]
@@ -402,6 +405,7 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
             "reader": getattr(base_settings, "reader", None), "passage_ranker":
                 getattr(base_settings, "passage_ranker", None), "left_out": sorted(leave_out),
             "psg_articles": psg_articles, "gate": gate, "near_misses": near_misses,
+            "gate_inputs": list(gate_inputs) if gate else None,
             "near_miss_questions": sum(1 for q in questions if q.qid.endswith("#nm"))}
     if gate:
         meta["all_without_gate"] = summary(replace(model, gate=None), questions)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import click
 
+from corpusqa.answers.answer_model import GATE_CHOICES, GATE_INPUTS
+
 DEFAULT_BENCH = Path("../shared/benchmarks")
 LICENCES = ("CMRC 2018 (CC BY-SA 4.0), XQuAD (CC BY-SA 4.0), bundled gold set; "
             "see ../shared/benchmarks/*/SOURCE.txt")
@@ -296,18 +298,25 @@ def _init_record(init: str | None) -> dict:
 @click.option("--near-misses", type=float, default=0.0, show_default=True,
               help="Also ask this share of the encyclopedia calibration questions as near-miss rewrites "
                    "(a year, figure or place swapped), labelled unanswerable.")
+@click.option("--gate-inputs", default=",".join(GATE_INPUTS), show_default=True,
+              help="The answer gate's inputs, comma-separated, of: " + ", ".join(GATE_CHOICES) + ".")
 @click.pass_obj
 def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected, leave_out,
-                      psg_articles, gate, near_misses):
+                      psg_articles, gate, near_misses, gate_inputs):
     """Fit the answer model (ranking + confidence + threshold) on held-out calibration splits."""
     from corpusqa.answers.answer_model import FILE
     from corpusqa.answers.verifier.ship import bundled_dir
     from corpusqa.eval.answer_fit import calibrate
 
+    inputs = tuple(x.strip() for x in gate_inputs.split(",") if x.strip())
+    unknown = [x for x in inputs if x not in GATE_CHOICES]
+    if unknown or not inputs:
+        raise click.BadParameter(f"{', '.join(unknown) or 'none given'} (choose among {', '.join(GATE_CHOICES)})",
+                                 param_hint="--gate-inputs")
     model, meta = calibrate(benchmarks, work, obj.settings, max_cmrc_passages=max_cmrc_passages,
                             progress=obj.settings.progress, reuse_collected=reuse_collected,
                             leave_out=leave_out, psg_articles=psg_articles, gate=gate,
-                            near_misses=near_misses)
+                            near_misses=near_misses, gate_inputs=inputs)
     target = out or bundled_dir() / FILE
     model.save(target)
     _echo_json({"written": str(target), "threshold": model.threshold,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from corpusqa.answers.answer_model import GATE_INPUTS, AnswerGate, AnswerModel, gate_inputs
+from corpusqa.answers.answer_model import GATE_CHOICES, GATE_INPUTS, AnswerGate, AnswerModel, gate_inputs
 from corpusqa.answers.compose import answers, compose
 from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.answers.qtype import classify
@@ -45,7 +45,7 @@ ARTICLES = {"a1": Article("a1", "s.txt", 0, "题", TEXT, (Paragraph(0, 0, len(TE
 def test_gate_inputs_come_from_the_best_candidate_and_the_whole_set():
     feats = [_feats(1.0, psg=2.0), _feats(3.0, psg=-1.0, kw_art=0.5)]
     row = gate_inputs(feats, np.array([0.2, 0.8]))
-    assert set(row) == set(GATE_INPUTS)
+    assert set(row) == set(GATE_CHOICES) and set(GATE_INPUTS) <= set(GATE_CHOICES)
     assert row["p_logit"] == pytest.approx(np.log(0.8 / 0.2))
     assert row["ver_max"] == 3.0 and row["psg_max"] == 2.0 and row["kw_art"] == 0.5
 
@@ -145,3 +145,24 @@ def test_near_miss_calibration_questions_swap_a_term_no_passage_of_the_title_nam
 
     years = re.findall(r"(?:19|20)\d\d", items[0].question)
     assert years and not set(years) & {"2019", "2021"}  # a year neither passage of the title names
+
+
+def test_the_gate_can_be_fitted_on_other_inputs_and_keeps_them_in_its_file():
+    rng = np.random.default_rng(1)
+    qs = [_question(i, i % 4 != 0, float(rng.normal(1.0 if i % 4 else -1.0)), 0.0) for i in range(120)]
+    for q in qs:  # the answerable questions' best sentence states a figure of the asked kind
+        q.feats[0]["type"] = 1.0 if q.answerable else float(rng.choice([0.0, 1.0]))
+    gate = fit_gate(_model(), qs, recall=0.8, inputs=("p_logit", "type"))
+    assert gate.inputs == ("p_logit", "type") and len(gate.coef) == 2 and gate.coef[1] > 0
+    assert AnswerGate.from_dict(json.loads(json.dumps(gate.to_dict()))) == gate
+    row = gate_inputs(qs[1].feats, np.array([0.9, 0.1]))
+    assert row is not None and row["type"] == 1.0 and "near" in row
+
+
+def test_calibrate_refuses_an_unknown_gate_input_before_doing_any_work():
+    from click.testing import CliRunner
+
+    from corpusqa.cli import cli
+
+    result = CliRunner().invoke(cli, ["train", "calibrate", "--gate-inputs", "p_logit,colour"])
+    assert result.exit_code != 0 and "colour" in result.output and "type" in result.output
