@@ -28,6 +28,7 @@ from corpusqa.answers.compose import compose
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
 from corpusqa.answers.qtype import classify
+from corpusqa.answers.figures import figure_first
 from corpusqa.answers.scope import demote_out_of_scope, question_places, scope_text
 from corpusqa.answers.variants import to_simplified
 from corpusqa.answers.verifier.model import load_verifier
@@ -128,6 +129,9 @@ class AskConfig:
     #: "cross-script" questions (no Chinese characters: retrieval had only the dense run),
     #: "all" questions (measured worse on news: README "Fusion"), or "off"
     rerank_passages: str = "cross-script"
+    #: a how-many/what-share question is not answered by a sentence without a figure
+    #: (``answers/figures.py``)
+    figure_rule: bool = True
     #: the passage rerank stage (``Settings.passage_ranker``): fused hits it may reorder,
     #: and the weight of -log(fused rank) added to its logit (README "Passage rerank")
     rerank_depth: int = RERANK_DEPTH
@@ -483,6 +487,8 @@ class Assistant:
                             read=self.reader.read if self.reader is not None else None,
                             passage=passage)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
+        if self.verifier is not None and self.config.figure_rule:
+            ranked = figure_first(qtype, ranked)
         places = question_places(match_q)
         if places:
             ranked = demote_out_of_scope(places, ranked, self._scope_text)

@@ -184,7 +184,10 @@ def sentence_features(question: str, qtype: QuestionType, units: set[str],
     out = []
     for s, sa, sr in zip(sentences, sem_abs, sem_rel):
         text, simp = s["text"], s["simp"]
-        span = best_span(text, qtype, question)
+        # spans are read on the Simplified copy when folding kept every offset (a
+        # Traditional sentence: 3個, 5萬人 are figures only to the Simplified patterns)
+        folded = simp if len(simp) == len(text) and simp != text.lower() else text
+        span = best_span(folded, qtype, question)
         cov = coverage(units, simp, simplified=True)
         if span is not None and len(simp) == len(text):
             window = simp[max(0, span[0] - NEAR_WINDOW): span[1] + NEAR_WINDOW]

@@ -76,13 +76,16 @@ _MASTER = re.compile(
         _PRE.replace("pre", "ppre") + r"百分之(?P<pct>" + _NUM_AR + "|" + _NUM_CN + ")" + _POST.replace("post", "ppost"),
         # 三分之一
         r"(?P<fb>" + _NUM_CN + r"|\d+)分之(?P<fa>" + _NUM_CN + r"|\d+)",
+        # 一半以上, 半数, 过半 (a half: 一半以上病人 answers 有多少病人; not 另一半, a spouse)
+        r"(?<!另)(?P<half>一半|半数|过半)" + _POST.replace("post", "hpost"),
         # 第18位, 第一批
         r"第\s*(?P<ord>" + _NUM_AR + "|" + _NUM_CN + r")\s*(?P<ounit>" + _UNIT_RE + ")?",
         # the general case: 近10万个, 26万余名, 1000多万元, 98.9%以上, 三成, 54个月
         _PRE + r"(?P<num>" + _NUM_AR + "|" + _NUM_CN + r")(?P<a1>余|多|来)?"
         r"(?:\s{0,2}(?P<mag>" + _MAG + r"))?(?P<a2>余|多)?"
         r"(?:\s{0,2}(?P<unit>" + _UNIT_RE + "))?" + _POST,
-    ])
+    ]),
+    re.IGNORECASE,  # 182CM, 5KM: the Latin measure words in any case
 )
 
 
@@ -145,7 +148,7 @@ def _num(s: str) -> float | None:
 
 def _canonical_unit(raw: str) -> tuple[str, bool]:
     """``个多月`` -> (``个月``, approximate)."""
-    raw = re.sub(r"\s+", "", raw or "")
+    raw = re.sub(r"\s+", "", raw or "").lower()  # CM -> cm
     if len(raw) >= 3 and raw[0] == "个" and raw[1] in "多半":
         return "个" + raw[2:], raw[1] == "多"
     return raw, False
@@ -180,6 +183,8 @@ def _build(m: re.Match, text: str, strict: bool) -> Quantity | None:
     if g["fb"] is not None:
         a, b = _num(g["fa"]), _num(g["fb"])
         return None if not a or not b else q(a / b, "分之", False, "ratio")
+    if g["half"] is not None:
+        return q(0.5, "分之", g["half"] == "过半" or g["hpost"] is not None, "ratio")
     if g["ord"] is not None:
         unit, _ = _canonical_unit(g["ounit"] or "")
         v = _num(g["ord"])

