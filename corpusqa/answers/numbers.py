@@ -209,6 +209,8 @@ def _build_general(m: re.Match, q, text: str, strict: bool) -> Quantity | None:
             return None
         if is_cn and num == "一" and start > 0 and text[start - 1] in "统唯专逐同单万之":
             return None
+        if unit == "位" and text.startswith("一体", m.end()) and not text.startswith("一体化", m.end()):
+            return None  # 三位一体, 四位一体: a set phrase, not a count of people
         if not is_cn and not unit and not mag:
             before = text[m.start("num") - 1] if m.start("num") > 0 else ""
             after = text[m.end("num")] if m.end("num") < len(text) else ""

@@ -66,3 +66,11 @@ def test_latin_measure_words_in_capitals_and_halves_are_figures():
     assert [(q.text, q.value, q.approx) for q in half] == [("一半以上", 0.5, True)]
     assert [q.text for q in find_quantities("过半数党员")] == ["过半"]
     assert find_quantities("他的另一半") == []  # a spouse, not a share
+
+
+def test_a_set_phrase_with_a_measure_word_is_not_a_figure():
+    # s220: 杭锦旗检察院一共有多少名干警？ was answered with a sentence whose only "count"
+    # was 四位一体 (four-in-one)
+    assert find_quantities("实现理论学习、专题研讨四位一体，让党史学习教育走深走实") == []
+    assert [q.text for q in find_quantities("三位专家")] == ["三位"]
+    assert [q.text for q in find_quantities("4位一体化专家")] == ["4位"]
