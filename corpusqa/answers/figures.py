@@ -11,24 +11,40 @@ another sentence (推行“五个三”模式后，全区建成党群服务中�
 of the asked kind (the cheap feature ``type`` above 0, ``extract._type_score``) first, in
 their order, then the others with confidence 0. When none has one, the question is refused
 (the related passages are still shown). Questions that ask for several things (哪几个,
-哪些) are left alone: their answer is often a list of names, not a count.
+哪些) are left alone: their answer is often a list of names, not a count. A which-year
+question (哪一年) is treated the same way, with a lenient test: the sentence must hold
+something that can name a year (``_YEARISH``). Other date questions (什么时候) are not:
+encyclopedia answers to them are often events (在唐末藩镇混战中), not dates.
 
-Measured before it went in (README "Figure questions"): the rule changes nothing for open
-questions, dates and names.
+Measured before it went in: README "Figure questions".
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Sequence
 
 #: Question kinds (``qtype.classify``) whose answer is a figure.
 FIGURE_KINDS = frozenset({"number", "percent"})
+#: Anything that can name a year, read leniently (the strict date finder misses 985年,
+#: 前239年, 顺治十七年 and a bare 1795): a 哪一年 question is only refused a sentence
+#: that has none of these.
+_YEARISH = re.compile(r"\d{1,4}\s*年|[〇零一二两兩三四五六七八九十百千]+年|(?<![\d.])(?:1\d|20)\d{2}(?![\d.])")
 
 
 def needs_figure(qtype) -> bool:
-    """Whether the answer sentence must state a figure of the asked kind."""
+    """Whether the answer sentence must state a figure of the asked kind (a number or a
+    share), or name a year (哪一年, which year)."""
+    if qtype.kind == "date":
+        return qtype.unit == "年"
     return qtype.kind in FIGURE_KINDS and not qtype.wants_multiple
+
+
+def _states(qtype, c) -> bool:
+    if qtype.kind == "date":
+        return bool(_YEARISH.search(c.text))
+    return float(c.features.get("type", 0.0)) > 0.0
 
 
 def figure_first(qtype, ranked: Sequence) -> list:
@@ -40,13 +56,13 @@ def figure_first(qtype, ranked: Sequence) -> list:
     (``compose.answers``). Candidates the verifier did not score (no ``ver`` feature,
     confidence 0) follow the verified ones that state a figure."""
     if not ranked or not needs_figure(qtype) or "ver" not in ranked[0].features \
-            or float(ranked[0].features.get("type", 0.0)) > 0.0:
+            or _states(qtype, ranked[0]):
         return list(ranked)
     verified = [c for c in ranked if "ver" in c.features]
     rest = [c for c in ranked if "ver" not in c.features]
     stating = [replace(c, features={k: v for k, v in c.features.items() if k != "gate"})
-               for c in verified if float(c.features.get("type", 0.0)) > 0.0]
+               for c in verified if _states(qtype, c)]
     silent = [replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,
                       features={**{k: v for k, v in c.features.items() if k != "gate"}, "figure_miss": 1.0})
-              for c in verified if float(c.features.get("type", 0.0)) <= 0.0]
+              for c in verified if not _states(qtype, c)]
     return stating + rest + silent

@@ -74,3 +74,15 @@ def test_a_set_phrase_with_a_measure_word_is_not_a_figure():
     assert find_quantities("实现理论学习、专题研讨四位一体，让党史学习教育走深走实") == []
     assert [q.text for q in find_quantities("三位专家")] == ["三位"]
     assert [q.text for q in find_quantities("4位一体化专家")] == ["4位"]
+
+
+def test_a_which_year_question_wants_a_sentence_that_can_name_a_year():
+    qt = classify("呼和浩特市妇幼保健院哪一年增设了托育业务？")
+    assert needs_figure(qt) and not needs_figure(classify("乡里组织什么时候开始瓦解的？"))
+    dateline = _cand("本报6月28日讯 6月25日，托育综合服务指导中心举行了揭牌仪式。", 0.6, 1.0)
+    year = _cand("2017年创立了儿童早期发展基地，2019年增设了托育业务。", 0.4, 1.0)
+    out = figure_first(qt, [dateline, year])
+    assert [c.text for c in out] == [year.text, dateline.text] and out[1].confidence == 0.0
+    for text in ("雍熙二年（985年）卒于崖州。", "赫顿在 1795 中发表了两卷。", "发生约在前239年。", "尚纯于清顺治十七年出生。"):
+        first = _cand(text, 0.6, 0.0)  # the strict date finder sees no year in these
+        assert figure_first(qt, [first, year]) == [first, year], text
