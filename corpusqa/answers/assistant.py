@@ -25,10 +25,10 @@ from corpusqa.answers.extract import (Confidence, SentenceCandidate, Weights, co
                                       rank_candidates, sentence_features)
 from corpusqa.answers.articles import ArticleMeta, ArticleStore, MemoryArticles, StoreArticles, sqlite_store
 from corpusqa.answers.compose import compose
+from corpusqa.answers.figures import figure_first
 from corpusqa.answers.followup import rewrite
 from corpusqa.answers.invariants import check_answer
 from corpusqa.answers.qtype import classify
-from corpusqa.answers.figures import figure_first
 from corpusqa.answers.scope import demote_out_of_scope, question_places, scope_text
 from corpusqa.answers.variants import to_simplified
 from corpusqa.answers.verifier.model import load_verifier
