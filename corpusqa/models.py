@@ -158,6 +158,10 @@ class Passage:
         return d
 
 
+#: ``Answer.refusal`` values: the rules that can decide a refusal on their own.
+REFUSALS = ("no_figure", "other_place")
+
+
 @dataclass(frozen=True)
 class Answer:
     """The result of ``Assistant.ask``; ``answer`` is verbatim article text or None."""
@@ -177,6 +181,11 @@ class Answer:
     #: answered although the sentence's own confidence is below the refusal point of the
     #: answer model (the gate judged the corpus to hold the answer): shown as "check the source"
     unsure: bool = False
+    #: why it refused, when a rule decided it (``REFUSALS``): "no_figure" (the best-matching
+    #: sentence does not give the figure or year asked for, and no other was sure enough),
+    #: "other_place" (no candidate's article names the question's place); None for any
+    #: other refusal, and for answers
+    refusal: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -187,6 +196,7 @@ class Answer:
             "confidence": round(float(self.confidence), 4),
             "answerable": None if self.answerable is None else round(float(self.answerable), 4),
             "unsure": self.unsure,
+            "refusal": self.refusal,
             "highlight": self.highlight.to_dict() if self.highlight else None,
             "question_type": self.question_type,
             "citations": [c.to_dict() for c in self.citations],

@@ -45,6 +45,18 @@ def answers(best: SentenceCandidate | None, threshold: float, gate_threshold: fl
     return best.confidence >= threshold
 
 
+def refusal_reason(ranked: Sequence[SentenceCandidate]) -> str | None:
+    """Why a refusal happened, when a rule decided it (``models.REFUSALS``): the best-matching
+    sentence lacked the figure or year asked for and none of the others was sure enough
+    (``figures.figure_first`` moved it back), or every candidate's article misses the
+    question's place (``scope.demote_out_of_scope``)."""
+    if any(c.features.get("figure_miss") for c in ranked):
+        return "no_figure"
+    if ranked and all(c.features.get("scope_miss") for c in ranked):
+        return "other_place"
+    return None
+
+
 def compose(question: str, rewritten: str, qtype, ranked: Sequence[SentenceCandidate], hits: Sequence,
             articles: Mapping[str, Article], threshold: float, passages_k: int,
             gate_threshold: float | None = None) -> Answer:
@@ -58,7 +70,8 @@ def compose(question: str, rewritten: str, qtype, ranked: Sequence[SentenceCandi
     gate = best.features.get("gate") if best is not None and gate_threshold is not None else None
     if best is None or not answers(best, threshold, gate_threshold):
         return Answer(question, rewritten, None, True, best.confidence if best else 0.0,
-                      None, (), passages, question_type=qtype.kind, answerable=gate)
+                      None, (), passages, question_type=qtype.kind, answerable=gate,
+                      refusal=refusal_reason(ranked))
 
     def extent(c: SentenceCandidate) -> tuple[int, int]:
         return quote_extent(articles[c.article_id].text, c.start, c.end, qtype.kind)

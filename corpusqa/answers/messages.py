@@ -42,6 +42,14 @@ MESSAGES = {
         "zh": "语料库中没有找到能回答这个问题的内容。",
         "en": "The corpus does not contain an answer to this question.",
     },
+    "answers.refusal.no_figure": {
+        "zh": "找到了相关内容，但最相关的句子没有给出所问的数字或年份。",
+        "en": "Related text was found, but the sentences that match best do not give the figure or year asked for.",
+    },
+    "answers.refusal.other_place": {
+        "zh": "找到的文章都没有提到问题中的地名。",
+        "en": "None of the articles found names the place in the question.",
+    },
     "answers.related": {
         "zh": "相关段落（不能回答该问题）",
         "en": "Related passages (they do not answer the question)",

@@ -26,6 +26,8 @@ def render_answer(answer: Answer, language: str = "zh",
         lines.append(f"{t('answers.rewritten', language)}: {answer.rewritten_question}")
     if answer.abstained:
         lines.append(t("answers.abstain", language))
+        if answer.refusal:
+            lines.append(t(f"answers.refusal.{answer.refusal}", language))
         if answer.passages:
             lines.append("")
             lines.append(t("answers.related", language) + ":")

@@ -109,6 +109,9 @@ class AnswerOut(BaseModel):
                                      "holds an answer (questions with Chinese); null without a gate")
     unsure: bool = Field(default=False, description="answered because the article should hold the answer, "
                          "although this sentence may not: check the source")
+    refusal: str | None = Field(default=None, description="why it refused, when a rule decided it: no_figure "
+                                "(the best-matching sentences do not give the figure or year asked for), "
+                                "other_place (no article found names the question's place); null otherwise")
     highlight: SpanOut | None
     question_type: str | None = None
     citations: list[CitationOut]

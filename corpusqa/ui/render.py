@@ -187,7 +187,11 @@ def render_abstention(answer: Answer, language: str) -> str:
     if items:
         related = (f'<div class="cqa-related" data-testid="cqa-related"><div class="cqa-related-title">'
                    f'{esc(t("ui.related", language))}</div><ul>{"".join(items)}</ul></div>')
-    return f'<div class="cqa-abstain" data-testid="cqa-abstain">{esc(t("ui.abstain", language))}</div>{related}'
+    why = ""
+    if answer.refusal:
+        why = (f'<div class="cqa-refusal" data-testid="cqa-refusal">'
+               f'{esc(t(f"answers.refusal.{answer.refusal}", language))}</div>')
+    return f'<div class="cqa-abstain" data-testid="cqa-abstain">{esc(t("ui.abstain", language))}</div>{why}{related}'
 
 
 def render_feedback(turn: int, vote: str | None, language: str) -> str:

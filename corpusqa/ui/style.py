@@ -42,6 +42,7 @@ mark.cqa-cited { background: #fff6cc; color: inherit; padding: 0; }
 .cqa-context p { font-size: 0.9em; line-height: 1.6; margin: 4px 0; }
 .cqa-more { color: var(--body-text-color-subdued); }
 .cqa-abstain { font-weight: 600; }
+.cqa-refusal { color: var(--body-text-color-subdued, #666); margin-top: 0.25em; }
 .cqa-related ul { margin: 4px 0 0 18px; font-size: 0.9em; }
 .cqa-error { color: var(--error-text-color, #b91c1c); }
 .cqa-pending { color: var(--body-text-color-subdued); font-style: italic; }

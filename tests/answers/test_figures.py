@@ -3,11 +3,15 @@ without a figure of the asked kind (answers/figures.py)."""
 
 from __future__ import annotations
 
-from corpusqa.answers.compose import answers
+from dataclasses import replace
+
+from corpusqa.answers.compose import answers, compose, refusal_reason
 from corpusqa.answers.extract import SentenceCandidate
 from corpusqa.answers.figures import figure_first, needs_figure
 from corpusqa.answers.numbers import find_quantities
 from corpusqa.answers.qtype import classify
+from corpusqa.answers.render import render_answer
+from corpusqa.models import Article, Paragraph
 
 
 def _cand(text: str, conf: float, type_: float | None, gate: float | None = 0.9) -> SentenceCandidate:
@@ -86,3 +90,20 @@ def test_a_which_year_question_wants_a_sentence_that_can_name_a_year():
     for text in ("雍熙二年（985年）卒于崖州。", "赫顿在 1795 中发表了两卷。", "发生约在前239年。", "尚纯于清顺治十七年出生。"):
         first = _cand(text, 0.6, 0.0)  # the strict date finder sees no year in these
         assert figure_first(qt, [first, year]) == [first, year], text
+
+
+def test_a_refusal_for_want_of_a_figure_says_so():
+    text = "包头市老干部正能量宣讲团成员深入机关、社区。"
+    qt = classify("包头市老干部正能量宣讲团有多少名成员？")
+    ranked = figure_first(qt, [_cand(text, 0.97, 0.0), _cand("宣讲团讲述历史故事。", 0.5, 0.0)])
+    assert refusal_reason(ranked) == "no_figure"
+    article = Article("a", "p.txt", 0, "标题", text, (Paragraph(0, 0, len(text)),))
+    ans = compose("q", "q", qt, ranked, [], {"a": article}, threshold=0.28, passages_k=5, gate_threshold=0.7)
+    assert ans.abstained and ans.refusal == "no_figure" and ans.to_dict()["refusal"] == "no_figure"
+    assert "最相关的句子没有给出所问的数字或年份" in render_answer(ans, "zh")
+    # an ordinary refusal gives no reason
+    low = [_cand("全区建成党群服务中心14542个。", 0.1, 1.0, gate=None)]
+    assert refusal_reason(low) is None
+    assert compose("q", "q", qt, low, [], {"a": article}, threshold=0.28, passages_k=5).refusal is None
+    scoped = [replace(c, features={**c.features, "scope_miss": 1.0}) for c in low]
+    assert refusal_reason(scoped) == "other_place"

@@ -170,3 +170,16 @@ def test_the_cheap_ranker_gets_its_sentence_cosine_without_stored_sentence_vecto
     _, ranked = a.explain(GOLD["s001"].question, None, None)
     assert ranked[0].features["sem_abs"] > 0.5
     assert all(c.features["sem_abs"] == 0.0 for c in ranked[8:])  # only the first few
+
+
+def test_a_refusal_decided_by_a_rule_says_which(assistant):
+    """With the verifier, a how-many near-miss is refused for want of a figure, and a
+    question about a place that no article found names for it says so (README "Figure
+    questions", "place scope"); the cheap ranker refuses the second on confidence."""
+    place = assistant.ask("包头市一共建成了多少个党群服务中心？")
+    assert place.abstained
+    if assistant.verifier is None:
+        return
+    assert place.refusal == "other_place"
+    ans = assistant.ask(GOLD["s225"].question)  # 包头市老干部正能量宣讲团有多少名成员？
+    assert ans.abstained and ans.refusal == "no_figure"

@@ -161,7 +161,7 @@ def test_openapi_page_and_the_chat_share_the_server(server):
     assert {"/api/ask", "/api/health", "/api/articles/{article_id}"} <= set(spec["paths"])
     assert "AskRequest" in spec["components"]["schemas"]
     # the answer gate's fields are documented (README "HTTP API")
-    assert {"confidence", "answerable", "unsure"} <= set(spec["components"]["schemas"]["AnswerOut"]["properties"])
+    assert {"confidence", "answerable", "unsure", "refusal"} <= set(spec["components"]["schemas"]["AnswerOut"]["properties"])
     # the chat is mounted at / behind the same login
     assert httpx.get(f"{server.url}/config", timeout=30).status_code == 401
     with httpx.Client(base_url=server.url, timeout=30) as browser:

@@ -36,6 +36,19 @@ def test_an_unsure_answer_says_to_check_the_source():
     assert "cqa-unsure" not in render.render_turn(turn, 0, "zh")
 
 
+def test_a_refusal_a_rule_decided_says_why_under_the_plain_refusal():
+    q = "包头市老干部正能量宣讲团有多少名成员？"
+    plain = abstention(q)
+    no_figure = replace(plain, refusal="no_figure")
+    html = render.render_turn(Turn(question=q, answer=no_figure), 0, "zh")
+    assert 'data-testid="cqa-refusal"' in html and "最相关的句子没有给出所问的数字或年份" in html
+    assert html.index("cqa-abstain") < html.index("cqa-refusal") < html.index("cqa-related")
+    assert "do not give the figure or year asked for" in render.render_turn(Turn(question=q, answer=no_figure), 0, "en")
+    other = render.render_turn(Turn(question=q, answer=replace(plain, refusal="other_place")), 0, "zh")
+    assert "没有提到问题中的地名" in other
+    assert "cqa-refusal" not in render.render_turn(Turn(question=q, answer=plain), 0, "zh")
+
+
 def test_sources_panel_has_title_date_file_paragraph_and_highlighted_passage():
     html = render.render_turn(answered_turn(), 2, "zh")
     citation = html[html.index('class="cqa-citation"'):]
