@@ -46,14 +46,15 @@ def answers(best: SentenceCandidate | None, threshold: float, gate_threshold: fl
 
 
 def refusal_reason(ranked: Sequence[SentenceCandidate]) -> str | None:
-    """Why a refusal happened, when a rule decided it (``models.REFUSALS``): the best-matching
-    sentence lacked the figure or year asked for and none of the others was sure enough
-    (``figures.figure_first`` moved it back), or every candidate's article misses the
-    question's place (``scope.demote_out_of_scope``)."""
-    if any(c.features.get("figure_miss") for c in ranked):
-        return "no_figure"
+    """Why a refusal happened, when a rule decided it (``models.REFUSALS``): every
+    candidate's article misses the question's place (``scope.demote_out_of_scope``), or
+    the best-matching sentence lacked the figure or year asked for and none of the others
+    was sure enough (``figures.figure_first`` moved it back). The place comes first: when
+    no article found is about the place, the figure is beside the point."""
     if ranked and all(c.features.get("scope_miss") for c in ranked):
         return "other_place"
+    if any(c.features.get("figure_miss") for c in ranked):
+        return "no_figure"
     return None
 
 

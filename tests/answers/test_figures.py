@@ -107,3 +107,5 @@ def test_a_refusal_for_want_of_a_figure_says_so():
     assert compose("q", "q", qt, low, [], {"a": article}, threshold=0.28, passages_k=5).refusal is None
     scoped = [replace(c, features={**c.features, "scope_miss": 1.0}) for c in low]
     assert refusal_reason(scoped) == "other_place"
+    both = [replace(c, features={**c.features, "scope_miss": 1.0}) for c in ranked]
+    assert refusal_reason(both) == "other_place"  # no article about the place: that is the reason
