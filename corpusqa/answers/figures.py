@@ -58,11 +58,15 @@ def figure_first(qtype, ranked: Sequence) -> list:
     if not ranked or not needs_figure(qtype) or "ver" not in ranked[0].features \
             or _states(qtype, ranked[0]):
         return list(ranked)
-    verified = [c for c in ranked if "ver" in c.features]
-    rest = [c for c in ranked if "ver" not in c.features]
-    stating = [replace(c, features={k: v for k, v in c.features.items() if k != "gate"})
-               for c in verified if _states(qtype, c)]
-    silent = [replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,
-                      features={**{k: v for k, v in c.features.items() if k != "gate"}, "figure_miss": 1.0})
-              for c in verified if not _states(qtype, c)]
+    stating, rest, silent = [], [], []
+    for c in ranked:
+        if "ver" not in c.features:
+            rest.append(c)
+            continue
+        ungated = {k: v for k, v in c.features.items() if k != "gate"}
+        if _states(qtype, c):
+            stating.append(replace(c, features=ungated))
+        else:
+            silent.append(replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,
+                                  features={**ungated, "figure_miss": 1.0}))
     return stating + rest + silent

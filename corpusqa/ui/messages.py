@@ -31,10 +31,6 @@ MESSAGES = {
     "ui.rewrite.ask": {"zh": "按修改后的问题重新提问", "en": "Ask the edited question"},
     "ui.answer": {"zh": "答案", "en": "Answer"},
     "ui.confidence": {"zh": "置信度", "en": "confidence"},
-    "ui.unsure": {
-        "zh": "文章应含答案，但这句话未必是：请核对原文",
-        "en": "the article should hold the answer, this sentence may not: check the source",
-    },
     "ui.elapsed": {"zh": "用时 {ms} 毫秒", "en": "{ms} ms"},
     "ui.sources": {"zh": "出处", "en": "Sources"},
     "ui.paragraph": {"zh": "第{n}段", "en": "paragraph {n}"},

@@ -234,7 +234,7 @@ def render_turn(turn: Turn, index: int, language: str) -> str:
             state = "answered"
         meta = [f'{esc(t("ui.confidence", language))} {a.confidence:.2f}']
         if a.unsure and not a.abstained:
-            meta.append(f'<span class="cqa-unsure" data-testid="cqa-unsure">{esc(t("ui.unsure", language))}</span>')
+            meta.append(f'<span class="cqa-unsure" data-testid="cqa-unsure">{esc(t("answers.unsure", language))}</span>')
         if turn.elapsed_ms is not None:
             meta.append(esc(t("ui.elapsed", language, ms=f"{turn.elapsed_ms:.0f}")))
         body += f'<div class="cqa-info">{" · ".join(meta)}</div>' + render_feedback(index, turn.vote, language)
