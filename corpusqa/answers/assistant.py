@@ -488,7 +488,7 @@ class Assistant:
                             passage=passage)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
         if self.verifier is not None and self.config.figure_rule:
-            ranked = figure_first(qtype, ranked)
+            ranked = figure_first(qtype, ranked, match_q)
         places = question_places(match_q)
         if places:
             ranked = demote_out_of_scope(places, ranked, self._scope_text)

@@ -14,7 +14,9 @@ their order, then the others with confidence 0. When none has one, the question 
 哪些) are left alone: their answer is often a list of names, not a count. A which-year
 question (哪一年) is treated the same way, with a lenient test: the sentence must hold
 something that can name a year (``_YEARISH``). Other date questions (什么时候) are not:
-encyclopedia answers to them are often events (在唐末藩镇混战中), not dates.
+encyclopedia answers to them are often events (在唐末藩镇混战中), not dates. A
+count asked with a word the quantity finder does not know as a measure word (几连冠,
+几星级) is stated by a numeral followed by that word (四连冠, 五星级; ``counter_word``).
 
 Measured before it went in: README "Figure questions".
 """
@@ -31,6 +33,10 @@ FIGURE_KINDS = frozenset({"number", "percent"})
 #: 前239年, 顺治十七年 and a bare 1795): a 哪一年 question is only refused a sentence
 #: that has none of these.
 _YEARISH = re.compile(r"\d{1,4}\s*年|[〇零一二两兩三四五六七八九十百千]+年|(?<![\d.])(?:1\d|20)\d{2}(?![\d.])")
+#: The word a count question asks with, after 几/多少 (几连冠 -> 连冠): two CJK characters
+#: at most, read when the question's measure word is not one the quantity finder knows.
+_COUNTER = re.compile(r"(?:几|多少)([\u4e00-\u9fff]{1,2})")
+_NUMERAL = r"(?:\d+|[〇零一二两兩三四五六七八九十百千万萬亿億]+)"
 
 
 def needs_figure(qtype) -> bool:
@@ -41,22 +47,45 @@ def needs_figure(qtype) -> bool:
     return qtype.kind in FIGURE_KINDS and not qtype.wants_multiple
 
 
-def _states(qtype, c) -> bool:
+def counter_word(question: str, qtype) -> re.Pattern | None:
+    """A pattern for ``<numeral><word>`` where ``word`` is what a count question asks with
+    and the quantity finder knows no measure word there (鄂尔多斯是全国文明城市“几连冠”？
+    -> 四连冠), or None (another kind of question, or a known measure word: its figures are
+    typed spans already)."""
+    if qtype.kind != "number" or qtype.unit is not None or not question:
+        return None
+    m = _COUNTER.search(question)
+    return re.compile(_NUMERAL + re.escape(m.group(1))) if m else None
+
+
+def _states(qtype, c, counter: re.Pattern | None = None) -> bool:
     if qtype.kind == "date":
         return bool(_YEARISH.search(c.text))
-    return float(c.features.get("type", 0.0)) > 0.0
+    return float(c.features.get("type", 0.0)) > 0.0 or bool(counter and counter.search(c.text))
 
 
-def figure_first(qtype, ranked: Sequence) -> list:
+def _with_counter_span(c, counter: re.Pattern):
+    if c.span is not None:
+        return c
+    m = counter.search(c.text)
+    return replace(c, span=(m.start(), m.end())) if m else c
+
+
+def figure_first(qtype, ranked: Sequence, question: str = "") -> list:
     """``ranked`` with the verified candidates that state no figure of the asked kind moved
     after the others, with confidence 0 and ``figure_miss`` set, when the first candidate
     is one of them (so the question is refused when none states one); order otherwise
     kept. The others then lose the answer gate's ``gate`` feature: the gate judged the
     question on a sentence that cannot answer it, so their own confidence decides
     (``compose.answers``). Candidates the verifier did not score (no ``ver`` feature,
-    confidence 0) follow the verified ones that state a figure."""
+    confidence 0) follow the verified ones that state a figure. ``question`` (the question
+    as matched, Simplified) lets a numeral before the question's own counter word count as
+    a figure (``counter_word``)."""
+    counter = counter_word(question, qtype)
+    if counter is not None:  # 四连冠 is the figure to highlight when nothing else was found
+        ranked = [_with_counter_span(c, counter) for c in ranked]
     if not ranked or not needs_figure(qtype) or "ver" not in ranked[0].features \
-            or _states(qtype, ranked[0]):
+            or _states(qtype, ranked[0], counter):
         return list(ranked)
     stating, rest, silent = [], [], []
     for c in ranked:
@@ -64,7 +93,7 @@ def figure_first(qtype, ranked: Sequence) -> list:
             rest.append(c)
             continue
         ungated = {k: v for k, v in c.features.items() if k != "gate"}
-        if _states(qtype, c):
+        if _states(qtype, c, counter):
             stating.append(replace(c, features=ungated))
         else:
             silent.append(replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,

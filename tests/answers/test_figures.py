@@ -109,3 +109,21 @@ def test_a_refusal_for_want_of_a_figure_says_so():
     assert refusal_reason(scoped) == "other_place"
     both = [replace(c, features={**c.features, "scope_miss": 1.0}) for c in ranked]
     assert refusal_reason(both) == "other_place"  # no article about the place: that is the reason
+
+
+def test_a_count_asked_with_an_unknown_word_is_stated_by_a_numeral_before_that_word():
+    # s097: its answer “四连冠” is no quantity the finder knows (连冠 is no measure word), so
+    # the rule moved the right sentence back and refused the question
+    q = "鄂尔多斯是全国文明城市“几连冠”？"
+    qt = classify(q)
+    assert needs_figure(qt) and qt.unit is None and find_quantities("这座“四连冠”全国文明城市") == []
+    slogan = _cand("而在鄂尔多斯，这座“四连冠”全国文明城市，应有尽有。", 0.7, 0.0)
+    other = _cand("鄂尔多斯市从一座小镇到一个旗。", 0.2, 1.0)
+    out = figure_first(qt, [slogan, other], q)
+    assert [c.text for c in out] == [slogan.text, other.text] and out[0].confidence == 0.7
+    s, e = out[0].span
+    assert slogan.text[s:e] == "四连冠"  # highlighted
+    assert figure_first(qt, [slogan, other])[0].text == other.text  # without the question: moved
+    # a known measure word is the quantity finder's business: 几个 questions are not widened
+    assert figure_first(classify("全区建成党群服务中心多少个？"), [_cand("建成三个中心。", 0.7, 0.0)],
+                        "全区建成党群服务中心多少个？")[0].confidence == 0.0

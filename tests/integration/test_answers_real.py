@@ -183,3 +183,13 @@ def test_a_refusal_decided_by_a_rule_says_which(assistant):
     assert place.refusal == "other_place"
     ans = assistant.ask(GOLD["s225"].question)  # 包头市老干部正能量宣讲团有多少名成员？
     assert ans.abstained and ans.refusal == "no_figure"
+
+
+def test_a_count_in_the_questions_own_word_is_a_figure(assistant):
+    """s097 鄂尔多斯是全国文明城市“几连冠”？: “四连冠” is no quantity the finder knows, and
+    the figure rule used to move its sentence back and refuse (README "Figure questions")."""
+    if assistant.verifier is None:
+        return  # the rule reorders verified candidates only
+    ans = assistant.ask(GOLD["s097"].question)
+    assert not ans.abstained and ans.highlight is not None and ans.highlight.text == "四连冠"
+    _check_citations(assistant, ans)
