@@ -17,6 +17,9 @@ something that can name a year (``_YEARISH``). Other date questions (什么时�
 encyclopedia answers to them are often events (在唐末藩镇混战中), not dates. A
 count asked with a word the quantity finder does not know as a measure word (几连冠,
 几星级) is stated by a numeral followed by that word (四连冠, 五星级; ``counter_word``).
+A count asked with a measure word (多少个党支部) is not stated by a share alone (全区33.4%
+以上的党支部), and a how-long question (几天, 多长时间, 多久) wants a sentence that holds a
+numeral with a unit of time (``_DURATIONISH``, lenient: 5.15亿年, 一个多月, 半年).
 
 Measured before it went in: README "Figure questions".
 """
@@ -27,8 +30,18 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
+from corpusqa.answers.spans import candidate_spans
+from corpusqa.answers.variants import to_simplified
+
 #: Question kinds (``qtype.classify``) whose answer is a figure.
-FIGURE_KINDS = frozenset({"number", "percent"})
+FIGURE_KINDS = frozenset({"number", "percent", "time_span"})
+#: Span kinds that state a share, not a count (``spans.candidate_spans``).
+_SHARE_KINDS = frozenset({"percent", "ratio", "points"})
+#: A numeral with a unit of time, read leniently (the strict duration finder misses some):
+#: a how-long question is only refused a sentence that has none.
+_DURATIONISH = re.compile(r"(?:\d+(?:\.\d+)?\s*[万亿萬億]?|[〇零一二两兩三四五六七八九十百千万萬亿億半数數几幾]+)"
+                          r"\s*(?:多|余|餘|来|來)?\s*[个個]?\s*(?:多|余|餘)?\s*半?\s*(?:年|月|周|週|星期|礼拜|禮拜|天|(?:工作|交易|营业|營業)?日|小时|小時"
+                          r"|钟头|鐘頭|分钟|分鐘|秒|季度|世纪|世紀|载|載|旬)")
 #: Anything that can name a year, read leniently (the strict date finder misses 985年,
 #: 前239年, 顺治十七年 and a bare 1795): a 哪一年 question is only refused a sentence
 #: that has none of these.
@@ -40,8 +53,8 @@ _NUMERAL = r"(?:\d+|[〇零一二两兩三四五六七八九十百千万萬亿�
 
 
 def needs_figure(qtype) -> bool:
-    """Whether the answer sentence must state a figure of the asked kind (a number or a
-    share), or name a year (哪一年, which year)."""
+    """Whether the answer sentence must state a figure of the asked kind (a number, a
+    share or a span of time), or name a year (哪一年, which year)."""
     if qtype.kind == "date":
         return qtype.unit == "年"
     return qtype.kind in FIGURE_KINDS and not qtype.wants_multiple
@@ -61,7 +74,17 @@ def counter_word(question: str, qtype) -> re.Pattern | None:
 def _states(qtype, c, counter: re.Pattern | None = None) -> bool:
     if qtype.kind == "date":
         return bool(_YEARISH.search(c.text))
-    return float(c.features.get("type", 0.0)) > 0.0 or bool(counter and counter.search(c.text))
+    if qtype.kind == "time_span":
+        return float(c.features.get("type", 0.0)) > 0.0 or bool(_DURATIONISH.search(c.text))
+    if counter is not None and counter.search(c.text):
+        return True
+    if float(c.features.get("type", 0.0)) <= 0.0:
+        return False
+    if qtype.kind == "number" and qtype.unit and qtype.unit_kind == "count":
+        # 多少个党支部 is not answered by 33.4%以上的党支部 (spans of the Simplified copy,
+        # as the features were read)
+        return any(sp.kind not in _SHARE_KINDS for sp in candidate_spans(to_simplified(c.text), qtype))
+    return True
 
 
 def _with_counter_span(c, counter: re.Pattern):

@@ -127,3 +127,33 @@ def test_a_count_asked_with_an_unknown_word_is_stated_by_a_numeral_before_that_w
     # a known measure word is the quantity finder's business: 几个 questions are not widened
     assert figure_first(classify("全区建成党群服务中心多少个？"), [_cand("建成三个中心。", 0.7, 0.0)],
                         "全区建成党群服务中心多少个？")[0].confidence == 0.0
+
+
+def test_a_share_alone_does_not_state_a_count_asked_with_a_measure_word():
+    # s010 全区一共有多少个党支部？ was answered with 全区33.4%以上的党支部达到“五强”标准
+    qt = classify("全区一共有多少个党支部？")
+    share = _cand("目前，全区33.4%以上的党支部达到“五强”标准。", 0.56, 0.6)
+    count = _cand("全区共有党支部7.4万个。", 0.46, 1.0)
+    out = figure_first(qt, [share, count], "全区一共有多少个党支部？")
+    assert [c.text for c in out] == [count.text, share.text] and out[1].features["figure_miss"] == 1.0
+    # a share and a count in one sentence still state it
+    both = _cand("全区7.4万个党支部中33.4%达到标准。", 0.56, 1.0)
+    assert figure_first(qt, [both, count], "全区一共有多少个党支部？")[0] is both
+    # without a measure word a share may be the answer (亚马逊雨林占地球雨林的多少？ 一半以上)
+    open_q = classify("世界上有多少碳储存在亚马逊森林里？")
+    ten = _cand("约有10%的碳储存在亚马逊森林里。", 0.6, 0.6)
+    assert figure_first(open_q, [ten, count], "世界上有多少碳储存在亚马逊森林里？")[0] is ten
+
+
+def test_a_how_long_question_wants_a_sentence_with_a_span_of_time():
+    qt = classify("五角枫摄影展会展出多长时间？")
+    assert qt.kind == "time_span" and needs_figure(qt)
+    opening = _cand("我们以五角枫为主题举办摄影展，希望首都各界领略兴安盟的风光。", 0.6, 0.0)
+    month = _cand("据悉，此次展览将持续一个月。", 0.3, 0.0)  # the strict finder's type may miss it
+    out = figure_first(qt, [opening, month], "五角枫摄影展会展出多长时间？")
+    assert [c.text for c in out] == [month.text, opening.text] and out[1].confidence == 0.0
+    for text in ("化石有5.15亿年历史。", "历时一个多月。", "工期两年半。", "三个半小时后抵达。", "10余天后完成。",
+                 "公示期为5个工作日。"):
+        first = _cand(text, 0.6, 0.0)
+        assert figure_first(qt, [first, opening], "多长时间？")[0] is first, text
+    assert not needs_figure(classify("这些工程分别用了多长时间？"))  # several things

@@ -39,8 +39,9 @@ FOLLOW_UPS = ["s193", "s194", "s196", "s197", "s198", "s200", "s202", "s203", "s
 # README "Answer gate") s217 is refused and s209/s210 are answered: the gate was fitted on
 # questions whose article is missing, and these ask about an article that is there.
 # A how-many question is not answered by a sentence without a figure (2026-12-06, later;
-# README "Figure questions"): s218, s223, s225 and s220 (四位一体 is not a count) are now refused.
-VERIFIER_ANSWERS = {"s209", "s210", "s212", "s213", "s221"}
+# README "Figure questions"): s218, s223, s225 and s220 (四位一体 is not a count) are now refused,
+# and s221 since a share (全区33.4%以上的…) no longer states a count asked with a measure word.
+VERIFIER_ANSWERS = {"s209", "s210", "s212", "s213"}
 # The rule reorders the verified candidates only: the cheap ranker (--verifier none) still
 # answers these two with a sentence that names the programme or group but no count.
 CHEAP_ANSWERS = {"s223", "s225"}
