@@ -487,8 +487,8 @@ class Assistant:
                             read=self.reader.read if self.reader is not None else None,
                             passage=passage)
             timings["verify_ms"] = (time.perf_counter() - t4) * 1000
-        if self.verifier is not None and self.config.figure_rule:
-            ranked = figure_first(qtype, ranked, match_q)
+        if self.config.figure_rule:
+            ranked = figure_first(qtype, ranked, match_q, verified=self.verifier is not None)
         places = question_places(match_q)
         if places:
             ranked = demote_out_of_scope(places, ranked, self._scope_text)

@@ -94,7 +94,7 @@ def _with_counter_span(c, counter: re.Pattern):
     return replace(c, span=(m.start(), m.end())) if m else c
 
 
-def figure_first(qtype, ranked: Sequence, question: str = "") -> list:
+def figure_first(qtype, ranked: Sequence, question: str = "", verified: bool = True) -> list:
     """``ranked`` with the verified candidates that state no figure of the asked kind moved
     after the others, with confidence 0 and ``figure_miss`` set, when the first candidate
     is one of them (so the question is refused when none states one); order otherwise
@@ -103,16 +103,17 @@ def figure_first(qtype, ranked: Sequence, question: str = "") -> list:
     (``compose.answers``). Candidates the verifier did not score (no ``ver`` feature,
     confidence 0) follow the verified ones that state a figure. ``question`` (the question
     as matched, Simplified) lets a numeral before the question's own counter word count as
-    a figure (``counter_word``)."""
+    a figure (``counter_word``). ``verified=False``: the cheap ranker's candidates (no
+    verifier, no gate), every one of which is judged the same way."""
     counter = counter_word(question, qtype)
     if counter is not None:  # 四连冠 is the figure to highlight when nothing else was found
         ranked = [_with_counter_span(c, counter) for c in ranked]
-    if not ranked or not needs_figure(qtype) or "ver" not in ranked[0].features \
+    if not ranked or not needs_figure(qtype) or (verified and "ver" not in ranked[0].features) \
             or _states(qtype, ranked[0], counter):
         return list(ranked)
     stating, rest, silent = [], [], []
     for c in ranked:
-        if "ver" not in c.features:
+        if verified and "ver" not in c.features:
             rest.append(c)
             continue
         ungated = {k: v for k, v in c.features.items() if k != "gate"}

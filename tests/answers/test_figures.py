@@ -157,3 +157,15 @@ def test_a_how_long_question_wants_a_sentence_with_a_span_of_time():
         first = _cand(text, 0.6, 0.0)
         assert figure_first(qt, [first, opening], "多长时间？")[0] is first, text
     assert not needs_figure(classify("这些工程分别用了多长时间？"))  # several things
+
+
+def test_the_cheap_rankers_candidates_follow_the_same_rule():
+    # --verifier none: no candidate has the verifier's ``ver``; each is judged by its text
+    qt = classify("包头市老干部正能量宣讲团有多少名成员？")
+    cheap = [_cand("包头市老干部正能量宣讲团成员深入机关、社区。", 0.8, None),
+             _cand("宣讲团有成员35名。", 0.5, None)]
+    cheap = [replace(c, features={"type": t}) for c, t in zip(cheap, (0.0, 1.0))]
+    assert figure_first(qt, cheap) == cheap  # verified candidates only, by default
+    out = figure_first(qt, cheap, "包头市老干部正能量宣讲团有多少名成员？", verified=False)
+    assert [c.text for c in out] == [cheap[1].text, cheap[0].text]
+    assert out[1].confidence == 0.0 and out[1].features["figure_miss"] == 1.0 and out[0].confidence == 0.5
