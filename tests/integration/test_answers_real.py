@@ -191,3 +191,14 @@ def test_a_count_in_the_questions_own_word_is_a_figure(assistant):
     ans = assistant.ask(GOLD["s097"].question)
     assert not ans.abstained and ans.highlight is not None and ans.highlight.text == "四连冠"
     _check_citations(assistant, ans)
+
+
+@pytest.mark.parametrize("qid", ["s041", "s114"])
+def test_a_how_long_question_is_not_answered_without_a_span_of_time(assistant, qid):
+    """s041 (最多要几天) and s114 (展出多长时间) used to be answered with a sentence that
+    gives no time at all (README "Shares, and how-long questions"): now the answer, if
+    any, holds a numeral with a unit of time."""
+    from corpusqa.answers.figures import _DURATIONISH
+
+    ans = assistant.ask(GOLD[qid].question)
+    assert ans.abstained or _DURATIONISH.search(ans.answer or ""), ans.answer
