@@ -19,7 +19,8 @@ count asked with a word the quantity finder does not know as a measure word (几
 几星级) is stated by a numeral followed by that word (四连冠, 五星级; ``counter_word``).
 A count asked with a measure word (多少个党支部) is not stated by a share alone (全区33.4%
 以上的党支部), and a how-long question (几天, 多长时间, 多久) wants a sentence that holds a
-numeral with a unit of time (``_DURATIONISH``, lenient: 5.15亿年, 一个多月, 半年).
+numeral with a unit of time (``_DURATIONISH``, lenient: also 半年, 数年, 十余载 and
+四个多世纪, which the strict duration finder misses).
 
 Measured before it went in: README "Figure questions".
 """

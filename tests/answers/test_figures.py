@@ -153,7 +153,7 @@ def test_a_how_long_question_wants_a_sentence_with_a_span_of_time():
     out = figure_first(qt, [opening, month], "五角枫摄影展会展出多长时间？")
     assert [c.text for c in out] == [month.text, opening.text] and out[1].confidence == 0.0
     for text in ("化石有5.15亿年历史。", "历时一个多月。", "工期两年半。", "三个半小时后抵达。", "10余天后完成。",
-                 "公示期为5个工作日。"):
+                 "公示期为5个工作日。", "历时半年。", "前后十余载。", "持续数年。", "历时四个多世纪。"):
         first = _cand(text, 0.6, 0.0)
         assert figure_first(qt, [first, opening], "多长时间？")[0] is first, text
     assert not needs_figure(classify("这些工程分别用了多长时间？"))  # several things

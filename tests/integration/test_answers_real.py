@@ -183,14 +183,13 @@ def test_a_refusal_decided_by_a_rule_says_which(assistant):
         assert place.refusal == "other_place"
 
 
-def test_a_count_in_the_questions_own_word_is_a_figure(assistant):
+def test_a_count_in_the_questions_own_word_is_a_figure(default_assistant):
     """s097 鄂尔多斯是全国文明城市“几连冠”？: “四连冠” is no quantity the finder knows, and
-    the figure rule used to move its sentence back and refuse (README "Figure questions")."""
-    if assistant.verifier is None:
-        return  # the cheap ranker ranks another figure first (1亿元, the budget)
-    ans = assistant.ask(GOLD["s097"].question)
+    the figure rule used to move its sentence back and refuse (README "Figure questions").
+    The default path only: the cheap ranker ranks another figure first (1亿元, the budget)."""
+    ans = default_assistant.ask(GOLD["s097"].question)
     assert not ans.abstained and ans.highlight is not None and ans.highlight.text == "四连冠"
-    _check_citations(assistant, ans)
+    _check_citations(default_assistant, ans)
 
 
 @pytest.mark.parametrize("qid", ["s041", "s114"])
