@@ -32,16 +32,22 @@ def data_group():
 @data_group.command("resolve-gold")
 @click.option("--out", type=_PATH,
               help="Where to write (default: the bundled gold set, corpusqa/eval/data/gold.jsonl).")
+@click.option("--raw", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Another raw set about the sample corpus (evidence strings, as gold_raw.jsonl); "
+                   "needs --out.")
 @click.pass_obj
-def resolve_gold_command(obj, out):
+def resolve_gold_command(obj, out, raw):
     """Resolve the bundled gold set's evidence to article ids of the sample corpus.
 
     Run it when segmentation changes (a test says so); exit 1 when some evidence is no
-    longer found.
+    longer found. ``--raw`` resolves another set written the same way (e.g. the fresh
+    held-out questions, ``eval/data/fresh_raw.jsonl``).
     """
     from corpusqa.eval.gold import resolve_bundled
 
-    path, written, problems, skipped = resolve_bundled(out)
+    if raw is not None and out is None:
+        raise click.UsageError("--raw needs --out")
+    path, written, problems, skipped = resolve_bundled(out, raw)
     for line in skipped + problems:
         click.echo(line, err=True)
     click.echo(obj.msg("data.gold_resolved", written=written, path=str(path), skipped=len(skipped),

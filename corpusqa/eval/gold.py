@@ -26,6 +26,11 @@ from corpusqa.models import Article
 
 BUNDLED_GOLD = "data/gold.jsonl"
 BUNDLED_RAW = "data/gold_raw.jsonl"
+# 48 questions about the sample pages written on 2026-12-06 by someone who had not seen the
+# system's answers (30 Chinese, 8 English, 10 unanswerable near-misses); never used to fit,
+# train or choose anything: a held-out check next to the bundled gold set's test split
+FRESH_GOLD = "data/fresh.jsonl"
+FRESH_RAW = "data/fresh_raw.jsonl"
 
 
 @dataclass(frozen=True)
@@ -177,8 +182,10 @@ def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
     return n
 
 
-def resolve_bundled(out: str | Path | None = None) -> tuple[Path, int, list[str], list[str]]:
-    """Resolve the bundled raw gold set against the bundled sample corpus and write it to
+def resolve_bundled(out: str | Path | None = None,
+                    raw: str | Path | None = None) -> tuple[Path, int, list[str], list[str]]:
+    """Resolve the bundled raw gold set (or ``raw``, another set written the same way:
+    ``evidence`` strings instead of ids) against the bundled sample corpus and write it to
     ``out`` (default: rewrite the bundled ``data/gold.jsonl``; ``corpusqa data resolve-gold``).
 
     Returns:
@@ -196,7 +203,10 @@ def resolve_bundled(out: str | Path | None = None) -> tuple[Path, int, list[str]
                 drafts = segment_page(page, loaded.name)
                 articles += [build_article(d, loaded.name, i) for i, d in enumerate(drafts)]
     base = Path(__file__).parent
-    items, problems, skipped = resolve(read_jsonl(base / BUNDLED_RAW), articles)
+    if raw is not None and out is None:
+        raise ValueError("a raw set other than the bundled one needs an output path")
+    items, problems, skipped = resolve(read_jsonl(Path(raw) if raw is not None else base / BUNDLED_RAW),
+                                       articles)
     target = Path(out) if out is not None else base / BUNDLED_GOLD
     return target, write_jsonl(target, items), problems, skipped
 

@@ -112,3 +112,17 @@ def test_news_questions_rejects_bad_options_before_reading_the_corpus(tmp_path):
         res = run("data", "news-questions", "--out", out, *args)
         assert isinstance(res.exception, InputError) and res.exception.key == key, args
     assert not Path(out).exists()
+
+
+def test_resolve_gold_takes_another_raw_set(tmp_path):
+    raw = write_jsonl(tmp_path / "raw.jsonl", [
+        {"qid": "x1", "question": "全区建成了多少个一站式党群服务中心？", "answers": ["14542个"],
+         "evidence": "全区建成一站式党群服务中心14542个"},
+        {"qid": "x2", "question": "包头市呢？", "answers": [], "evidence": ""}])
+    out = tmp_path / "x.jsonl"
+    res = run("data", "resolve-gold", "--raw", str(raw), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    rows = read_jsonl(out)
+    assert [r["qid"] for r in rows] == ["x1", "x2"]
+    assert rows[0]["gold_pids"] and rows[1]["gold_pids"] == []
+    assert run("data", "resolve-gold", "--raw", str(raw)).exit_code != 0  # --out is needed

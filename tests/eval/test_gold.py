@@ -9,7 +9,7 @@ import pytest
 from corpusqa.corpus.ingest import default_corpus_paths
 from corpusqa.corpus.loaders import load_path
 from corpusqa.corpus.segment import build_article, segment_page
-from corpusqa.eval.gold import BUNDLED_RAW, load_gold, resolve
+from corpusqa.eval.gold import BUNDLED_RAW, FRESH_GOLD, FRESH_RAW, load_gold, resolve
 
 DATA = Path(__file__).resolve().parents[2] / "corpusqa" / "eval"
 
@@ -67,3 +67,25 @@ def test_also_evidence_adds_the_articles_that_state_the_fact_in_other_words(arti
     assert problems == [] and set(base["gold_pids"]) < set(one["gold_pids"])
     _, problems, _ = resolve([dict(item, also_evidence=["没有这句话"])], articles)
     assert problems == ["x1: also_evidence not found: 没有这句话"]
+
+
+def test_fresh_held_out_set_is_well_formed_and_resolved(articles):
+    """The fresh held-out questions (eval/data/fresh.jsonl) resolve to the same ids from
+    their evidence, share no question with the bundled set, and each answer is verbatim in
+    its article."""
+    raw = [json.loads(x) for x in (DATA / FRESH_RAW).read_text(encoding="utf-8").splitlines()
+           if x.strip()]
+    resolved, problems, _ = resolve(raw, articles)
+    assert problems == []
+    fresh = load_gold(DATA / FRESH_GOLD)
+    assert {i.qid: sorted(i.gold_pids) for i in fresh} == \
+        {i["qid"]: sorted(i["gold_pids"]) for i in resolved}, \
+        "segmentation changed: run `corpusqa data resolve-gold --raw eval/data/fresh_raw.jsonl --out ...`"
+    assert len(fresh) == 48 and sum(not i.answerable for i in fresh) == 10
+    assert sum("english" in i.tags for i in fresh) == 8
+    assert not {i.question for i in fresh} & {i.question for i in load_gold()}
+    by_id = {a.id: a for a in articles}
+    for item in fresh:
+        if item.answerable:
+            texts = "".join(by_id[p].text for p in item.gold_pids).replace(" ", "")
+            assert any(a.replace(" ", "") in texts for a in item.answers), item.qid
