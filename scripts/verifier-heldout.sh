@@ -7,8 +7,9 @@
 # the English XQuAD questions over the Chinese passages (test articles), each with 12% of
 # the passages removed (--mixed 0.12); and CMRC trial converted to Traditional script
 # (questions and passages, `corpusqa data script-copy`), mixed the same way. Every question is
-# one the verifier never trained on.
-# Results: bench-output/heldout-eval/{gold,cmrc,xzh,xen,trad}-LABEL.json (corpusqa eval --json).
+# one the verifier never trained on. Last, the fresh held-out questions about the sample pages
+# (corpusqa/eval/data/fresh.jsonl: 30 Chinese, 8 English, 10 unanswerable; never fitted on).
+# Results: bench-output/heldout-eval/{gold,cmrc,xzh,xen,trad,fresh}-LABEL.json (corpusqa eval --json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 V=$1; LABEL=$2
@@ -30,7 +31,8 @@ run cmrc $B/cmrc2018/trial.questions.jsonl --corpus $B/cmrc2018/trial.passages.j
 run xzh $HO/xquad-zh-test.jsonl --corpus $B/xquad/part1.zh.passages.jsonl --mixed 0.12
 run xen $HO/xquad-en-test.jsonl --corpus $B/xquad/part1.zh.passages.jsonl --mixed 0.12
 run trad $T/trial.questions.jsonl --corpus $T/trial.passages.jsonl --mixed 0.12
-for s in gold cmrc xzh xen trad; do
+run fresh corpusqa/eval/data/fresh.jsonl
+for s in gold cmrc xzh xen trad fresh; do
   .venv/bin/python -c "import json; r = json.load(open('$O/$s-$LABEL.json'))['results']['hybrid']; \
 a = r['abstention']; print('$s $LABEL n', r['questions'], 'R@1', round(r['recall@1'], 3), \
 'AC@1', round(r['answer_contained@1'], 3), 'abst R', round(a['recall'], 3), \

@@ -1,0 +1,129 @@
+"""Run any ``corpusqa`` command with one answer-stage experiment patched in (README
+"Fresh held-out questions", "A longer verifier input"). Measured, not adopted; kept so
+that the figures can be reproduced.
+
+    .venv/bin/python scripts/answer-experiments.py EXPERIMENT -- CORPUSQA ARGS...
+
+EXPERIMENT:
+  sibling      the sentences of the first article's other chunks join the candidates
+  dateline     a who- or when-question's first candidate that names the person or gives
+               the date only in the story's dateline or byline moves back (confidence 0)
+  verifier128  the shipped verifier reads 128 tokens per pair instead of its card's 80
+
+Example: .venv/bin/python scripts/answer-experiments.py dateline -- --silent --home H eval
+--config hybrid --gold corpusqa/eval/data/fresh.jsonl --report R
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import replace
+
+
+def sibling() -> None:
+    from corpusqa.answers import assistant as A
+    from corpusqa.index.sentences import split_sentences
+
+    orig = A.Assistant._sentences
+
+    def patched(self, hits):
+        out = orig(self, hits)
+        if not out or not hits:
+            return out
+        aid = hits[0].article_id
+        base = next((d for d in out if d["article_id"] == aid), None)
+        if base is None:
+            return out
+        have = {(d["article_id"], d["start"], d["end"]) for d in out}
+        article = self.articles[aid]
+        for s, e in split_sentences(article.text):
+            if e <= s or any(a == aid and s < e2 and s2 < e for a, s2, e2 in have):
+                continue
+            have.add((aid, s, e))
+            text = article.text[s:e]
+            out.append(dict(base, start=s, end=e, text=text, simp=self._simp(text), vec=None))
+        return out
+
+    A.Assistant._sentences = patched
+
+
+_NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_DATELINE = re.compile(r"(?:本报|新华社|中新社|中新网|人民网|新华网|央视网)[^，。；！？（(\s]{0,12}?"
+                       + _NUM + r"\s*月\s*" + _NUM + r"\s*日\s*(?:讯|电)(?:\s*[（(][^）)]{0,40}[）)])?")
+_BYLINE = re.compile(r"[（(]\s*(?:本报|特约|见习|实习)?(?:记者|通讯员|实习生)[^）)]{0,40}[）)]"
+                     r"|(?:本报|特约|见习)(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,4}"
+                     r"(?:\s+(?:通讯员\s*)?[\u4e00-\u9fff]{2,4}){0,3}\s*摄?"
+                     r"|(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,4}\s*摄(?![\u4e00-\u9fff])")
+_ABOUT_REPORT = re.compile(r"记者|通讯员|作者|撰写|撰稿|采写|写的|报道|稿|拍|摄|消息|电头|刊发|刊登|见报|发稿"
+                           r"|reporter|correspondent|wrote|written|author|byline|photo|report(?:ed)?\b", re.I)
+_ANCHORED = re.compile(r"今天|今日|当天|当日|昨天|昨日|前天|本日")
+_VAGUE = re.compile(r"^(?:近日|日前|近期|目前|近年来?|最近|此前|今年|去年|前不久)$")
+_DAY = re.compile(r"哪天|哪一天|哪日|几号|几月几日|哪一日|具体日期|什么日子|\bwhat date\b|\bwhich day\b", re.I)
+
+
+def dateline() -> None:
+    from corpusqa.answers import assistant as A
+    from corpusqa.answers.entities import find_dates, find_persons
+
+    def only_in_dateline(qtype, text: str, question: str) -> bool:
+        if not (_DATELINE.search(text) or _BYLINE.search(text)):
+            return False
+        rest = _BYLINE.sub(" ", _DATELINE.sub(" ", text))
+        if qtype.kind == "person":
+            return not find_persons(rest)
+        if _ANCHORED.search(rest):
+            return False
+        dates = [d.text for d in find_dates(rest)]
+        if _DAY.search(question):
+            dates = [d for d in dates if not _VAGUE.match(d)]
+        return not dates
+
+    figure_first = A.figure_first
+
+    def patched(qtype, ranked, question="", verified=True):
+        ranked = figure_first(qtype, ranked, question, verified)
+        if not ranked or qtype.kind not in ("person", "date") or _ABOUT_REPORT.search(question or "") \
+                or (verified and "ver" not in ranked[0].features) \
+                or not only_in_dateline(qtype, ranked[0].text, question):
+            return ranked
+        keep, rest, moved = [], [], []
+        for c in ranked:
+            if verified and "ver" not in c.features:
+                rest.append(c)
+            elif only_in_dateline(qtype, c.text, question):
+                moved.append(replace(c, score=-2.0 + c.score * 1e-3, confidence=0.0,
+                                     features={k: v for k, v in c.features.items() if k != "gate"}))
+            else:
+                keep.append(c)
+        return keep + rest + moved
+
+    A.figure_first = patched
+
+
+def verifier128() -> None:
+    from corpusqa.answers.verifier import model as M
+
+    load = M.Verifier.load
+
+    def patched(self):
+        out = load(self)
+        if self.part == "verifier" and getattr(self._model, "max_length", None) == 80:
+            from corpusqa.answers.verifier.runtime import PairTokenizer
+
+            self._model.max_length = self.max_length = 128
+            self._model.tok = PairTokenizer(self._model.tok.folder, 128)
+        return out
+
+    M.Verifier.load = patched
+
+
+EXPERIMENTS = {"sibling": sibling, "dateline": dateline, "verifier128": verifier128}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] not in EXPERIMENTS or sys.argv[2] != "--":
+        sys.exit(__doc__)
+    EXPERIMENTS[sys.argv[1]]()
+    from corpusqa.cli import cli
+
+    cli(sys.argv[3:], standalone_mode=True)

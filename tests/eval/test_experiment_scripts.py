@@ -1,0 +1,35 @@
+"""The experiment scripts the README quotes figures from still run (scripts/)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_answer_experiments_patch_in_and_run_the_cli():
+    for name in ("sibling", "dateline", "verifier128"):
+        res = _run("scripts/answer-experiments.py", name, "--", "--help")
+        assert res.returncode == 0, res.stderr
+        assert "Usage" in res.stdout
+    bad = _run("scripts/answer-experiments.py", "nope", "--", "--help")
+    assert bad.returncode != 0 and "EXPERIMENT" in bad.stderr
+
+
+def test_verifier_input_length_counts_whole_sentences(tmp_path):
+    short = {"qid": "a", "question": "全区建成了多少个党群服务中心？", "text": "全区建成党群服务中心14542个。 ｜ 标题",
+             "label": 1, "kind": "pos", "source": "gold"}
+    long = dict(short, qid="b", text="党" * 300 + "。")
+    (tmp_path / "test-gold.jsonl").write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in (short, long, dict(short, label=0))),
+        encoding="utf-8")
+    res = _run("scripts/verifier-input-length.py", str(tmp_path), "--lengths", "80,512")
+    assert res.returncode == 0, res.stderr
+    assert "test-gold 2 {80: 0.5, 512: 1.0}" in res.stdout
