@@ -6,9 +6,13 @@ that the figures can be reproduced.
 
 EXPERIMENT:
   sibling      the sentences of the first article's other chunks join the candidates
+  bestchunk    the sentences of the first two articles' best-matching chunks (the chunk the
+               passage reranker reads: most question bigrams) join the candidates
   dateline     a who- or when-question's first candidate that names the person or gives
                the date only in the story's dateline or byline moves back (confidence 0)
   verifier128  the shipped verifier reads 128 tokens per pair instead of its card's 80
+  tailwindow   a candidate sentence longer than 50 characters is also scored on its last 50
+               characters (with the title); the verifier logit is the higher of the two
 
 Example: .venv/bin/python scripts/answer-experiments.py dateline -- --silent --home H eval
 --config hybrid --gold corpusqa/eval/data/fresh.jsonl --report R
@@ -45,6 +49,46 @@ def sibling() -> None:
             out.append(dict(base, start=s, end=e, text=text, simp=self._simp(text), vec=None))
         return out
 
+    A.Assistant._sentences = patched
+
+
+def bestchunk(articles: int = 2) -> None:
+    from corpusqa.answers import assistant as A
+    from corpusqa.answers.verifier.data import QUESTION_WORDS, bigrams, passage_chunks
+    from corpusqa.index.sentences import split_sentences
+
+    orig, retrieve = A.Assistant._sentences, A.Assistant._retrieve
+
+    def remember(self, match_q, filters):
+        self._experiment_q = match_q
+        return retrieve(self, match_q, filters)
+
+    def patched(self, hits):
+        out = orig(self, hits)
+        q = bigrams(QUESTION_WORDS.sub(" ", getattr(self, "_experiment_q", "")))
+        have = {(d["article_id"], d["start"], d["end"]) for d in out}
+        seen: list[str] = []
+        for h in hits:
+            if h.article_id in seen:
+                continue
+            seen.append(h.article_id)
+            if len(seen) > articles:
+                break
+            base = next((d for d in out if d["article_id"] == h.article_id), None)
+            if base is None:
+                continue
+            text = self.articles[h.article_id].text
+            spans = passage_chunks(text) or [(0, len(text))]
+            cs, ce = max(spans, key=lambda c: (len(q & bigrams(self._simp(text[c[0]:c[1]]))), -c[0]))
+            for s, e in split_sentences(text, cs, ce):
+                if e <= s or any(a == h.article_id and s < e2 and s2 < e for a, s2, e2 in have):
+                    continue
+                have.add((h.article_id, s, e))
+                sent = text[s:e]
+                out.append(dict(base, start=s, end=e, text=sent, simp=self._simp(sent), vec=None))
+        return out
+
+    A.Assistant._retrieve = remember
     A.Assistant._sentences = patched
 
 
@@ -118,7 +162,41 @@ def verifier128() -> None:
     M.Verifier.load = patched
 
 
-EXPERIMENTS = {"sibling": sibling, "dateline": dateline, "verifier128": verifier128}
+def tailwindow(width: int = 50) -> None:
+    import numpy as np
+
+    from corpusqa.answers import assistant as A
+    from corpusqa.answers.verifier.inputs import SEP
+
+    load = A.Assistant.load
+
+    def patched(self, *args, **kwargs):
+        out = load(self, *args, **kwargs)
+        if self.verifier is None or getattr(self.verifier, "_tail_window", False):
+            return out
+        score = self.verifier.score
+
+        def windowed(question, texts):
+            extra, owner = [], []
+            for i, t in enumerate(texts):
+                parts = t.split(SEP)
+                if len(parts[0]) > width:
+                    extra.append(SEP.join([parts[0][-width:]] + parts[1:2]))
+                    owner.append(i)
+            logits = np.asarray(score(question, list(texts) + extra), dtype=np.float32)
+            best = logits[: len(texts)].copy()
+            for i, v in zip(owner, logits[len(texts):]):
+                best[i] = max(best[i], v)
+            return best
+
+        self.verifier.score = windowed
+        self.verifier._tail_window = True
+        return out
+
+    A.Assistant.load = patched
+
+
+EXPERIMENTS = {"tailwindow": tailwindow, "sibling": sibling, "bestchunk": bestchunk, "dateline": dateline, "verifier128": verifier128}
 
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in EXPERIMENTS or sys.argv[2] != "--":
