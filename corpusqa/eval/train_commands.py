@@ -46,7 +46,10 @@ def train_group():
               show_default=True,
               help="sentence: the answer verifier's pairs; passage: the passage reranker's; "
                    "span: the span reader's records (every CMRC question; --max-cmrc unused).")
-def data_command(benchmarks, out, max_cmrc, seed, no_gold, level):
+@click.option("--extra", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Annotated questions over CMRC train passages of the training split "
+                   "(SQuAD-like JSONL; Chinese and English), added to the training pairs.")
+def data_command(benchmarks, out, max_cmrc, seed, no_gold, level, extra):
     """Write training and held-out pairs (train/dev/calib/test-*.jsonl, data.json)."""
     from corpusqa.answers.verifier.build import build
 
@@ -54,6 +57,8 @@ def data_command(benchmarks, out, max_cmrc, seed, no_gold, level):
         raise click.ClickException(f"{benchmarks} has no cmrc2018/ folder (see --benchmarks)")
     from corpusqa.eval.gold import gold_passages
 
+    if extra is not None and level == "span":
+        raise click.UsageError("--extra is for --level sentence or passage")
     if level == "span":
         from corpusqa.answers.verifier import reader
 
@@ -61,8 +66,11 @@ def data_command(benchmarks, out, max_cmrc, seed, no_gold, level):
         _echo_json({k: v["records"] for k, v in summary["outputs"].items()})
         return
 
-    summary = build(benchmarks, out, max_cmrc=max_cmrc or None, seed=seed,
-                    gold=None if no_gold else gold_passages(), level=level)
+    try:
+        summary = build(benchmarks, out, max_cmrc=max_cmrc or None, seed=seed,
+                        gold=None if no_gold else gold_passages(), level=level, extra=extra)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     _echo_json({k: v["pairs"] for k, v in summary["outputs"].items()})
 
 

@@ -206,3 +206,72 @@ def test_cited_first_moves_the_answered_passage_to_rank_one():
     assert cited_first(hits, refused, 0.5, row_of) == hits  # a refused answer moves nothing
     unverified = replace(best, features={})
     assert cited_first(hits, unverified, 0.5, row_of) == hits  # the cheap path moves nothing
+
+
+def _tiny_bench(root):
+    """A benchmarks folder with two CMRC train passages of the training split, one
+    question each, and one XQuAD article (zh and en questions)."""
+    import json
+
+    from corpusqa.answers.verifier.build import CMRC_DEV
+
+    pids = [p for p in (f"TRAIN_{i}" for i in range(200)) if split_of(p, CMRC_DEV) == "train"][:2]
+    dev = next(p for p in (f"TRAIN_{i}" for i in range(200)) if split_of(p, CMRC_DEV) == "test")
+    texts = {pids[0]: TEXT, pids[1]: "今天呼和浩特晴。明天有雨，气温下降。通辽市建成网格16635个。",
+             dev: "赤峰市建成党群服务中心300个。"}
+
+    def write(path, rows):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+    write(root / "cmrc2018" / "train.passages.jsonl",
+          [{"pid": p, "title": "标题" + p, "text": t} for p, t in texts.items()])
+    q = "全区建成了多少个一站式党群服务中心？"
+    write(root / "cmrc2018" / "train.questions.jsonl",
+          [{"qid": "c1", "question": q, "gold_pids": [pids[0]],
+            "answers": [{"text": "14542个", "answer_start": TEXT.index("14542个")}]}])
+    write(root / "xquad" / "part1.zh.passages.jsonl", [{"pid": "xquad-zh-A-0", "title": "A", "text": TEXT}])
+    write(root / "xquad" / "part1.zh.questions.jsonl", [])
+    write(root / "xquad" / "part1.en.questions.jsonl", [])
+    return pids, dev, texts
+
+
+def test_extra_questions_join_the_training_pairs_only(tmp_path):
+    import json
+
+    import pytest
+
+    from corpusqa.answers.verifier.build import build, extra_items
+
+    pids, dev, texts = _tiny_bench(tmp_path / "bench")
+    plain = build(tmp_path / "bench", tmp_path / "plain", seed=3)
+    extra = tmp_path / "extra.jsonl"
+    t1 = texts[pids[1]]
+    extra.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [
+        {"qid": "x1", "question": "通辽一共划了几个网格？", "gold_pids": [pids[1]],
+         "answers": [{"text": "16635个", "answer_start": t1.index("16635个")}]},
+        {"qid": "x2", "question": "How many grid cells does Tongliao have?", "gold_pids": [pids[1]],
+         "answers": [{"text": "16635个", "answer_start": t1.index("16635个")}]}]), encoding="utf-8")
+    assert [i.source for i in extra_items(extra, {p: {"text": t} for p, t in texts.items()})] == \
+        ["para-zh", "para-en"]
+    summary = build(tmp_path / "bench", tmp_path / "with", seed=3, extra=extra)
+    train = [json.loads(x) for x in (tmp_path / "with" / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {p["source"] for p in train} >= {"para-zh", "para-en", "cmrc"}
+    assert not any(p["kind"] == "nearmiss" and p["source"] == "para-en" for p in train)
+    assert [p for p in train if p["source"] == "para-en" and p["label"] == 1][0]["text"].startswith("通辽市建成网格")
+    for name in ("dev.jsonl", "calib.jsonl", "test-xquad.jsonl", "test-gold.jsonl"):
+        assert summary["outputs"][name] == plain["outputs"][name]  # held-out files untouched
+    assert "extra:extra.jsonl" in summary["inputs"] and "extra:extra.jsonl" not in plain["inputs"]
+    # a dev passage, or an answer not at its offset, is refused
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"qid": "d", "question": "赤峰建了多少个？", "gold_pids": [dev],
+                               "answers": [{"text": "300个", "answer_start": 11}]}, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="training split"):
+        build(tmp_path / "bench", tmp_path / "bad", seed=3, extra=bad)
+    off = tmp_path / "off.jsonl"
+    off.write_text(json.dumps({"qid": "o", "question": "通辽一共划了几个网格？", "gold_pids": [pids[1]],
+                               "answers": [{"text": "16635个", "answer_start": 0}]}, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="answer_start"):
+        build(tmp_path / "bench", tmp_path / "off", seed=3, extra=off)

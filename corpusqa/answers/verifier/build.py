@@ -34,12 +34,39 @@ def _passages(path: Path) -> dict[str, dict]:
     return {d["pid"]: d for d in read_jsonl(path)}
 
 
+def extra_items(path: Path, passages: dict[str, dict]) -> list[QAItem]:
+    """Annotated questions over CMRC train passages (``--extra``: SQuAD-like lines with
+    ``qid``, ``question``, ``gold_pids``, ``answers[{text, answer_start}]``), each a
+    ``para-zh`` or ``para-en`` item (a question without Chinese is English).
+
+    Raises:
+        ValueError: a question names a passage that is not a CMRC train passage of the
+            training split (a dev passage would leak into the answer model's fit and the
+            metrics), or its answer is not at its offset.
+    """
+    items = []
+    for it in load_squad_like(path, "para"):
+        p = passages.get(it.pid)
+        if p is None or split_of(it.pid, CMRC_DEV) != "train":
+            raise ValueError(f"{path}: {it.qid} is not about a CMRC train passage of the training split")
+        if it.answer_start < 0 or not any(p["text"].startswith(a, it.answer_start) for a in it.answers):
+            raise ValueError(f"{path}: {it.qid}: the answer is not at its answer_start")
+        latin = not any("\u4e00" <= ch <= "\u9fff" for ch in it.question)
+        items.append(QAItem(it.qid, it.question, it.pid, it.answers, it.answer_start,
+                            "para-en" if latin else "para-zh"))
+    return items
+
+
 def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
           gold: tuple[dict[str, dict], list[tuple[QAItem, bool]]] | None = None,
-          level: str = "sentence") -> dict:
+          level: str = "sentence", extra: Path | None = None) -> dict:
     """Write the pair files into ``out``; returns the ``data.json`` summary.
 
     Args:
+        extra: annotated questions over CMRC train passages (``extra_items``), added to
+            the training pairs only. An English one finds its hard negatives through the
+            text around its answer (as XQuAD's English questions do through their Chinese
+            twin) and gets no near-miss rewrite. None: the output is as without the option.
         level: ``"sentence"`` (the verifier's pairs) or ``"passage"`` (the passage
             reranker's: ``title ｜ chunk``, negatives from other articles only; same splits).
         gold: the bundled corpus as passages and the gold questions
@@ -68,6 +95,14 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
     for it in items:
         (dev if split_of(it.pid, CMRC_DEV) == "test" else train).extend(b.pairs(it))
     log.info("cmrc: %d train, %d dev pairs", len(train), len(dev))
+    if extra is not None:
+        for it in extra_items(extra, cmrc):
+            if it.source == "para-en":
+                text = cmrc[it.pid]["text"]
+                around = text[max(0, it.answer_start - 30):it.answer_start + 30]
+                train.extend(p for p in b.pairs(it, around) if p.kind != "nearmiss")
+            else:
+                train.extend(b.pairs(it))
 
     xq = _passages(inputs[2])
     bx = builder(xq, seed=seed)
@@ -115,6 +150,8 @@ def build(bench: Path, out: Path, max_cmrc: int | None = None, seed: int = 13,
                           "gold_test": GOLD_HELD_OUT, "gold_calib": GOLD_CALIB}}
     for p in inputs:
         summary["inputs"][str(p.relative_to(bench))] = file_sha256(p)
+    if extra is not None:
+        summary["inputs"]["extra:" + extra.name] = file_sha256(extra)
     for name, pairs in files.items():
         write_pairs(pairs, out / name)
         summary["outputs"][name] = {
