@@ -275,3 +275,29 @@ def test_extra_questions_join_the_training_pairs_only(tmp_path):
                    encoding="utf-8")
     with pytest.raises(ValueError, match="answer_start"):
         build(tmp_path / "bench", tmp_path / "off", seed=3, extra=off)
+
+
+def test_the_paraphrased_training_questions_are_valid_extra_input():
+    """data/verifier-extra/paraphrase-questions.jsonl: 5 questions a passage (3 Chinese, 2
+    English); with the public benchmarks at hand, every answer sits at its offset in a
+    training-split passage (``extra_items`` checks both)."""
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    import pytest
+
+    from corpusqa.answers.verifier.build import extra_items
+
+    root = Path(__file__).resolve().parents[2]
+    path = root / "data" / "verifier-extra" / "paraphrase-questions.jsonl"
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(rows) == 300 and len({r["qid"] for r in rows}) == 300
+    assert set(Counter(r["gold_pids"][0] for r in rows).values()) == {5}
+    assert Counter(r["lang"] for r in rows) == {"zh": 180, "en": 120}
+    bench = root.parent / "shared" / "benchmarks" / "cmrc2018" / "train.passages.jsonl"
+    if not bench.exists():
+        pytest.skip("the public benchmarks are not next to this checkout")
+    passages = {d["pid"]: d for d in map(json.loads, bench.open(encoding="utf-8"))}
+    items = extra_items(path, passages)
+    assert Counter(i.source for i in items) == {"para-zh": 180, "para-en": 120}
