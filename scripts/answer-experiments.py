@@ -25,28 +25,32 @@ import sys
 from dataclasses import replace
 
 
+def _add_sentences(self, out: list[dict], base: dict, start: int = 0, end: int | None = None) -> None:
+    """Append to ``out`` the sentences of ``base``'s article inside ``[start, end)`` that
+    overlap no candidate already there, as candidates like ``base`` (same chunk row and
+    rank; no stored vector)."""
+    from corpusqa.index.sentences import split_sentences
+
+    aid = base["article_id"]
+    text = self.articles[aid].text
+    have = [(d["start"], d["end"]) for d in out if d["article_id"] == aid]
+    for s, e in split_sentences(text, start, end):
+        if e <= s or any(s < e2 and s2 < e for s2, e2 in have):
+            continue
+        have.append((s, e))
+        out.append(dict(base, start=s, end=e, text=text[s:e], simp=self._simp(text[s:e]), vec=None))
+
+
 def sibling() -> None:
     from corpusqa.answers import assistant as A
-    from corpusqa.index.sentences import split_sentences
 
     orig = A.Assistant._sentences
 
     def patched(self, hits):
         out = orig(self, hits)
-        if not out or not hits:
-            return out
-        aid = hits[0].article_id
-        base = next((d for d in out if d["article_id"] == aid), None)
-        if base is None:
-            return out
-        have = {(d["article_id"], d["start"], d["end"]) for d in out}
-        article = self.articles[aid]
-        for s, e in split_sentences(article.text):
-            if e <= s or any(a == aid and s < e2 and s2 < e for a, s2, e2 in have):
-                continue
-            have.add((aid, s, e))
-            text = article.text[s:e]
-            out.append(dict(base, start=s, end=e, text=text, simp=self._simp(text), vec=None))
+        base = next((d for d in out if hits and d["article_id"] == hits[0].article_id), None)
+        if base is not None:
+            _add_sentences(self, out, base)
         return out
 
     A.Assistant._sentences = patched
@@ -54,8 +58,7 @@ def sibling() -> None:
 
 def bestchunk(articles: int = 2) -> None:
     from corpusqa.answers import assistant as A
-    from corpusqa.answers.verifier.data import QUESTION_WORDS, bigrams, passage_chunks
-    from corpusqa.index.sentences import split_sentences
+    from corpusqa.answers.verifier.passages import best_chunk
 
     orig, retrieve = A.Assistant._sentences, A.Assistant._retrieve
 
@@ -65,27 +68,15 @@ def bestchunk(articles: int = 2) -> None:
 
     def patched(self, hits):
         out = orig(self, hits)
-        q = bigrams(QUESTION_WORDS.sub(" ", getattr(self, "_experiment_q", "")))
-        have = {(d["article_id"], d["start"], d["end"]) for d in out}
-        seen: list[str] = []
-        for h in hits:
-            if h.article_id in seen:
-                continue
-            seen.append(h.article_id)
-            if len(seen) > articles:
-                break
-            base = next((d for d in out if d["article_id"] == h.article_id), None)
+        for aid in list(dict.fromkeys(h.article_id for h in hits))[:articles]:
+            base = next((d for d in out if d["article_id"] == aid), None)
             if base is None:
                 continue
-            text = self.articles[h.article_id].text
-            spans = passage_chunks(text) or [(0, len(text))]
-            cs, ce = max(spans, key=lambda c: (len(q & bigrams(self._simp(text[c[0]:c[1]]))), -c[0]))
-            for s, e in split_sentences(text, cs, ce):
-                if e <= s or any(a == h.article_id and s < e2 and s2 < e for a, s2, e2 in have):
-                    continue
-                have.add((h.article_id, s, e))
-                sent = text[s:e]
-                out.append(dict(base, start=s, end=e, text=sent, simp=self._simp(sent), vec=None))
+            text = self.articles[aid].text
+            # the chunk the passage reranker reads (most question bigrams)
+            chunk = best_chunk(getattr(self, "_experiment_q", ""), text, self._simp)
+            cs = text.find(chunk)
+            _add_sentences(self, out, base, cs, cs + len(chunk))
         return out
 
     A.Assistant._retrieve = remember

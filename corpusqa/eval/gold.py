@@ -192,6 +192,8 @@ def resolve_bundled(out: str | Path | None = None,
         (file written, questions written, problems: evidence not found, skipped: evidence
         only in metadata).
     """
+    if raw is not None and out is None:
+        raise ValueError("a raw set other than the bundled one needs an output path")
     from corpusqa.corpus.loaders import load_path
     from corpusqa.corpus.segment import build_article, segment_page
     from corpusqa.workspace import default_corpus_paths
@@ -203,8 +205,6 @@ def resolve_bundled(out: str | Path | None = None,
                 drafts = segment_page(page, loaded.name)
                 articles += [build_article(d, loaded.name, i) for i, d in enumerate(drafts)]
     base = Path(__file__).parent
-    if raw is not None and out is None:
-        raise ValueError("a raw set other than the bundled one needs an output path")
     items, problems, skipped = resolve(read_jsonl(Path(raw) if raw is not None else base / BUNDLED_RAW),
                                        articles)
     target = Path(out) if out is not None else base / BUNDLED_GOLD

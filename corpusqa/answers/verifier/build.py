@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from corpusqa.answers.verifier.base import file_sha256
+from corpusqa.chinese_script import has_han
 from corpusqa.answers.verifier.data import (Pair, PairBuilder, PassagePairBuilder, QAItem,
                                             load_squad_like,
                                             read_jsonl, split_of, write_pairs)
@@ -51,9 +52,8 @@ def extra_items(path: Path, passages: dict[str, dict]) -> list[QAItem]:
             raise ValueError(f"{path}: {it.qid} is not about a CMRC train passage of the training split")
         if it.answer_start < 0 or not any(p["text"].startswith(a, it.answer_start) for a in it.answers):
             raise ValueError(f"{path}: {it.qid}: the answer is not at its answer_start")
-        latin = not any("\u4e00" <= ch <= "\u9fff" for ch in it.question)
         items.append(QAItem(it.qid, it.question, it.pid, it.answers, it.answer_start,
-                            "para-en" if latin else "para-zh"))
+                            "para-zh" if has_han(it.question) else "para-en"))
     return items
 
 
