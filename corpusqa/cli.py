@@ -62,9 +62,10 @@ class Context:
 @click.option("--reader", envvar="CORPUSQA_READER",
               help="Span reader read by the answer model: bundled (default), none (off), or a folder "
                    "written by `corpusqa train reader` (README \"Span reader\"). Env: CORPUSQA_READER.")
-@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), envvar="CORPUSQA_PRECISION",
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "int8"]), envvar="CORPUSQA_PRECISION",
               help="Matrix dtype of the verifier, passage reranker and span reader: auto (default: bf16 where "
-                   "the CPU has native bf16), fp32 or bf16. Env: CORPUSQA_PRECISION.")
+                   "the CPU has native bf16), fp32, bf16 or int8 (CPU; README \"int8 matrices\"). "
+                   "Env: CORPUSQA_PRECISION.")
 @click.option("--index-uri", envvar="CORPUSQA_INDEX_URI",
               help="Milvus index instead of the embedded one: PATH.db (milvus-lite) or http://host:19530 "
                    "(a server; credentials in CORPUSQA_INDEX_TOKEN). Env: CORPUSQA_INDEX_URI.")

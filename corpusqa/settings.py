@@ -47,10 +47,11 @@ class Settings:
         index_uri: None for the embedded index under ``home/index`` (the default); a
             ``*.db`` path for milvus-lite or ``http://host:19530`` for a Milvus server.
         index_token: credentials for a Milvus server (``user:password`` or an API key).
-        precision: ``auto`` (default), ``fp32`` or ``bf16``: the dtype the verifier, passage
-            reranker, span reader and question-time sentence vectors multiply their
-            layer matrices in; ``auto`` is bf16 on a CPU with native bf16 (README
-            "bf16 matrices"), else float32.
+        precision: ``auto`` (default), ``fp32``, ``bf16`` or ``int8``: the dtype the
+            verifier, passage reranker, span reader and question-time sentence vectors
+            multiply their layer matrices in; ``auto`` is bf16 on a CPU with native bf16
+            (README "bf16 matrices"), else float32; ``int8`` packs them at load, one scale
+            per row (CPU only; README "int8 matrices").
         vector_cache: ``on`` (default) keeps every embedded vector in
             ``index/vector-cache.sqlite`` so killed builds resume and earlier encoders are
             reused; ``off`` builds without it (``index/vector_cache.py``).

