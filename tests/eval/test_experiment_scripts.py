@@ -33,3 +33,9 @@ def test_verifier_input_length_counts_whole_sentences(tmp_path):
     res = _run("scripts/verifier-input-length.py", str(tmp_path), "--lengths", "80,512")
     assert res.returncode == 0, res.stderr
     assert "test-gold 2 {80: 0.5, 512: 1.0}" in res.stdout
+
+
+def test_ask_profile_builds_a_small_home_and_times_each_model(tmp_path):
+    res = _run("scripts/ask-profile.py", str(tmp_path / "home"), "--size", "300", "--sample", "8", "--questions", "3")
+    assert res.returncode == 0, res.stderr
+    assert "built" in res.stdout and "| verifier |" in res.stdout and "| retrieve_ms |" in res.stdout
