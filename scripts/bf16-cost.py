@@ -45,15 +45,13 @@ def timed(fn, items) -> tuple[list, float]:
 def keep_in_bf16(scorer, suffixes: tuple[str, ...]) -> None:
     """Unpack the int8 matrices whose names end with one of ``suffixes`` back to bf16 (the
     rest stay int8): which layers cost the int8 path its agreement."""
-    import torch
-
     from corpusqa.answers.verifier.model import Verifier
 
     model = scorer._model
     bf = Verifier(spec=scorer.spec, part=scorer.part, precision="bf16").load()._model
     for stem in [k for k in model.packed if k.endswith(suffixes)]:
         del model.packed[stem]
-        model.w[stem + ".weight"] = bf.w[stem + ".weight"].to(torch.bfloat16)
+        model.w[stem + ".weight"] = bf.w[stem + ".weight"]
         model.w[stem + ".bias"] = bf.w[stem + ".bias"]
 
 

@@ -177,22 +177,10 @@ def _add_one_article(store, settings, enc, corpus) -> dict:
 # -- child: ask --------------------------------------------------------------------------------
 def ask_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_questions: int) -> dict:
     """Load the assistant over ``home`` and time a fixed question set, stage by stage."""
-    from corpusqa.answers.assistant import Assistant
-    from corpusqa.bench.synthetic import SyntheticEncoder
-    from corpusqa.index.encoders import load_encoder
-    from corpusqa.index.store import open_index
-
-    settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False, reranker=None)
     questions = question_texts(bench_root, n_questions)
     out: dict = {"questions": len(questions)}
     t0 = time.perf_counter()
-    enc = SyntheticEncoder(load_encoder(encoder_spec, device=settings.device)).load()
-    # the answer stage embeds the sentences it verifies (no sentence vectors are stored):
-    # with the real encoder, so that their cost is in ask_total
-    enc.encode_passages = enc.base.encode_passages  # type: ignore[method-assign]  # this instance only
-    index = open_index(settings.index_dir, settings, check_encoder=False)
-    index.attach_encoder(enc)
-    assistant = _as_on_real_index(Assistant(settings).load(index=index), enc)
+    enc, index, assistant = open_ask(home, encoder_spec)
     out["load_s"] = round(time.perf_counter() - t0, 2)
     out["rss_loaded_mb"] = round(peak_rss_mb(), 1)
     dense = index.dense
@@ -210,6 +198,24 @@ def ask_phase(home: Path, encoder_spec: str, bench_root: Path | None, n_question
     out["ann_recall10"] = round(ann_hits / exact_hits, 4) if exact_hits else None
     out["faiss"] = dense.kind if dense is not None else None
     return out
+
+
+def open_ask(home: Path, encoder_spec: str) -> tuple:
+    """``(encoder, index, assistant)`` over a home the build phase wrote, answering as the
+    ask phase times it (settings from the environment: precision, verifier, rankers)."""
+    from corpusqa.answers.assistant import Assistant
+    from corpusqa.bench.synthetic import SyntheticEncoder
+    from corpusqa.index.encoders import load_encoder
+    from corpusqa.index.store import open_index
+
+    settings = replace(Settings.from_env(), home=home, encoder=encoder_spec, progress=False, reranker=None)
+    enc = SyntheticEncoder(load_encoder(encoder_spec, device=settings.device)).load()
+    # the answer stage embeds the sentences it verifies (no sentence vectors are stored):
+    # with the real encoder, so that their cost is in ask_total
+    enc.encode_passages = enc.base.encode_passages  # type: ignore[method-assign]  # this instance only
+    index = open_index(settings.index_dir, settings, check_encoder=False)
+    index.attach_encoder(enc)
+    return enc, index, _as_on_real_index(Assistant(settings).load(index=index), enc)
 
 
 def _as_on_real_index(assistant, enc):

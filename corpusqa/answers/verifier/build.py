@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from corpusqa.answers.verifier.base import file_sha256
-from corpusqa.chinese_script import has_han
 from corpusqa.answers.verifier.data import (Pair, PairBuilder, PassagePairBuilder, QAItem,
                                             load_squad_like,
                                             read_jsonl, split_of, write_pairs)
+from corpusqa.chinese_script import has_han
 
 log = logging.getLogger(__name__)
 
