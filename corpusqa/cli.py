@@ -57,14 +57,14 @@ class Context:
                    "Env: CORPUSQA_VERIFIER.")
 @click.option("--passage-ranker", envvar="CORPUSQA_PASSAGE_RANKER",
               help="Passage rerank stage: bundled (default: the shipped passage reranker), none (off), "
-                   "or a folder trained on passage pairs (README \"Passage rerank\"). "
+                   "or a folder trained on passage pairs (docs/retrieval.md \"Passage rerank\"). "
                    "Env: CORPUSQA_PASSAGE_RANKER.")
 @click.option("--reader", envvar="CORPUSQA_READER",
               help="Span reader read by the answer model: bundled (default), none (off), or a folder "
-                   "written by `corpusqa train reader` (README \"Span reader\"). Env: CORPUSQA_READER.")
+                   "written by `corpusqa train reader` (docs/answer-verifier.md \"A span reader\"). Env: CORPUSQA_READER.")
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "int8"]), envvar="CORPUSQA_PRECISION",
               help="Matrix dtype of the verifier, passage reranker and span reader: auto (default: bf16 where "
-                   "the CPU has native bf16), fp32, bf16 or int8 (CPU; README \"int8 matrices\"). "
+                   "the CPU has native bf16), fp32, bf16 or int8 (CPU; docs/answer-verifier.md \"int8 matrices\"). "
                    "Env: CORPUSQA_PRECISION.")
 @click.option("--index-uri", envvar="CORPUSQA_INDEX_URI",
               help="Milvus index instead of the embedded one: PATH.db (milvus-lite) or http://host:19530 "

@@ -33,13 +33,13 @@ class Settings:
         verifier: answer verifier: ``bundled`` (the default: the shipped cross-encoder and
             its answer model), ``st:NAME_OR_PATH`` or ``none`` (the cheap hand-feature
             ranker alone: about 90 ms a question faster here, and what unit tests with
-            fake encoders use; README "Answer verifier").
+            fake encoders use; docs/answer-verifier.md).
         passage_ranker: the passage rerank stage's model: ``none`` (off), ``bundled`` or a
-            folder written by ``corpusqa train answer-model`` on passage pairs (README
+            folder written by ``corpusqa train answer-model`` on passage pairs (docs/retrieval.md
             "Passage rerank").
         reader: the span reader whose scores the answer model reads (when its features
             name them): ``bundled``, a folder written by ``corpusqa train reader``, or
-            ``none`` (its features then count as absent; README "Span reader").
+            ``none`` (its features then count as absent; docs/answer-verifier.md "A span reader").
         device: ``cpu``, ``cuda`` or None (auto) for sentence-transformers.
         language: ``zh`` or ``en`` for user-facing messages.
         progress: show progress bars on stderr.
@@ -50,8 +50,8 @@ class Settings:
         precision: ``auto`` (default), ``fp32``, ``bf16`` or ``int8``: the dtype the
             verifier, passage reranker, span reader and question-time sentence vectors
             multiply their layer matrices in; ``auto`` is bf16 on a CPU with native bf16
-            (README "bf16 matrices"), else float32; ``int8`` packs them at load, one scale
-            per row (CPU only; README "int8 matrices").
+            (docs/answer-verifier.md "bf16 matrices"), else float32; ``int8`` packs them at load, one scale
+            per row (CPU only; docs/answer-verifier.md "int8 matrices").
         vector_cache: ``on`` (default) keeps every embedded vector in
             ``index/vector-cache.sqlite`` so killed builds resume and earlier encoders are
             reused; ``off`` builds without it (``index/vector_cache.py``).

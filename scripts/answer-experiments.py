@@ -1,4 +1,4 @@
-"""Run any ``corpusqa`` command with one answer-stage experiment patched in (README
+"""Run any ``corpusqa`` command with one answer-stage experiment patched in (docs/answer-verifier.md
 "Fresh held-out questions", "A longer verifier input"). Measured, not adopted; kept so
 that the figures can be reproduced.
 

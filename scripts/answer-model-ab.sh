@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two answer models timed back to back (README "Answer verifier": the passage logit as an input).
+# Two answer models timed back to back (docs/answer-verifier.md "The passage logit as an input").
 #   scripts/answer-model-ab.sh A.json B.json [ROUNDS]
 # Each round puts A, then B, in place of answers/data/answer_model.json and runs the gold test
 # split and XQuAD zh test articles (--mixed 0.12) as scripts/verifier-heldout.sh does; the

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Pointwise logistic answer model against a conditional-logit ranker (README, Answer verifier).
+"""Pointwise logistic answer model against a conditional-logit ranker (docs/answer-verifier.md).
 
     .venv/bin/python scripts/answer-ranker-cv.py bench-output/calibrate-run3/collected.json [N]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""What bf16 (or int8) matrices buy, and what they change (README "bf16 matrices", "int8 matrices").
+"""What bf16 (or int8) matrices buy, and what they change (docs/answer-verifier.md "bf16 matrices", "int8 matrices").
 
     .venv/bin/python scripts/bf16-cost.py [--questions 60] [--threads 1] [--precisions bf16,int8]
         [--int8-keep .output.dense] [--scorers-only]

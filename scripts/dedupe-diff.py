@@ -5,7 +5,7 @@
 
 Ingests N synthetic articles (the `bench scale --ingest` archive) file by file, then
 prints how many links only the incremental index or only the batch run has, with the
-exact containment of each (up to 8 per side): the README's "Ingest at archive scale"
+exact containment of each (up to 8 per side): "Ingest at archive scale" in docs/indexing.md
 figures at 15k and 30k articles.
 """
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""How often the figure rule's tests hold for gold answers (README "Figure questions").
+"""How often the figure rule's tests hold for gold answers (docs/answer-verifier.md "Figure questions").
 
     .venv/bin/python scripts/figure-answers.py [--benchmarks ../shared/benchmarks]
 

@@ -1,4 +1,4 @@
-"""How steady is the English (no-Chinese) refusal point of an answer model? (README "Why
+"""How steady is the English (no-Chinese) refusal point of an answer model? (docs/answer-verifier.md "Why
 English stays behind").
 
     .venv/bin/python scripts/latin-threshold-bootstrap.py WORK/collected.json ANSWER_MODEL.json [--resamples 500]

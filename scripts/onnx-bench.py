@@ -292,7 +292,7 @@ def cmd_accuracy(args) -> None:
     chunks = _chunks()
     texts, pids = [c["text"] for c in chunks], [c["pid"] for c in chunks]
     questions = [json.loads(line) for line in (BENCH / "trial.questions.jsonl").read_text("utf-8").splitlines()]
-    qtexts = [q["question"] for q in questions]  # m3e: no query instruction (README, product prefixes)
+    qtexts = [q["question"] for q in questions]  # m3e: no query instruction (m3e takes no prefix)
     names = args.backends.split(",")
     if names[0] != "torch":
         sys.exit("--backends must start with torch (the reference)")

@@ -1,5 +1,5 @@
 """The 60 CMRC 2018 train passages the paraphrased training questions were written about
-(data/verifier-extra/; README "Paraphrased training questions").
+(data/verifier-extra/; docs/answer-verifier.md "Paraphrased training questions").
 
     .venv/bin/python scripts/paraphrase-passages.py [--benchmarks ../shared/benchmarks] OUT.jsonl
 

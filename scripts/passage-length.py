@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The passage reranker read with a shorter pair length (README "Latency": measured, not adopted).
+"""The passage reranker read with a shorter pair length (docs/answer-verifier.md "Latency: a shorter passage input": measured, not adopted).
 
     PSG_LEN=128 .venv/bin/python scripts/passage-length.py --silent --home H eval --config hybrid \
         --cache-dir C --json --gold G

@@ -11,7 +11,7 @@ default reading, so the product reads this table (about 80 KB) instead, and pypi
 every character with that default reading (pypinyin's first reading, as ``lazy_pinyin``
 gives for a character on its own). ``--check`` exits 1 when the shipped table differs;
 ``--memory`` prints the resident memory each way adds to a fresh process (the figures in
-the README).
+docs/retrieval.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Matrix precisions timed back to back (README "bf16 matrices", "int8 matrices").
+# Matrix precisions timed back to back (docs/answer-verifier.md "bf16 matrices", "int8 matrices").
 #   [PRECISIONS="fp32 auto"] scripts/precision-ab.sh [ROUNDS] [THREADS]
 # Each round runs the gold test split and XQuAD zh test articles (--mixed 0.12), as
 # scripts/verifier-heldout.sh does, with each `--precision` of PRECISIONS in turn (default

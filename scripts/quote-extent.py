@@ -9,7 +9,7 @@ the quote, never in the pick or the refusal:
 * ``whole``: its whole 。！？-sentence, at most 150 characters (``extent.whole_sentence``);
 * ``shipped``: ``extent.quote_extent`` (whole sentence, and a why-question's cause);
 * ``+next what/list``: the shipped quote plus the next sentence of the paragraph for
-  what/list questions as well (measured, not adopted: README "Answer verifier").
+  what/list questions as well (measured, not adopted: docs/answer-verifier.md).
 
     .venv/bin/python scripts/quote-extent.py
 """

@@ -1,5 +1,5 @@
 """Resident memory of the shipped scorers: VmRSS after loading the verifier, then the passage
-reranker, each scoring one Chinese pair (README "Passage rerank", memory).
+reranker, each scoring one Chinese pair (docs/retrieval.md "Passage rerank", memory).
 
     .venv/bin/python scripts/scorer-memory.py
 

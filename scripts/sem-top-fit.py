@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/sem-top-fit.py K [PSG_ARTICLES] [--work bench-output/calibrate-bf16]
 
-Embedding the verified candidates' sentences is a third of `ask` at 100k chunks (README
+Embedding the verified candidates' sentences is a third of `ask` at 100k chunks (docs/speed-and-scale.md
 "Scale"). This refits the answer model and its gate (as `corpusqa train calibrate
 --reuse-collected` does) on the collected calibration candidates, with ``sem_abs`` kept
 for the first K candidates in cheap order and the others given the lowest of those K (as

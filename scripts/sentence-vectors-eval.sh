@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Answer quality with and without stored sentence vectors (README "Embedding work"), verifier on.
+# Answer quality with and without stored sentence vectors (docs/indexing.md "Embedding work"), verifier on.
 #   scripts/sentence-vectors-eval.sh auto LABEL   # the eval homes rebuilt with sentence vectors
 #   scripts/sentence-vectors-eval.sh off LABEL    # the same homes rebuilt without (the default)
 # Held-out sets (corpusqa train heldout), each with 12% of the passages removed: CMRC trial,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The verifier's held-out end-to-end table (README "Answer verifier"): one verifier, four sets.
+# The verifier's held-out end-to-end table (docs/answer-verifier.md): one verifier, four sets.
 #   scripts/verifier-heldout.sh VERIFIER LABEL
 # VERIFIER: bundled, none, or st:RUN/final (a trained folder; its answer_model.json, written
 # by `corpusqa --verifier st:RUN/final train calibrate --out RUN/final/answer_model.json`,

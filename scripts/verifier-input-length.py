@@ -1,4 +1,4 @@
-"""How much of each answer sentence the verifier sees at a given input length (README "A
+"""How much of each answer sentence the verifier sees at a given input length (docs/answer-verifier.md "A
 longer verifier input").
 
     .venv/bin/python scripts/verifier-input-length.py DATA_DIR [--lengths 80,96,128] [--limit 400]

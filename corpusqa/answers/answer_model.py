@@ -69,7 +69,7 @@ def logit(p: float) -> float:
 def gate_inputs(feats: list[dict], probs) -> dict[str, float] | None:
     """The answer gate's inputs (``GATE_CHOICES``) for one question's scored candidates, or
     None (no candidates, or a question without Chinese: its passage logit is unset, and the
-    answer model's threshold with its latin shift decides it; README "Answer gate")."""
+    answer model's threshold with its latin shift decides it; docs/answer-verifier.md "The answer gate")."""
     if not feats or float(feats[0].get("latin", 0.0)) > 0.5:
         return None
     i = int(np.argmax(probs))
@@ -90,7 +90,7 @@ class AnswerGate:
     below its threshold also refused answerable questions whose right article was found
     but whose sentence was uncertain. With a gate the answer is refused only when the
     gate's probability is below ``threshold``; an answer whose sentence is below the answer
-    model's threshold is marked unsure (README "Answer gate").
+    model's threshold is marked unsure (docs/answer-verifier.md "The answer gate").
     """
 
     coef: tuple[float, ...]

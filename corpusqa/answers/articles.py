@@ -9,7 +9,7 @@ Where the texts live is behind :class:`ArticleStore`: the corpus's SQLite databa
 (``corpus.store.CorpusStore``) by default. A server database for a national archive
 implements the same four methods, e.g. PostgreSQL through psycopg with the ``articles`` and
 ``paragraphs`` tables of ``corpus/store.py`` and ``id = ANY(%s)`` in ``get_articles``
-(README, "Scale-out").
+(docs/milvus.md).
 """
 
 from __future__ import annotations

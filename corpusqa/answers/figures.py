@@ -22,7 +22,7 @@ A count asked with a measure word (多少个党支部) is not stated by a share 
 numeral with a unit of time (``_DURATIONISH``, lenient: also 半年, 数年, 十余载 and
 四个多世纪, which the strict duration finder misses).
 
-Measured before it went in: README "Figure questions".
+Measured before it went in: docs/answer-verifier.md "Figure questions".
 """
 
 from __future__ import annotations

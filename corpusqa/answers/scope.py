@@ -8,7 +8,7 @@ known name (the gazetteer in ``entities``) or with an administrative suffix (市
 县, 自治区, …), and the article (title and text, folded to Simplified) must mention the
 name or its stem (包头市 -> 包头) anywhere, not near the sentence. Measured on the
 answerable questions of CMRC 2018 train and trial and XQuAD zh with their gold passages,
-it would wrongly reject 0.1–0.3 % of those that name a place (README, Answer verifier).
+it would wrongly reject 0.1–0.3 % of those that name a place (docs/answer-verifier.md).
 """
 
 from __future__ import annotations

@@ -302,7 +302,7 @@ def _init_record(init: str | None) -> dict:
                    "(the others get the lowest of those scores); 0: all.")
 @click.option("--gate/--no-gate", default=True, show_default=True,
               help="Fit the answer gate (refuse only when the corpus looks not to hold the answer; "
-                   "README \"Answer gate\"); --no-gate refuses below the answer model's threshold.")
+                   "docs/answer-verifier.md \"The answer gate\"); --no-gate refuses below the answer model's threshold.")
 @click.option("--near-misses", type=float, default=0.0, show_default=True,
               help="Also ask this share of the encyclopedia calibration questions as near-miss rewrites "
                    "(a year, figure or place swapped), labelled unanswerable.")

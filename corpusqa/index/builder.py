@@ -57,7 +57,7 @@ class BuildOptions:
         title_prefix: embed "title\\n" + chunk text (offsets are unaffected).
         lexical_title: also index the title with every chunk for BM25.
         sentence_vectors: ``off`` (the default: the answer stage embeds the few sentences
-            it verifies at question time, with the same answers; README "Embedding work"),
+            it verifies at question time, with the same answers; docs/indexing.md "Embedding work"),
             ``auto`` (on up to ``sentence_limit`` distinct sentences) or ``on``.
         sentence_limit: the ``auto`` limit.
         faiss_kind: ``auto`` (flat below ANN_THRESHOLD vectors, else ivf), ``flat``, ``ivf``

@@ -2,7 +2,7 @@
 
 Row ``i`` of the FAISS index is chunk row ``i``. Small corpora use the exact
 ``IndexFlatIP``; from ``ANN_THRESHOLD`` vectors on, ``IndexIVFFlat`` (approximate). The
-choice comes from ``corpusqa bench scale`` (README "Scale", FAISS kinds table): at 100k
+choice comes from ``corpusqa bench scale`` (docs/speed-and-scale.md "Scale", FAISS kinds table): at 100k
 vectors exact search took 9-26 ms a query; IVF with 64 probes kept recall@10 at 0.987 of
 exact search in 1.4 ms (p50) and built in 1.9 s, while HNSW (M 32) needed efSearch 512
 for 0.953 and took 22 s to build. HNSW stays available (``--faiss hnsw``). A row filter

@@ -332,6 +332,6 @@ class ChineseTokenizer:
 
         Per run, not per text: a folded character outside the BMP (鐩 -> 𬭼) stays inside
         its run instead of splitting it. No cache: OpenCC's C++ library folds a run in
-        about a microsecond, faster than a cache paid for (README "Script folding").
+        about a microsecond, faster than a cache paid for (docs/indexing.md "Script folding").
         """
         return to_simplified(run)

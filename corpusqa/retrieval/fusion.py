@@ -139,7 +139,7 @@ def lexical_anchor(scores: Sequence[float], gate: float | None = LEXICAL_GATE) -
     a first hit scoring ``gate`` times the second stands out from the rest, and a dense
     vote (weaker on news: Recall@1 0.78 against 0.88 for BM25 on the bundled gold set)
     should not displace it. Measured on the dumped lexical and dense runs of the bundled
-    gold set, XQuAD zh, CMRC trial and its Traditional copy (README, "Fusion").
+    gold set, XQuAD zh, CMRC trial and its Traditional copy (docs/retrieval.md, "Hybrid fusion").
 
     Args:
         scores: the lexical run's scores, best first.

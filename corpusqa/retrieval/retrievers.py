@@ -300,7 +300,7 @@ class HybridRetriever:
     def retrieve_anchored(self, query: str, k: int,
                           filters: Filters | None = None) -> tuple[list[Hit], bool | None]:
         """The fused hits, and whether the lexical anchor fixed the first of them (a clear
-        BM25 first hit: right for 99% of the questions of every set measured, README
+        BM25 first hit: right for 99% of the questions of every set measured, docs/retrieval.md
         "Passage rerank"), so that a later stage can leave that order alone. None when
         no anchor test was made: no gate, no dense run, or a question without Chinese."""
         if k <= 0:

@@ -15,7 +15,7 @@ others, keeping their order otherwise (``HybridRetriever``). Names that are not 
 (Hohhot, Ordos, Hinggan; Warsaw 华沙) match nothing and change nothing.
 
 Pinyin comes from a table of each character's default reading (``data/pinyin.txt``,
-written from pypinyin by ``scripts/pinyin-table.py``). Measured effect: README, "Fusion"
+written from pypinyin by ``scripts/pinyin-table.py``). Measured effect: docs/retrieval.md, "Hybrid fusion"
 (four more English gold questions first; the English XQuAD questions unchanged).
 """
 

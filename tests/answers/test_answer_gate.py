@@ -1,4 +1,4 @@
-"""The answer gate: refuse only when the corpus looks not to hold the answer (README "Answer gate")."""
+"""The answer gate: refuse only when the corpus looks not to hold the answer (docs/answer-verifier.md "The answer gate")."""
 
 from __future__ import annotations
 

