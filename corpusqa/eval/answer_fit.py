@@ -35,6 +35,7 @@ from corpusqa.answers.answer_model import (FEATURES, GATE_INPUTS, PASSAGE_FEATUR
                                            AnswerGate, AnswerModel, add_verifier_features, gate_inputs,
                                            limit_psg, logit)
 from corpusqa.eval.calibrate import best_threshold
+from corpusqa.eval.gold import NEWS_CALIB
 from corpusqa.eval.metrics import answer_contained
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ TOP_CHOICES = (4, 6, 8, 10)
 #: Fewest calibration questions without Chinese for their own refusal point.
 MIN_LATIN = 30
 COLLECTED = "collected.json"
+#: The source name of the news calibration questions (``--news-calib``).
+NEWS_SOURCE = "news-calib"
 #: Inputs from models that may be off: fitted only where they were collected.
 OPTIONAL = READER_FEATURES | PASSAGE_FEATURES
 #: ``leave_out`` names of ``calibrate``.
@@ -89,10 +92,12 @@ def near_miss_items(questions: Sequence[dict], passages: Sequence[dict], share: 
 
 
 def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int,
-             near_misses: float = 0.0) -> list[tuple]:
+             near_misses: float = 0.0, news_calib: bool = False) -> list[tuple]:
     """(name, corpus paths or None for the bundled one, gold items) per calibration source.
     ``near_misses``: the share of answerable questions also asked as a near-miss rewrite
-    (``near_miss_items``; the encyclopedia sources only, the gold set has its own)."""
+    (``near_miss_items``; the encyclopedia sources only, the gold set has its own).
+    ``news_calib``: also the news calibration questions about the sample pages
+    (``gold.NEWS_CALIB``), asked against the whole sample corpus as the gold set's are."""
     from corpusqa.answers.verifier.build import (CMRC_DEV, GOLD_CALIB, GOLD_HELD_OUT,
                                                  XQUAD_CALIB, XQUAD_HELD_OUT)
     from corpusqa.answers.verifier.data import read_jsonl, split_of
@@ -150,6 +155,8 @@ def _sources(bench: Path, work: Path, seed: int, max_cmrc_passages: int,
     gold = [g for g in load_gold()
             if split_of("gold:" + g.qid, GOLD_HELD_OUT, GOLD_CALIB) == "calib"]
     out.append(("gold-calib", None, gold))
+    if news_calib:
+        out.append((NEWS_SOURCE, None, load_gold(Path(__file__).parent / NEWS_CALIB)))
     return out
 
 
@@ -350,7 +357,7 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
               max_cmrc_passages: int = 80, progress: bool = False,
               reuse_collected: bool = False, leave_out: Sequence[str] = (),
               psg_articles: int = 0, gate: bool = True, near_misses: float = 0.0,
-              gate_inputs: Sequence[str] = GATE_INPUTS) -> tuple[AnswerModel, dict]:
+              gate_inputs: Sequence[str] = GATE_INPUTS, news_calib: bool = False) -> tuple[AnswerModel, dict]:
     """Collect the calibration runs (or reuse ``work/collected.json``) and fit; returns
     the model (meta filled in). ``leave_out`` (``reader``, ``passage``) fits without those
     models' inputs even when they were collected (the same candidates, for a
@@ -358,7 +365,8 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
     candidates are collected with every article scored; the fit limits them). ``gate``:
     fit the answer gate (``fit_gate``) on top of the answer model; the summaries then
     decide refusal by it (``all_without_gate``: the same model refusing by its threshold).
-    ``gate_inputs``: the gate's inputs (of ``GATE_CHOICES``)."""
+    ``gate_inputs``: the gate's inputs (of ``GATE_CHOICES``). ``news_calib``: with the
+    news calibration questions (``_sources``); off, a reused collection's are left out."""
     from corpusqa.answers.assistant import AskConfig, Assistant
     from corpusqa.eval.runner import prepare_home
 
@@ -372,9 +380,10 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
     # naming "psg" makes it score the candidates' articles with the passage reranker
     collecting = AnswerModel((1.0, 0.0, 0.0), 0.0, (0.0,) * 3, (1.0,) * 3, 0.0, COLLECT_TOP, ("ver", "rd", "psg"))
     questions: list[CalibQuestion] = []
-    sources = [] if reuse_collected else _sources(bench, work, seed, max_cmrc_passages, near_misses)
+    sources = [] if reuse_collected else _sources(bench, work, seed, max_cmrc_passages, near_misses,
+                                                  news_calib)
     if reuse_collected:
-        questions = load_collected(work / COLLECTED)
+        questions = [q for q in load_collected(work / COLLECTED) if news_calib or q.source != NEWS_SOURCE]
     for name, corpus, items in sources:
         settings = prepare_home(base_settings, corpus, base_settings.encoder, None,
                                 work / "homes", progress)
@@ -405,7 +414,7 @@ def calibrate(bench: Path, work: Path, base_settings, seed: int = 13,
             "reader": getattr(base_settings, "reader", None), "passage_ranker":
                 getattr(base_settings, "passage_ranker", None), "left_out": sorted(leave_out),
             "psg_articles": psg_articles, "gate": gate, "near_misses": near_misses,
-            "gate_inputs": list(gate_inputs) if gate else None,
+            "gate_inputs": list(gate_inputs) if gate else None, "news_calib": news_calib,
             "near_miss_questions": sum(1 for q in questions if q.qid.endswith("#nm"))}
     if gate:
         meta["all_without_gate"] = summary(replace(model, gate=None), questions)

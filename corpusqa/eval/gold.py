@@ -31,6 +31,13 @@ BUNDLED_RAW = "data/gold_raw.jsonl"
 # train or choose anything: a held-out check next to the bundled gold set's test split
 FRESH_GOLD = "data/fresh.jsonl"
 FRESH_RAW = "data/fresh_raw.jsonl"
+# News calibration questions about the sample pages (2026-12-06): 113 kept of 180 written by
+# an annotator who saw only the cleaned articles (71 Chinese, 14 English, 28 unanswerable);
+# those sharing an answer with, or near-copying, a question of the gold set's test split or
+# of the fresh set were dropped (tests/eval/test_gold.py checks it). Used only by
+# `corpusqa train calibrate --news-calib`, never to train the verifier.
+NEWS_CALIB = "data/news_calib.jsonl"
+NEWS_CALIB_RAW = "data/news_calib_raw.jsonl"
 
 
 @dataclass(frozen=True)

@@ -308,9 +308,13 @@ def _init_record(init: str | None) -> dict:
                    "(a year, figure or place swapped), labelled unanswerable.")
 @click.option("--gate-inputs", default=",".join(GATE_INPUTS), show_default=True,
               help="The answer gate's inputs, comma-separated, of: " + ", ".join(GATE_CHOICES) + ".")
+@click.option("--news-calib/--no-news-calib", default=False, show_default=True,
+              help="Also fit on the news calibration questions about the sample pages "
+                   "(eval/data/news_calib.jsonl); with --reuse-collected, --no-news-calib leaves "
+                   "collected ones out.")
 @click.pass_obj
 def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_collected, leave_out,
-                      psg_articles, gate, near_misses, gate_inputs):
+                      psg_articles, gate, near_misses, gate_inputs, news_calib):
     """Fit the answer model (ranking + confidence + threshold) on held-out calibration splits."""
     from corpusqa.answers.answer_model import FILE
     from corpusqa.answers.verifier.ship import bundled_dir
@@ -324,7 +328,7 @@ def calibrate_command(obj, benchmarks, work, out, max_cmrc_passages, reuse_colle
     model, meta = calibrate(benchmarks, work, obj.settings, max_cmrc_passages=max_cmrc_passages,
                             progress=obj.settings.progress, reuse_collected=reuse_collected,
                             leave_out=leave_out, psg_articles=psg_articles, gate=gate,
-                            near_misses=near_misses, gate_inputs=inputs)
+                            near_misses=near_misses, gate_inputs=inputs, news_calib=news_calib)
     target = out or bundled_dir() / FILE
     model.save(target)
     _echo_json({"written": str(target), "threshold": model.threshold,

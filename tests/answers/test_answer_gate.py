@@ -166,3 +166,22 @@ def test_calibrate_refuses_an_unknown_gate_input_before_doing_any_work():
 
     result = CliRunner().invoke(cli, ["train", "calibrate", "--gate-inputs", "p_logit,colour"])
     assert result.exit_code != 0 and "colour" in result.output and "type" in result.output
+
+
+def test_a_reused_collection_fits_on_the_news_questions_only_when_asked(tmp_path):
+    from dataclasses import asdict, replace
+
+    from corpusqa.eval.answer_fit import COLLECTED, NEWS_SOURCE, calibrate
+    from corpusqa.settings import Settings
+
+    rng = np.random.default_rng(2)
+    qs = [_question(i, i % 4 != 0, float(rng.normal(1.0 if i % 4 else -1.0)), 0.0) for i in range(120)]
+    qs = [replace(q, source=NEWS_SOURCE if i % 3 == 0 else "cmrc-dev") for i, q in enumerate(qs)]
+    (tmp_path / COLLECTED).write_text(json.dumps([asdict(q) for q in qs]), encoding="utf-8")
+    settings = Settings(home=tmp_path / "home", encoder="hash:32", verifier="bundled")
+    _, without = calibrate(tmp_path, tmp_path, settings, reuse_collected=True)
+    _, with_news = calibrate(tmp_path, tmp_path, settings, reuse_collected=True, news_calib=True)
+    assert set(without["sources"]) == {"cmrc-dev"} and without["news_calib"] is False
+    assert set(with_news["sources"]) == {"cmrc-dev", NEWS_SOURCE}
+    assert with_news["all"]["questions"] == 120 and without["all"]["questions"] == 80
+

@@ -9,7 +9,7 @@ import pytest
 from corpusqa.corpus.ingest import default_corpus_paths
 from corpusqa.corpus.loaders import load_path
 from corpusqa.corpus.segment import build_article, segment_page
-from corpusqa.eval.gold import BUNDLED_RAW, FRESH_GOLD, FRESH_RAW, load_gold, resolve
+from corpusqa.eval.gold import BUNDLED_RAW, FRESH_GOLD, FRESH_RAW, NEWS_CALIB, NEWS_CALIB_RAW, load_gold, resolve
 
 DATA = Path(__file__).resolve().parents[2] / "corpusqa" / "eval"
 
@@ -89,3 +89,38 @@ def test_fresh_held_out_set_is_well_formed_and_resolved(articles):
         if item.answerable:
             texts = "".join(by_id[p].text for p in item.gold_pids).replace(" ", "")
             assert any(a.replace(" ", "") in texts for a in item.answers), item.qid
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def test_news_calibration_questions_are_resolved_and_keep_clear_of_the_test_questions(articles):
+    """The news calibration questions (eval/data/news_calib.jsonl, fitted on by `train
+    calibrate --news-calib`) resolve from their evidence, hold their answers verbatim, and
+    neither share an answer with nor near-copy (character-bigram Jaccard above 0.45) any
+    question the answer model is judged on: the gold set's test split and the fresh set."""
+    from corpusqa.answers.verifier.build import GOLD_CALIB, GOLD_HELD_OUT
+    from corpusqa.answers.verifier.data import split_of
+
+    raw = [json.loads(x) for x in (DATA / NEWS_CALIB_RAW).read_text(encoding="utf-8").splitlines() if x.strip()]
+    resolved, problems, _ = resolve(raw, articles)
+    assert problems == []
+    news = load_gold(DATA / NEWS_CALIB)
+    assert {i.qid: sorted(i.gold_pids) for i in news} == \
+        {i["qid"]: sorted(i["gold_pids"]) for i in resolved}, \
+        "segmentation changed: run `corpusqa data resolve-gold --raw eval/data/news_calib_raw.jsonl --out ...`"
+    assert len(news) == 113 and sum(not i.answerable for i in news) == 28
+    assert sum("english" in i.tags for i in news) == 14
+    by_id = {a.id: a for a in articles}
+    for item in news:
+        if item.answerable:
+            texts = "".join(by_id[p].text for p in item.gold_pids).replace(" ", "")
+            assert any(a.replace(" ", "") in texts for a in item.answers), item.qid
+    judged = [i for i in load_gold() if split_of("gold:" + i.qid, GOLD_HELD_OUT, GOLD_CALIB) == "test"]
+    judged += load_gold(DATA / FRESH_GOLD)
+    for item in news:
+        for other in judged:
+            shared = set(item.answers) & set(other.answers)
+            a, b = _bigrams(item.question), _bigrams(other.question)
+            assert not shared and len(a & b) / len(a | b) <= 0.45, (item.qid, other.qid)
