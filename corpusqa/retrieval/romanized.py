@@ -11,8 +11,13 @@ its title, byline or lede is strong evidence for that article.
 :func:`question_names` takes the capitalised words of the question, :func:`pinyin_forms`
 the spellings of a Chinese place (with and without its administrative suffix), and the
 hybrid retriever moves the dense hits whose article names a matching place ahead of the
-others, keeping their order otherwise (``HybridRetriever``). Names that are not pinyin
-(Hohhot, Ordos, Hinggan; Warsaw 华沙) match nothing and change nothing.
+others, keeping their order otherwise (``HybridRetriever``).
+
+Many places are not written in their pinyin: Inner Mongolia's leagues, cities and banners
+keep Mongolian-derived spellings (呼和浩特 Hohhot, 鄂尔多斯 Ordos, 兴安盟 Hinggan League,
+科左后旗 Horqin Left Rear Banner), and some other Chinese places have English names of their
+own (西藏 Tibet, 香港 Hong Kong). Those come from a table (``data/exonyms.txt``); a name in
+neither (Warsaw 华沙) matches nothing and changes nothing.
 
 Pinyin comes from a table of each character's default reading (``data/pinyin.txt``,
 written from pypinyin by ``scripts/pinyin-table.py``). Measured effect: docs/retrieval.md, "Hybrid fusion"
@@ -33,18 +38,22 @@ MIN_LETTERS = 4
 #: How many dense hits are re-ordered.
 DEPTH = 10
 
+#: Longest run of capitalised words whose every stretch is a name.
+MAX_RUN = 6
+
 _CAPITALISED = re.compile(r"[A-Z][a-z]+(?:[ '\-][A-Z][a-z]+)*")
+_SEPARATORS = re.compile(r"[ '\-]")
 
 
 def question_names(question: str) -> frozenset[str]:
-    """The question's capitalised words and word runs, lower-cased, joined without spaces
-    or hyphens ("Inner Mongolia" gives inner, mongolia and innermongolia)."""
+    """Every stretch of each run of capitalised words, lower-cased and joined without
+    spaces or hyphens ("Inner Mongolia" gives inner, mongolia and innermongolia; "From
+    Horqin Left Rear Banner" gives horqinleftrear among others, whatever word the run
+    starts or ends with)."""
     out: set[str] = set()
     for run in _CAPITALISED.findall(question):
-        parts = re.split(r"[ '\-]", run)
-        out.update(p.lower() for p in parts)
-        if len(parts) > 1:
-            out.add("".join(parts).lower())
+        parts = [p.lower() for p in _SEPARATORS.split(run)][:MAX_RUN]
+        out.update("".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
     return frozenset(n for n in out if len(n) >= MIN_LETTERS)
 
 
@@ -66,6 +75,22 @@ def _readings() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _exonyms() -> dict[str, frozenset[str]]:
+    """Chinese place (without its suffix) -> its English names as ``question_names``
+    writes them, from ``data/exonyms.txt``."""
+    from importlib import resources
+
+    text = resources.files("corpusqa.retrieval").joinpath("data/exonyms.txt").read_text("utf-8")
+    out: dict[str, frozenset[str]] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            place, _, names = line.partition("\t")
+            out[place.strip()] = frozenset(_SEPARATORS.sub("", n.strip()).lower()
+                                           for n in names.split(",") if n.strip())
+    return out
+
+
 def to_pinyin(text: str) -> str:
     """``text`` in toneless pinyin without spaces; characters without a reading are left out."""
     readings = _readings()
@@ -74,16 +99,21 @@ def to_pinyin(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def pinyin_forms(place: str) -> frozenset[str]:
-    """Toneless pinyin of a Chinese place, whole and without its administrative suffix."""
+    """Toneless pinyin of a Chinese place, whole and without its administrative suffix,
+    and its English names from ``data/exonyms.txt``."""
     names = {place}
     for suffix in SUFFIXES:
         if place.endswith(suffix) and len(place) - len(suffix) >= 2:
             names.add(place[: -len(suffix)])
             break
     forms = {to_pinyin(n) for n in names}
+    exonyms = _exonyms()
+    for n in names:
+        forms |= exonyms.get(n, frozenset())
     return frozenset(f for f in forms if len(f) >= MIN_LETTERS)
 
 
 def names_match(names: frozenset[str], places: Iterable[str]) -> bool:
-    """Whether one of the question's ``names`` is the pinyin of one of ``places``."""
+    """Whether one of the question's ``names`` is the pinyin or English name of one of
+    ``places``."""
     return any(names & pinyin_forms(p) for p in places)

@@ -18,10 +18,31 @@ def test_pinyin_forms_drop_the_administrative_suffix():
     assert pinyin_forms("区") == frozenset()
 
 
-def test_names_match_only_pinyin_spellings():
+def test_names_match_pinyin_and_the_english_names_of_the_table():
     assert names_match(question_names("What did Tongliao build?"), ["通辽市", "赤峰"])
-    assert not names_match(question_names("What did Hohhot build?"), ["呼和浩特"])  # not pinyin
-    assert not names_match(question_names("What did Warsaw build?"), ["华沙"])
+    # not pinyin: the exonym table (data/exonyms.txt)
+    assert names_match(question_names("What did Hohhot build?"), ["呼和浩特市"])
+    assert names_match(question_names("How many lectures were given in Hinggan League?"), ["兴安盟"])
+    assert names_match(question_names("Who is the volunteer from Horqin Left Rear Banner?"), ["科左后旗"])
+    assert names_match(question_names("What did Inner Mongolia build?"), ["内蒙古自治区"])
+    assert not names_match(question_names("What did Hohhot build?"), ["包头市", "通辽"])
+    assert not names_match(question_names("What did Warsaw build?"), ["华沙"])  # in neither
+
+
+def test_every_stretch_of_a_name_run_is_a_name():
+    names = question_names("From Horqin Left Rear Banner?")
+    assert {"horqinleftrear", "horqinleftrearbanner", "fromhorqinleftrear", "horqin"} <= names
+    assert "xilinhot" in question_names("what happened in Xilinhot City?")
+
+
+def test_every_line_of_the_exonym_table_is_well_formed():
+    from corpusqa.retrieval import romanized
+
+    table = romanized._exonyms()
+    assert len(table) > 50 and all(table.values())
+    for place, names in table.items():
+        assert place and all("\u4e00" <= ch <= "\u9fff" for ch in place), place
+        assert all(n.isascii() and n.isalpha() and n.islower() and len(n) >= romanized.MIN_LETTERS for n in names), place
 
 
 def test_the_shipped_pinyin_table_is_what_the_script_writes():
