@@ -69,26 +69,32 @@ def test_also_evidence_adds_the_articles_that_state_the_fact_in_other_words(arti
     assert problems == ["x1: also_evidence not found: 没有这句话"]
 
 
+def _resolved_set(raw_name: str, gold_name: str, articles) -> list:
+    """The set ``gold_name`` after checking that its raw file resolves to the same ids from
+    the evidence and that each answer is verbatim in its articles."""
+    raw = [json.loads(x) for x in (DATA / raw_name).read_text(encoding="utf-8").splitlines() if x.strip()]
+    resolved, problems, _ = resolve(raw, articles)
+    assert problems == []
+    items = load_gold(DATA / gold_name)
+    assert {i.qid: sorted(i.gold_pids) for i in items} == \
+        {i["qid"]: sorted(i["gold_pids"]) for i in resolved}, \
+        f"segmentation changed: run `corpusqa data resolve-gold --raw eval/{raw_name} --out ...`"
+    by_id = {a.id: a for a in articles}
+    for item in items:
+        if item.answerable:
+            texts = "".join(by_id[p].text for p in item.gold_pids).replace(" ", "")
+            assert any(a.replace(" ", "") in texts for a in item.answers), item.qid
+    return items
+
+
 def test_fresh_held_out_set_is_well_formed_and_resolved(articles):
     """The fresh held-out questions (eval/data/fresh.jsonl) resolve to the same ids from
     their evidence, share no question with the bundled set, and each answer is verbatim in
     its article."""
-    raw = [json.loads(x) for x in (DATA / FRESH_RAW).read_text(encoding="utf-8").splitlines()
-           if x.strip()]
-    resolved, problems, _ = resolve(raw, articles)
-    assert problems == []
-    fresh = load_gold(DATA / FRESH_GOLD)
-    assert {i.qid: sorted(i.gold_pids) for i in fresh} == \
-        {i["qid"]: sorted(i["gold_pids"]) for i in resolved}, \
-        "segmentation changed: run `corpusqa data resolve-gold --raw eval/data/fresh_raw.jsonl --out ...`"
+    fresh = _resolved_set(FRESH_RAW, FRESH_GOLD, articles)
     assert len(fresh) == 48 and sum(not i.answerable for i in fresh) == 10
     assert sum("english" in i.tags for i in fresh) == 8
     assert not {i.question for i in fresh} & {i.question for i in load_gold()}
-    by_id = {a.id: a for a in articles}
-    for item in fresh:
-        if item.answerable:
-            texts = "".join(by_id[p].text for p in item.gold_pids).replace(" ", "")
-            assert any(a.replace(" ", "") in texts for a in item.answers), item.qid
 
 
 def _bigrams(text: str) -> set[str]:
@@ -103,20 +109,9 @@ def test_news_calibration_questions_are_resolved_and_keep_clear_of_the_test_ques
     from corpusqa.answers.verifier.build import GOLD_CALIB, GOLD_HELD_OUT
     from corpusqa.answers.verifier.data import split_of
 
-    raw = [json.loads(x) for x in (DATA / NEWS_CALIB_RAW).read_text(encoding="utf-8").splitlines() if x.strip()]
-    resolved, problems, _ = resolve(raw, articles)
-    assert problems == []
-    news = load_gold(DATA / NEWS_CALIB)
-    assert {i.qid: sorted(i.gold_pids) for i in news} == \
-        {i["qid"]: sorted(i["gold_pids"]) for i in resolved}, \
-        "segmentation changed: run `corpusqa data resolve-gold --raw eval/data/news_calib_raw.jsonl --out ...`"
+    news = _resolved_set(NEWS_CALIB_RAW, NEWS_CALIB, articles)
     assert len(news) == 113 and sum(not i.answerable for i in news) == 28
     assert sum("english" in i.tags for i in news) == 14
-    by_id = {a.id: a for a in articles}
-    for item in news:
-        if item.answerable:
-            texts = "".join(by_id[p].text for p in item.gold_pids).replace(" ", "")
-            assert any(a.replace(" ", "") in texts for a in item.answers), item.qid
     judged = [i for i in load_gold() if split_of("gold:" + i.qid, GOLD_HELD_OUT, GOLD_CALIB) == "test"]
     judged += load_gold(DATA / FRESH_GOLD)
     for item in news:
