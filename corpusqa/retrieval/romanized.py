@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import Iterable
 
 #: Administrative suffixes an English name usually leaves out (通辽市 Tongliao).
-SUFFIXES = ("自治区", "自治州", "自治县", "嘎查", "苏木", "市", "盟", "旗", "县", "区", "州",
+SUFFIXES = ("自治区", "自治州", "自治县", "自治旗", "嘎查", "苏木", "市", "盟", "旗", "县", "区", "州",
             "省", "镇", "乡", "村")
 #: Shortest romanised name compared (shorter ones, "Li", "Wu", match too much).
 MIN_LETTERS = 4

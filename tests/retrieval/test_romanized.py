@@ -25,6 +25,7 @@ def test_names_match_pinyin_and_the_english_names_of_the_table():
     assert names_match(question_names("How many lectures were given in Hinggan League?"), ["兴安盟"])
     assert names_match(question_names("Who is the volunteer from Horqin Left Rear Banner?"), ["科左后旗"])
     assert names_match(question_names("What did Inner Mongolia build?"), ["内蒙古自治区"])
+    assert names_match(question_names("Where is Oroqen Banner?"), ["鄂伦春自治旗"])
     assert not names_match(question_names("What did Hohhot build?"), ["包头市", "通辽"])
     assert not names_match(question_names("What did Warsaw build?"), ["华沙"])  # in neither
 
