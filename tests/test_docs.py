@@ -1,5 +1,6 @@
 """The README documents every command and both make targets."""
 
+import re
 from pathlib import Path
 
 import click
@@ -22,7 +23,8 @@ def test_every_command_is_in_the_readme():
     missing = []
     for full in _commands(cli):
         parent, leaf = full.rsplit(" ", 1)
-        if full not in README and not (parent in README and leaf in README):
+        # the leaf as a word of its own: "heldout" inside verifier-heldout.sh does not count
+        if full not in README and not (parent in README and re.search(rf"(?<![\w-]){re.escape(leaf)}(?![\w.-])", README)):
             missing.append(full)
     assert missing == []
 
