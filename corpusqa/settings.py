@@ -44,6 +44,8 @@ class Settings:
         language: ``zh`` or ``en`` for user-facing messages.
         progress: show progress bars on stderr.
         user_dict: extra jieba user dictionary for the lexical index.
+        exonyms: extra English place names for English questions (lines as in
+            ``retrieval/data/exonyms.txt``), added to the bundled table.
         index_uri: None for the embedded index under ``home/index`` (the default); a
             ``*.db`` path for milvus-lite or ``http://host:19530`` for a Milvus server.
         index_token: credentials for a Milvus server (``user:password`` or an API key).
@@ -67,6 +69,7 @@ class Settings:
     language: str = "zh"
     progress: bool = True
     user_dict: Path | None = None
+    exonyms: Path | None = None
     index_uri: str | None = None
     index_token: str | None = None
     vector_cache: str = "on"
@@ -105,6 +108,7 @@ class Settings:
             device=env.get("CORPUSQA_DEVICE") or None,
             language=(env.get("CORPUSQA_LANG") or "zh").lower()[:2],
             user_dict=Path(env["CORPUSQA_USER_DICT"]) if env.get("CORPUSQA_USER_DICT") else None,
+            exonyms=Path(env["CORPUSQA_EXONYMS"]) if env.get("CORPUSQA_EXONYMS") else None,
             index_uri=env.get("CORPUSQA_INDEX_URI") or None,
             index_token=env.get("CORPUSQA_INDEX_TOKEN") or None,
             vector_cache=env.get("CORPUSQA_VECTOR_CACHE") or "on",

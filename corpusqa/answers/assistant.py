@@ -39,6 +39,7 @@ from corpusqa.models import Answer, Article, Hit, content_id, text_hash
 from corpusqa.retrieval.filters import Filters
 from corpusqa.retrieval.fusion import LEXICAL_GATE, cross_script
 from corpusqa.retrieval.rerank import load_reranker
+from corpusqa.retrieval.romanized import load_exonyms
 from corpusqa.retrieval.retrievers import (DenseRetriever, HybridRetriever, LexicalRetriever,
                                            SearchContext)
 from corpusqa.settings import Settings
@@ -239,7 +240,8 @@ class Assistant:
         self.hybrid = HybridRetriever(self.lexical, self.dense, rrf_k=self.config.rrf_k,
                                       depth=self.config.depth,
                                       weights=(1.0, self.config.dense_weight),
-                                      lexical_gate=self.config.lexical_gate)
+                                      lexical_gate=self.config.lexical_gate,
+                                      exonyms=load_exonyms(self.settings.exonyms))
         from corpusqa.index.tokenizer import ChineseTokenizer
 
         self._words = ChineseTokenizer.from_settings(self.settings, bigrams=False).load()

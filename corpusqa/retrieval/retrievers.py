@@ -278,13 +278,15 @@ class HybridRetriever:
         depth: candidates taken from each retriever before fusion.
         weights: (lexical, dense) weights in RRF.
         lexical_gate: see above; None: plain weighted RRF.
+        exonyms: English place names for questions without Chinese
+            (:func:`romanized.load_exonyms`; None: the bundled table).
     """
 
     name = "hybrid"
 
     def __init__(self, lexical: LexicalRetriever, dense: DenseRetriever | None,
                  rrf_k: int = RRF_K, depth: int = 50, weights: tuple[float, float] = (1.0, 1.0),
-                 lexical_gate: float | None = None):
+                 lexical_gate: float | None = None, exonyms: romanized.Exonyms | None = None):
         if depth < 1:
             raise ValueError("depth must be >= 1")
         self.lexical = lexical
@@ -293,6 +295,7 @@ class HybridRetriever:
         self.depth = depth
         self.weights = weights
         self.lexical_gate = lexical_gate
+        self.exonyms = exonyms
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         return self.retrieve_anchored(query, k, filters)[0]
@@ -349,7 +352,7 @@ class HybridRetriever:
             return fused
         head, tail = fused[:romanized.DEPTH], fused[romanized.DEPTH:]
         places = self.lexical.lede_places([by_id[c].article_id for c, _ in head])
-        match = [romanized.names_match(names, p) for p in places]
+        match = [romanized.names_match(names, p, self.exonyms) for p in places]
         if not any(match):
             return fused
         return ([f for f, m in zip(head, match) if m] + [f for f, m in zip(head, match) if not m]

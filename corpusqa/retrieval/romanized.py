@@ -16,8 +16,9 @@ others, keeping their order otherwise (``HybridRetriever``).
 Many places are not written in their pinyin: Inner Mongolia's leagues, cities and banners
 keep Mongolian-derived spellings (呼和浩特 Hohhot, 鄂尔多斯 Ordos, 兴安盟 Hinggan League,
 科左后旗 Horqin Left Rear Banner), and some other Chinese places have English names of their
-own (西藏 Tibet, 香港 Hong Kong). Those come from a table (``data/exonyms.txt``); a name in
-neither (Warsaw 华沙) matches nothing and changes nothing.
+own (西藏 Tibet, 香港 Hong Kong). Those come from a table (``data/exonyms.txt``), which a
+newsroom extends with its own file in the same format (``Settings.exonyms``,
+``CORPUSQA_EXONYMS``); a name in neither (Warsaw 华沙) matches nothing and changes nothing.
 
 Pinyin comes from a table of each character's default reading (``data/pinyin.txt``,
 written from pypinyin by ``scripts/pinyin-table.py``). Measured effect: docs/retrieval.md, "Hybrid fusion"
@@ -28,7 +29,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from corpusqa.errors import InputError
+
+#: Chinese place (without its suffix) -> its English names as ``question_names`` writes them.
+Exonyms = Mapping[str, frozenset[str]]
 
 #: Administrative suffixes an English name usually leaves out (通辽市 Tongliao).
 SUFFIXES = ("自治区", "自治州", "自治县", "自治旗", "嘎查", "苏木", "市", "盟", "旗", "县", "区", "州",
@@ -75,20 +82,55 @@ def _readings() -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _exonyms() -> dict[str, frozenset[str]]:
-    """Chinese place (without its suffix) -> its English names as ``question_names``
-    writes them, from ``data/exonyms.txt``."""
+def parse_exonyms(text: str, source: str = "data/exonyms.txt") -> dict[str, frozenset[str]]:
+    """The lines of an exonym table: a Chinese place, a tab, its English names separated
+    by commas; ``#`` starts a comment line.
+
+    Raises:
+        InputError: a line without a tab, a Chinese name or an English name (its number is
+            in the message).
+    """
+    out: dict[str, frozenset[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        place, tab, names = line.partition("\t")
+        forms = frozenset(_SEPARATORS.sub("", n.strip()).lower() for n in names.split(",") if n.strip())
+        if not tab or not place.strip() or not forms:
+            raise InputError("retrieval.exonyms_unreadable", path=source, detail=f"line {number}: {line[:40]!r}")
+        out[place.strip()] = out.get(place.strip(), frozenset()) | forms
+    return out
+
+
+def load_exonyms(extra: Path | str | None = None) -> Exonyms:
+    """The bundled table (``data/exonyms.txt``), with ``extra``'s lines added when given
+    (read again when the file changes: a reloaded assistant sees the newsroom's edits).
+
+    Raises:
+        InputError: ``extra`` is missing, unreadable or malformed.
+    """
+    if extra is None:
+        return _load_exonyms(None, 0)
+    try:
+        mtime = Path(extra).stat().st_mtime_ns
+    except OSError as exc:
+        raise InputError("retrieval.exonyms_unreadable", path=str(extra), detail=type(exc).__name__) from exc
+    return _load_exonyms(str(extra), mtime)
+
+
+@lru_cache(maxsize=8)
+def _load_exonyms(extra: str | None, mtime: int) -> Exonyms:
     from importlib import resources
 
-    text = resources.files("corpusqa.retrieval").joinpath("data/exonyms.txt").read_text("utf-8")
-    out: dict[str, frozenset[str]] = {}
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            place, _, names = line.partition("\t")
-            out[place.strip()] = frozenset(_SEPARATORS.sub("", n.strip()).lower()
-                                           for n in names.split(",") if n.strip())
-    return out
+    table = parse_exonyms(resources.files("corpusqa.retrieval").joinpath("data/exonyms.txt").read_text("utf-8"))
+    if extra is not None:
+        try:
+            text = Path(extra).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError("retrieval.exonyms_unreadable", path=extra, detail=type(exc).__name__) from exc
+        for place, forms in parse_exonyms(text, extra).items():
+            table[place] = table.get(place, frozenset()) | forms
+    return table
 
 
 def to_pinyin(text: str) -> str:
@@ -97,23 +139,28 @@ def to_pinyin(text: str) -> str:
     return "".join(readings.get(ch, "") for ch in text)
 
 
-@lru_cache(maxsize=65536)
-def pinyin_forms(place: str) -> frozenset[str]:
-    """Toneless pinyin of a Chinese place, whole and without its administrative suffix,
-    and its English names from ``data/exonyms.txt``."""
-    names = {place}
+def _names(place: str) -> tuple[str, ...]:
+    """A Chinese place, whole and without its administrative suffix."""
     for suffix in SUFFIXES:
         if place.endswith(suffix) and len(place) - len(suffix) >= 2:
-            names.add(place[: -len(suffix)])
-            break
-    forms = {to_pinyin(n) for n in names}
-    exonyms = _exonyms()
-    for n in names:
-        forms |= exonyms.get(n, frozenset())
-    return frozenset(f for f in forms if len(f) >= MIN_LETTERS)
+            return place, place[: -len(suffix)]
+    return (place,)
 
 
-def names_match(names: frozenset[str], places: Iterable[str]) -> bool:
-    """Whether one of the question's ``names`` is the pinyin or English name of one of
-    ``places``."""
-    return any(names & pinyin_forms(p) for p in places)
+@lru_cache(maxsize=65536)
+def pinyin_forms(place: str) -> frozenset[str]:
+    """Toneless pinyin of a Chinese place, whole and without its administrative suffix."""
+    return frozenset(f for f in (to_pinyin(n) for n in _names(place)) if len(f) >= MIN_LETTERS)
+
+
+def place_forms(place: str, exonyms: Exonyms) -> frozenset[str]:
+    """``pinyin_forms`` and the place's English names in ``exonyms``."""
+    english = [f for n in _names(place) for f in exonyms.get(n, ()) if len(f) >= MIN_LETTERS]
+    return pinyin_forms(place).union(english)
+
+
+def names_match(names: frozenset[str], places: Iterable[str], exonyms: Exonyms | None = None) -> bool:
+    """Whether one of the question's ``names`` is the pinyin or English name (``exonyms``,
+    default the bundled table) of one of ``places``."""
+    table = load_exonyms() if exonyms is None else exonyms
+    return any(names & place_forms(p, table) for p in places)

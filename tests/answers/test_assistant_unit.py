@@ -116,3 +116,21 @@ def test_pieces_of_one_over_long_sentence_never_both_become_candidates(tmp_path)
     _, cands = a.explain("第10项工作和第30项工作推进得怎么样？")
     spans = sorted((c.start, c.end) for c in cands)
     assert all(e1 <= s2 for (s1, e1), (s2, e2) in zip(spans, spans[1:])), spans
+
+
+def test_the_newsrooms_exonym_file_reaches_the_hybrid_retriever(tmp_path):
+    """``Settings.exonyms`` (CORPUSQA_EXONYMS) is added to the bundled table the hybrid
+    retriever matches English questions' place names with; a bad file fails the load."""
+    from dataclasses import replace
+
+    settings = Settings(home=tmp_path, encoder="hash:32", progress=False)
+    IndexBuilder(settings.index_dir, settings).build(ARTICLES)
+    index = open_index(settings.index_dir, settings)
+    assert "hohhot" in Assistant(settings).load(index, ARTICLES, CANONICAL).hybrid.exonyms["呼和浩特"]
+    extra = tmp_path / "places.txt"
+    extra.write_text("华沙\tWarsaw\n", encoding="utf-8")
+    ours = Assistant(replace(settings, exonyms=extra)).load(index, ARTICLES, CANONICAL)
+    assert ours.hybrid.exonyms["华沙"] == {"warsaw"} and "hohhot" in ours.hybrid.exonyms["呼和浩特"]
+    extra.write_text("华沙 Warsaw\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        Assistant(replace(settings, exonyms=extra)).load(index, ARTICLES, CANONICAL)

@@ -39,7 +39,7 @@ def test_every_stretch_of_a_name_run_is_a_name():
 def test_every_line_of_the_exonym_table_is_well_formed():
     from corpusqa.retrieval import romanized
 
-    table = romanized._exonyms()
+    table = romanized.load_exonyms()
     assert len(table) > 50 and all(table.values())
     for place, names in table.items():
         assert place and all("\u4e00" <= ch <= "\u9fff" for ch in place), place
@@ -64,3 +64,31 @@ def test_matching_does_not_import_pypinyin():
     code = ("import sys; from corpusqa.retrieval.romanized import pinyin_forms; "
             "assert 'tongliao' in pinyin_forms('通辽市'); assert 'pypinyin' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_newsroom_adds_its_own_english_names_and_bad_files_say_so(tmp_path):
+    import pytest
+
+    from corpusqa.errors import InputError
+    from corpusqa.retrieval.romanized import load_exonyms
+
+    extra = tmp_path / "places.txt"
+    extra.write_text("# ours\n华沙\tWarsaw, Warszawa\n呼和浩特\tQingcheng\n", encoding="utf-8")
+    table = load_exonyms(extra)
+    names = question_names("What did Warsaw build?")
+    assert names_match(names, ["华沙"], table) and not names_match(names, ["华沙"])
+    assert names_match(question_names("What did Hohhot build?"), ["呼和浩特市"], table)  # bundled kept
+    assert names_match(question_names("What did Qingcheng build?"), ["呼和浩特市"], table)
+    extra.write_text("华沙 Warsaw\n", encoding="utf-8")  # no tab: an edit is read again, and refused
+    with pytest.raises(InputError) as bad:
+        load_exonyms(extra)
+    assert "line 1" in str(bad.value) and "CORPUSQA_EXONYMS" in str(bad.value)
+    with pytest.raises(InputError):
+        load_exonyms(tmp_path / "missing.txt")
+
+
+def test_the_exonym_file_comes_from_the_environment(tmp_path):
+    from corpusqa.settings import Settings
+
+    assert Settings.from_env({"CORPUSQA_EXONYMS": str(tmp_path / "p.txt")}).exonyms == tmp_path / "p.txt"
+    assert Settings.from_env({}).exonyms is None
