@@ -444,7 +444,7 @@ class Assistant:
             head = hits[: self.config.rerank_depth]
             self._check_fetched({h.chunk_id: h for h in head})  # a remote index may be stale
             self.articles.prefetch({h.article_id for h in head})
-            hits = rerank_hits(match_q, hits, self.passage_ranker.score, self._title_text,
+            hits = rerank_hits(match_q, hits, self.passage_ranker.score, self._passage_title_text,
                                fold=to_simplified, depth=self.config.rerank_depth,
                                prior=self.config.rerank_prior, scores_out=psg_cache)
             timings["passage_rerank_ms"] = (time.perf_counter() - t2) * 1000
@@ -486,7 +486,7 @@ class Assistant:
                 ranker = self.passage_ranker
 
                 def passage(arts: list[str]) -> dict[str, float]:
-                    return article_scores(match_q, arts, ranker.score, self._title_text, to_simplified,
+                    return article_scores(match_q, arts, ranker.score, self._passage_title_text, to_simplified,
                                           psg_cache)
             ranked = verify(match_q, ranked, self.answer_model, self.verifier.score,
                             self._title_text, absent, fold=to_simplified,
@@ -549,6 +549,14 @@ class Assistant:
     def _title_text(self, article_id: str) -> tuple[str, str]:
         article = self.articles[article_id]
         return article.title, article.text
+
+    def _passage_title_text(self, article_id: str) -> tuple[str, str]:
+        """What the passage model reads as an article's title: the title, then its byline.
+        A page of regional reports names each report's city only in the byline (鄂尔多斯市委书记
+        牛俊雁), and the title alone lost a question to another 鄂尔多斯 article
+        (docs/retrieval.md, "News questions written by an annotator")."""
+        article = self.articles[article_id]
+        return (f"{article.title} {article.byline}" if article.byline else article.title), article.text
 
     def _retrieve(self, match_q: str, filters: Filters | None) -> tuple[list[Hit], bool | None]:
         """Hits for the simplified question (the lexical index folds both scripts), and

@@ -168,3 +168,22 @@ def test_the_passage_model_is_not_asked_when_the_answer_model_does_not_read_it()
     model = AnswerModel((1.0,), 0.0, (0.0,), (1.0,), 0.5, 8, ("ver",))
     out = verify("问题", _cands(), model, lambda q, t: np.ones(len(t)), lambda a: ("", "x"), passage=passage)
     assert all("psg" not in c.features for c in out)
+
+
+def test_the_passage_model_reads_the_byline_after_the_title_and_the_verifier_does_not():
+    """A page of regional reports names each report's city only in its byline; the passage
+    model reads it after the title (docs/retrieval.md, "News questions written by an
+    annotator"), the verifier's candidate text keeps the title alone."""
+    from types import SimpleNamespace
+
+    from corpusqa.answers.assistant import Assistant
+    from corpusqa.models import Article, Paragraph
+
+    text = "准旗获评全国机关党建典型。"
+    report = Article("r", "004.txt", 0, "从严从实推动基层党建", text, (Paragraph(0, 0, len(text)),),
+                     byline="鄂尔多斯市委书记 牛俊雁")
+    plain = Article("p", "003.txt", 0, "鄂尔多斯市提升城市品质", text, (Paragraph(0, 0, len(text)),))
+    me = SimpleNamespace(articles={"r": report, "p": plain})
+    assert Assistant._passage_title_text(me, "r") == ("从严从实推动基层党建 鄂尔多斯市委书记 牛俊雁", text)
+    assert Assistant._passage_title_text(me, "p") == ("鄂尔多斯市提升城市品质", text)
+    assert Assistant._title_text(me, "r") == ("从严从实推动基层党建", text)

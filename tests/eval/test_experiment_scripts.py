@@ -15,7 +15,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_answer_experiments_patch_in_and_run_the_cli():
-    for name in ("sibling", "bestchunk", "dateline", "verifier128", "tailwindow"):
+    for name in ("sibling", "bestchunk", "dateline", "verifier128", "tailwindow", "byline"):
         res = _run("scripts/answer-experiments.py", name, "--", "--help")
         assert res.returncode == 0, res.stderr
         assert "Usage" in res.stdout
