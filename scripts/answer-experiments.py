@@ -13,10 +13,10 @@ EXPERIMENT:
   verifier128  the shipped verifier reads 128 tokens per pair instead of its card's 80
   tailwindow   a candidate sentence longer than 50 characters is also scored on its last 50
                characters (with the title); the verifier logit is the higher of the two
-  byline       the passage models read an article's byline after its title (a page of
-               regional reports names each report's city only there); with --verifier none
-               only the passage rerank stage reads it (docs/retrieval.md, "News questions
-               written by an annotator")
+  byline       every model of the answer stage, the verifier too, reads an article's byline
+               after its title; the passage models do by default since 0db3f01, so with
+               --verifier none this is the default (it measured that change before it was
+               made: docs/retrieval.md, "The passage model reads the byline")
 
 Example: .venv/bin/python scripts/answer-experiments.py dateline -- --silent --home H eval
 --config hybrid --gold corpusqa/eval/data/fresh.jsonl --report R
@@ -194,12 +194,8 @@ def tailwindow(width: int = 50) -> None:
 def byline() -> None:
     from corpusqa.answers import assistant as A
 
-    def title_text(self, article_id):
-        article = self.articles[article_id]
-        title = f"{article.title} {article.byline}" if article.byline else article.title
-        return title, article.text
-
-    A.Assistant._title_text = title_text
+    # the passage models' title (the default since 0db3f01) for every model of the stage
+    A.Assistant._title_text = A.Assistant._passage_title_text
 
 
 EXPERIMENTS = {"tailwindow": tailwindow, "sibling": sibling, "bestchunk": bestchunk, "dateline": dateline,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from corpusqa.errors import InputError
@@ -130,7 +131,7 @@ def _load_exonyms(extra: str | None, mtime: int) -> Exonyms:
             raise InputError("retrieval.exonyms_unreadable", path=extra, detail=type(exc).__name__) from exc
         for place, forms in parse_exonyms(text, extra).items():
             table[place] = table.get(place, frozenset()) | forms
-    return table
+    return MappingProxyType(table)  # cached and shared: read-only
 
 
 def to_pinyin(text: str) -> str:
